@@ -1,0 +1,41 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatabaseErrorFilter } from './common/database-error.filter.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { ExecutionsModule } from './executions/executions.module.js';
+import { HealthModule } from './health/health.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { SchedulesModule } from './schedules/schedules.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** Resolved database URL (DATABASE_URL, or the embedded Postgres'). */
+  databaseUrl: string;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.DB_POOL_SIZE), retryAttempts: 3 }),
+        ScheduleModule.forRoot(),
+        HealthModule,
+        JobsModule,
+        ExecutionsModule,
+        SchedulesModule,
+        WebhooksModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: DatabaseErrorFilter }],
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { ValidationPipe, VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { bodyParsers } from './common/body-parsers.js';
+import { spaHandlers } from './common/spa.js';
+import type { AppConfig } from './config/app-config.js';
+
+export interface CreatedApp {
+  app: NestExpressApplication;
+  openApi: OpenAPIObject;
+}
+
+/** Build the whole application exactly as production runs it (used by main.ts and by tests). */
+export async function createApp(config: AppConfig, databaseUrl: string): Promise<CreatedApp> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  for (const [paths, handler] of bodyParsers()) {
+    if (paths) app.use(paths, handler);
+    else app.use(handler);
+  }
+  // The webhooks module adds { path: 'webhook', method: POST } (the ToyCI path) to the exclusions.
+  app.setGlobalPrefix('api', { exclude: [] });
+  app.enableVersioning({ type: VersioningType.URI });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+    }),
+  );
+
+  const openApi = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('API Manager')
+      .setDescription('Run HTTP API calls and small CI jobs by hand, on schedules, by REST and from webhooks.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false });
+
+  for (const handler of spaHandlers(config.ADMIN_DIST_DIR)) app.use(handler);
+  return { app, openApi };
+}

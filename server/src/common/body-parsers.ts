@@ -1,0 +1,34 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import express from 'express';
+
+/** Webhook receivers need the raw bytes (signature before parsing) and a larger limit. */
+export const WEBHOOK_PATHS = ['/webhook', '/api/v1/webhooks/github', '/api/v1/webhooks/receive'];
+export const WEBHOOK_BODY_LIMIT = '25mb';
+export const JSON_BODY_LIMIT = '1mb';
+
+type ParserError = Error & { type?: string; status?: number };
+
+/** Wrap a body parser so its errors answer JSON 400/413 instead of Express' HTML page. */
+function jsonErrors(parser: RequestHandler): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) =>
+    parser(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as ParserError;
+      if (e.type === 'entity.too.large') {
+        return res.status(413).json({ statusCode: 413, status: 'error', message: 'Payload too large' });
+      }
+      if (e.type === 'entity.parse.failed') {
+        return res.status(400).json({ statusCode: 400, status: 'error', message: 'Invalid JSON payload' });
+      }
+      return res
+        .status(e.status && e.status >= 400 && e.status < 500 ? e.status : 400)
+        .json({ statusCode: 400, status: 'error', message: e.message });
+    });
+}
+
+export function bodyParsers(): Array<[string[] | null, RequestHandler]> {
+  return [
+    [WEBHOOK_PATHS, jsonErrors(express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }))],
+    [null, jsonErrors(express.json({ limit: JSON_BODY_LIMIT }))],
+  ];
+}

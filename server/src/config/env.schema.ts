@@ -1,0 +1,117 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsTimeZone } from './is-time-zone.js';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+
+/**
+ * Every environment variable the server reads, declared once, with its default.
+ * `ops/env/.env.example` documents the same list; a test keeps the two in step.
+ */
+export class EnvSchema {
+  /** HTTP port. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** Interface to bind. */
+  @IsString()
+  @MinLength(1)
+  HOST = '0.0.0.0';
+
+  /** postgres://user:pass@host:port/db — when unset an embedded Postgres is started in DATA_DIR. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string = undefined;
+
+  /** Where the embedded Postgres and generated keys live. */
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = './data';
+
+  /** Port of the embedded Postgres (only used when DATABASE_URL is unset). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  /** Pool size per server process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(200)
+  DB_POOL_SIZE = 20;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** json (one object per line, for machines) or pretty (for humans). */
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT = 'json';
+
+  /** IANA time zone used when a schedule or template names none. */
+  @IsTimeZone()
+  DEFAULT_TIMEZONE = 'UTC';
+
+  /** Directory of the built admin SPA served at `/`. Empty = do not serve it. */
+  @IsString()
+  ADMIN_DIST_DIR = 'dist/admin/browser';
+
+  /** Key material for secrets at rest (AES-256-GCM). Generated into DATA_DIR when unset in embedded mode. */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  APP_SECRET?: string = undefined;
+
+  /** Executions processed at once by one server process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  WORKER_CONCURRENCY = 8;
+
+  /** How long a claimed execution is leased before the reaper may requeue it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  LEASE_MS = 30000;
+
+  /** SIGTERM grace period: running executions may finish within it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_GRACE_MS = 10000;
+
+  /** Executions older than this many days are pruned (0 = keep forever). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RETENTION_DAYS = 30;
+
+  /** Run the worker loop in this process. */
+  @Transform(toBool)
+  @IsBoolean()
+  WORKERS_ENABLED = true;
+
+  /** Run the schedule ticker in this process (every replica may; slots still fire once). */
+  @Transform(toBool)
+  @IsBoolean()
+  SCHEDULER_ENABLED = true;
+
+  /** Default secret for webhook signatures when a repository has no source of its own. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  WEBHOOK_SECRET?: string = undefined;
+}

@@ -1,0 +1,9 @@
+declare module 'async-exit-hook' {
+  interface AsyncExitHook {
+    (hook: (done?: () => void) => void): void;
+    unhookEvent(event: string): void;
+    hookedEvents(): string[];
+  }
+  const add: AsyncExitHook;
+  export default add;
+}

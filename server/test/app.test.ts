@@ -1,0 +1,77 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestApp, type TestApp } from './helpers/app.js';
+
+/** Every route the Express router knows, as "METHOD /path/{param}" (OpenAPI style). */
+function routerRoutes(app: TestApp): string[] {
+  const instance = app.app.getHttpAdapter().getInstance() as { router?: { stack: any[] }; _router?: { stack: any[] } };
+  const stack = (instance.router ?? instance._router)?.stack ?? [];
+  const routes: string[] = [];
+  for (const layer of stack) {
+    if (!layer.route) continue;
+    // app.all() registers every method: that is Nest's not-found handler for excluded paths.
+    if (Object.keys(layer.route.methods).length > 8) continue;
+    const p = String(layer.route.path).replace(/:(\w+)/g, '{$1}');
+    for (const method of Object.keys(layer.route.methods)) {
+      if (method === '_all') continue;
+      routes.push(`${method.toUpperCase()} ${p}`);
+    }
+  }
+  return routes;
+}
+
+describe('application shell', () => {
+  let app: TestApp;
+  let spaDir: string;
+
+  beforeAll(async () => {
+    spaDir = await mkdtemp(path.join(os.tmpdir(), 'apm-spa-'));
+    await writeFile(path.join(spaDir, 'index.html'), '<!doctype html><title>admin</title><app-root></app-root>');
+    await writeFile(path.join(spaDir, 'main.js'), 'console.log(1)');
+    app = await startTestApp({ ADMIN_DIST_DIR: spaDir });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await rm(spaDir, { recursive: true, force: true });
+  });
+
+  it('documents every route of the router in the OpenAPI document', async () => {
+    const res = await fetch(`${app.baseUrl}/api/docs-json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)),
+    );
+    const routes = routerRoutes(app).filter((r) => !r.includes('/api/docs'));
+    expect(routes.length).toBeGreaterThan(1);
+    const missing = routes.filter((r) => !documented.has(r));
+    expect(missing).toEqual([]);
+  });
+
+  it('serves the SPA at / and for deep links, but not for /api or missing assets', async () => {
+    const root = await fetch(`${app.baseUrl}/`);
+    expect(root.status).toBe(200);
+    expect(await root.text()).toContain('<app-root>');
+    const deep = await fetch(`${app.baseUrl}/executions/123`);
+    expect(deep.status).toBe(200);
+    expect(await deep.text()).toContain('<app-root>');
+    expect((await fetch(`${app.baseUrl}/main.js`)).status).toBe(200);
+    expect((await fetch(`${app.baseUrl}/missing.js`)).status).toBe(404);
+    const api = await fetch(`${app.baseUrl}/api/v1/nothing-here`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toContain('application/json');
+  });
+
+  it('answers malformed JSON with a clear 400, and gives every response a request id', async () => {
+    const res = await fetch(`${app.baseUrl}/api/health/live`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"broken":',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ message: 'Invalid JSON payload' });
+    const ok = await fetch(`${app.baseUrl}/api/health/live`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(ok.headers.get('x-request-id')).toBe('abc-123');
+  });
+});

@@ -1,0 +1,70 @@
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { createApp } from '../../src/app.js';
+import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  openApi: OpenAPIObject;
+  db: TestDatabase;
+  /** http://127.0.0.1:<port> */
+  baseUrl: string;
+  /** Headers that authenticate as an admin (filled in once auth exists). */
+  authHeaders: Record<string, string>;
+  /**
+   * Call the API authenticated as an admin (or with `headers` of your own, e.g. {} for none).
+   * Returns the status, parsed JSON body (or text) and headers.
+   */
+  api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResult<T>>;
+  close(): Promise<void>;
+}
+
+export interface ApiResult<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/**
+ * The whole application on a fresh copy of the migrated database, listening on a free port.
+ * `env` overrides configuration exactly as environment variables would.
+ */
+export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
+  const database = db ?? (await createTestDatabase());
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...env, DATABASE_URL: database.url });
+  const { app, openApi } = await createApp(config, database.url);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const authHeaders: Record<string, string> = {};
+  return {
+    app,
+    config,
+    openApi,
+    db: database,
+    baseUrl,
+    authHeaders,
+    async api(method, path, body, headers) {
+      const res = await fetch(baseUrl + path, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(headers ?? authHeaders) },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: any = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async close() {
+      await app.close();
+      if (!db) await database.drop();
+    },
+  };
+}
