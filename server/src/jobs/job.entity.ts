@@ -1,0 +1,57 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+
+/** A job definition (table `jobs`). JSON columns hold the shapes of libs/contracts jobs.ts. */
+@Entity('jobs')
+export class Job {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('text', { unique: true })
+  name: string;
+
+  @Column('text', { default: '' })
+  title: string;
+
+  @Column('text', { name: 'job_group', nullable: true })
+  group: string | null;
+
+  @Column('text', { default: '' })
+  description: string;
+
+  @Column('boolean', { default: true })
+  enabled: boolean;
+
+  /** `{ kind: 'http', method, url, query, headers, body, timeoutMs, ... }`; secret values encrypted. */
+  @Column('jsonb')
+  executor: Record<string, any>;
+
+  @Column('jsonb', { default: () => "'[]'" })
+  params: Record<string, any>[];
+
+  @Column('jsonb', { default: () => "'{}'" })
+  retry: Record<string, any>;
+
+  @Column('jsonb', { default: () => "'{}'" })
+  concurrency: Record<string, any>;
+
+  @Column('jsonb', { name: 'on_success', default: () => "'[]'" })
+  onSuccess: Record<string, any>[];
+
+  @Column('jsonb', { name: 'on_failure', default: () => "'[]'" })
+  onFailure: Record<string, any>[];
+
+  @Column('jsonb', { default: () => "'{}'" })
+  triggers: Record<string, any>;
+
+  @Column('text', { nullable: true })
+  timezone: string | null;
+
+  @VersionColumn()
+  version: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}
