@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { AppConfig } from './config/app-config.js';
-import { startEmbeddedPostgres, type RunningPostgres } from './database/embedded-postgres.js';
-import { ensureDatabase, runMigrations } from './database/migrate.js';
+import { prepareDatabaseUrl } from './database/cli.js';
+import type { RunningPostgres } from './database/embedded-postgres.js';
+import { runMigrations } from './database/migrate.js';
 
 export interface Database {
   url: string;
@@ -11,15 +12,8 @@ export interface Database {
 
 /** Resolve the database (DATABASE_URL or embedded), then apply migrations under the advisory lock. */
 export async function prepareDatabase(config: AppConfig, info: (msg: string) => void): Promise<Database> {
-  let url = config.DATABASE_URL;
-  let embedded: RunningPostgres | undefined;
-  if (!url) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(config.DATA_DIR, 'postgres'),
-      port: config.EMBEDDED_PG_PORT,
-      onInfo: info,
-    });
-    url = await ensureDatabase(embedded.url, 'api_manager');
+  const { url, embedded } = await prepareDatabaseUrl(config, info);
+  if (embedded) {
     info(`Embedded Postgres listening on 127.0.0.1:${embedded.port} (data in ${path.resolve(config.DATA_DIR)})`);
   }
   try {
