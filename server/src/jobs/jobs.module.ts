@@ -1,4 +1,18 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CryptoModule } from '../common/crypto.module.js';
+import { Job } from './job.entity.js';
+import { JobsController } from './jobs.controller.js';
+import { JobsService } from './jobs.service.js';
+import { JobValidator } from './job-validator.js';
+import { ParamsResolver } from './params/params-resolver.js';
+import { RequestRenderer } from './render/request-renderer.js';
+import { TemplateEngine } from './templating/template-engine.js';
 
-@Module({})
+@Module({
+  imports: [TypeOrmModule.forFeature([Job]), CryptoModule],
+  controllers: [JobsController],
+  providers: [JobsService, JobValidator, TemplateEngine, ParamsResolver, RequestRenderer],
+  exports: [JobsService, TemplateEngine, ParamsResolver, RequestRenderer, CryptoModule],
+})
 export class JobsModule {}

@@ -1,0 +1,207 @@
+// Job definitions: the JSON shape of DESIGN.md ("A job, as JSON"), the same in jobs.yaml.
+
+/** A secret value as written by a client: `{secret: true, value: '...'}`; without `value` on PATCH = keep the stored one. */
+export interface SecretInput {
+  secret: true;
+  value?: string;
+}
+
+/** A secret as the API returns it: never the value, only whether one is stored. */
+export interface MaskedSecret {
+  secret: true;
+  set: boolean;
+}
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** JSON value (bodies, param values, chain mappings). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Which response statuses count as success: a status (`304`), a class (`"2xx"`) or a range (`"200-299"`).
+ * Default `["2xx"]`.
+ */
+export type SuccessStatus = number | string;
+
+export interface HttpExecutorDefinition<H = string | SecretInput> {
+  kind: 'http';
+  /** Default GET. */
+  method?: HttpMethod;
+  /**
+   * Absolute http(s) URL. Templates may fill the path only: scheme, host and port are static
+   * (checked at save time and again after rendering).
+   */
+  url: string;
+  /** Query parameters appended to the URL; values are templates. A value rendering to '' is left out. */
+  query?: Record<string, string | string[]>;
+  /** Header values are templates, or secrets (stored encrypted, sent as is, never templated). */
+  headers?: Record<string, H>;
+  /** JSON value (strings inside are templates; sent as application/json) or a text template. */
+  body?: JsonValue;
+  /** Default 30000. */
+  timeoutMs?: number;
+  /** Default ["2xx"]. */
+  successStatuses?: SuccessStatus[];
+  /** Response bytes kept; the rest is cut and the cut recorded. Default 1 MiB. */
+  maxResponseBytes?: number;
+  /** Default false. */
+  followRedirects?: boolean;
+}
+
+export type ExecutorDefinition<H = string | SecretInput> = HttpExecutorDefinition<H>;
+
+export type ParamType = 'string' | 'number' | 'boolean' | 'date' | 'datetime' | 'enum' | 'string[]';
+
+export interface ParamDefinition<S = SecretInput> {
+  /** Identifier used as `params.<name>` in templates: ^[A-Za-z_][A-Za-z0-9_]{0,63}$ */
+  name: string;
+  type: ParamType;
+  /** Human label for forms. */
+  title?: string;
+  description?: string;
+  required?: boolean;
+  /**
+   * Used when the caller gives no value. A string is a template (e.g. `{{ 'today' | in_zone: 'Asia/Tokyo' }}`);
+   * other values are taken as they are. For `secret` params: a SecretInput (stored encrypted).
+   */
+  default?: JsonValue | S;
+  /** Regular expression every string value (each item of a string[]) must match. */
+  pattern?: string;
+  /** Allowed values for `enum`. */
+  enum?: string[];
+  /** Only for `string[]`: run one child execution per item. At most one param per job. */
+  fanOut?: boolean;
+  /** The value is masked in snapshots, logs and API responses; a default is stored encrypted. */
+  secret?: boolean;
+}
+
+export interface RetryPolicy {
+  /** Total attempts including the first. Default 1 (no retry). */
+  maxAttempts?: number;
+  /** Default exponential. */
+  backoff?: 'fixed' | 'exponential';
+  /** Default 1000. */
+  initialDelayMs?: number;
+  /** Cap of one delay. Default 60000. */
+  maxDelayMs?: number;
+  /** Randomize delays (full jitter). Default true. */
+  jitter?: boolean;
+}
+
+export interface ConcurrencyPolicy {
+  /** Running executions of this job at once; null/absent = unlimited (or 1 when overlap is queue/skip). */
+  max?: number | null;
+  /** What a new execution does when `max` are running. Default allow (queue when max is set). */
+  overlap?: 'queue' | 'skip' | 'allow';
+  /** Children of one fan-out running at once. Default 4. */
+  fanOutParallelism?: number;
+}
+
+export interface ChainStep {
+  /** Name of the job to run. Must exist when saving; chains may not form cycles. */
+  job: string;
+  /** Params for that job; strings are templates over `parent.params.*` and `parent.response.json.*`. */
+  params?: Record<string, JsonValue>;
+}
+
+export interface GithubTrigger {
+  /** owner/name */
+  repository: string;
+  /** Branch names or globs; empty/absent = any branch. */
+  branches?: string[];
+  /** picomatch globs; `!` excludes. Empty/absent = any change. */
+  watchFiles?: string[];
+  /** Param mapping for the run; strings are templates over `push.*`. */
+  params?: Record<string, JsonValue>;
+}
+
+export interface JobTriggers {
+  github?: GithubTrigger[];
+}
+
+/** The definition a client writes (POST /jobs, jobs.yaml). */
+export interface JobDefinition {
+  /** Unique slug ^[a-z0-9][a-z0-9._-]{0,99}$ */
+  name: string;
+  title?: string;
+  group?: string | null;
+  description?: string;
+  /** Default true. Disabled jobs are not run by any trigger. */
+  enabled?: boolean;
+  executor: ExecutorDefinition;
+  params?: ParamDefinition[];
+  retry?: RetryPolicy;
+  concurrency?: ConcurrencyPolicy;
+  onSuccess?: ChainStep[];
+  onFailure?: ChainStep[];
+  triggers?: JobTriggers;
+  /** IANA zone for date helpers; default DEFAULT_TIMEZONE. */
+  timezone?: string | null;
+}
+
+export type CreateJobRequest = JobDefinition;
+
+/** PATCH: top-level fields given replace the stored ones. `version` (optional) must match the stored one (409 otherwise). */
+export interface UpdateJobRequest extends Partial<JobDefinition> {
+  version?: number;
+}
+
+/** A job as the API returns it: defaults filled in, secrets masked. */
+export interface JobView {
+  id: string;
+  name: string;
+  title: string;
+  group: string | null;
+  description: string;
+  enabled: boolean;
+  executor: Required<Omit<HttpExecutorDefinition<string | MaskedSecret>, 'body'>> & { body?: JsonValue };
+  params: ParamDefinition<MaskedSecret>[];
+  retry: Required<RetryPolicy>;
+  concurrency: Required<ConcurrencyPolicy>;
+  onSuccess: ChainStep[];
+  onFailure: ChainStep[];
+  triggers: JobTriggers;
+  timezone: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JobListQuery {
+  group?: string;
+  enabled?: boolean;
+  /** Matches name, title or description (case-insensitive substring). */
+  q?: string;
+}
+
+export interface JobListResponse {
+  items: JobView[];
+  total: number;
+}
+
+/** POST /jobs/:idOrName/render */
+export interface RenderRequest {
+  params?: Record<string, JsonValue>;
+  /** Render as if it were this instant (ISO 8601); default now. */
+  now?: string;
+}
+
+export interface RenderedHttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface RenderResponse {
+  /** Resolved params (defaults applied, coerced); secret ones are '***'. */
+  params: Record<string, JsonValue>;
+  /** The request exactly as it would be sent, secrets replaced by '***'. */
+  request: RenderedHttpRequest;
+  timeoutMs: number;
+  followRedirects: boolean;
+  maxResponseBytes: number;
+  successStatuses: SuccessStatus[];
+  /** Name of the fan-out param when the job has one: one request per item would be sent. */
+  fanOut?: { param: string; items: string[] };
+}

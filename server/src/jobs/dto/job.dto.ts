@@ -1,0 +1,397 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import type {
+  ChainStep,
+  ConcurrencyPolicy,
+  CreateJobRequest,
+  GithubTrigger,
+  HttpExecutorDefinition,
+  HttpMethod,
+  JobTriggers,
+  JsonValue,
+  ParamDefinition,
+  ParamType,
+  RenderRequest,
+  RetryPolicy,
+  SecretInput,
+  SuccessStatus,
+  UpdateJobRequest,
+} from '@api-manager/contracts';
+import { Transform, Type } from 'class-transformer';
+import {
+  Allow,
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { IsTimeZone } from '../../config/is-time-zone.js';
+import {
+  IsHeaderMap,
+  IsJsonObject,
+  IsQueryMap,
+  IsRegExpSource,
+  IsSuccessStatusList,
+  IsUrlTemplate,
+} from './validators.js';
+
+export const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export const HTTP_METHODS: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+export const PARAM_TYPES: ParamType[] = ['string', 'number', 'boolean', 'date', 'datetime', 'enum', 'string[]'];
+const NAME_MESSAGE =
+  '$property must be a slug: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, at most 100 characters';
+const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value);
+
+export class HttpExecutorDto implements HttpExecutorDefinition {
+  @ApiProperty({ enum: ['http'] })
+  @IsIn(['http'])
+  kind: 'http';
+
+  @ApiPropertyOptional({ enum: HTTP_METHODS, default: 'GET' })
+  @IsOptional()
+  @Transform(upper)
+  @IsIn(HTTP_METHODS)
+  method?: HttpMethod;
+
+  @ApiProperty({ example: 'http://api-gen-prompt:8009/generate?date={{ params.date }}' })
+  @IsUrlTemplate()
+  url: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+  })
+  @IsOptional()
+  @IsQueryMap()
+  query?: Record<string, string | string[]>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    description: 'Values are templates, or {"secret": true, "value": "..."} (stored encrypted, never returned).',
+    additionalProperties: {
+      oneOf: [
+        { type: 'string' },
+        { type: 'object', properties: { secret: { type: 'boolean' }, value: { type: 'string' } } },
+      ],
+    },
+  })
+  @IsOptional()
+  @IsHeaderMap()
+  headers?: Record<string, string | SecretInput>;
+
+  @ApiPropertyOptional({
+    description: 'JSON value (strings inside are templates, sent as application/json) or a text template',
+    oneOf: [{ type: 'object' }, { type: 'array', items: {} }, { type: 'string' }],
+  })
+  @Allow()
+  body?: JsonValue;
+
+  @ApiPropertyOptional({ default: 30000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  timeoutMs?: number;
+
+  @ApiPropertyOptional({ example: ['2xx', 304], oneOf: [{ type: 'array', items: {} }] })
+  @IsOptional()
+  @IsSuccessStatusList()
+  successStatuses?: SuccessStatus[];
+
+  @ApiPropertyOptional({ default: 1048576 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100 * 1024 * 1024)
+  maxResponseBytes?: number;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  followRedirects?: boolean;
+}
+
+export class ParamDefDto implements ParamDefinition {
+  @ApiProperty({ example: 'device_id' })
+  @Matches(PARAM_NAME, { message: '$property must be an identifier (letters, digits, _; not starting with a digit)' })
+  name: string;
+
+  @ApiProperty({ enum: PARAM_TYPES })
+  @IsIn(PARAM_TYPES)
+  type: ParamType;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  title?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  required?: boolean;
+
+  @ApiPropertyOptional({ description: 'A template string, a value, or {"secret": true, "value"} for secret params' })
+  @Allow()
+  default?: JsonValue | SecretInput;
+
+  @ApiPropertyOptional({ example: '^\\d{2}-\\d{2}$' })
+  @IsOptional()
+  @IsRegExpSource()
+  pattern?: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsString({ each: true })
+  enum?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  fanOut?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  secret?: boolean;
+}
+
+export class RetryDto implements RetryPolicy {
+  @ApiPropertyOptional({ default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  maxAttempts?: number;
+
+  @ApiPropertyOptional({ enum: ['fixed', 'exponential'], default: 'exponential' })
+  @IsOptional()
+  @IsIn(['fixed', 'exponential'])
+  backoff?: 'fixed' | 'exponential';
+
+  @ApiPropertyOptional({ default: 1000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  initialDelayMs?: number;
+
+  @ApiPropertyOptional({ default: 60000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  maxDelayMs?: number;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  jitter?: boolean;
+}
+
+export class ConcurrencyDto implements ConcurrencyPolicy {
+  @ApiPropertyOptional({ nullable: true, description: 'null = unlimited' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  max?: number | null;
+
+  @ApiPropertyOptional({ enum: ['queue', 'skip', 'allow'] })
+  @IsOptional()
+  @IsIn(['queue', 'skip', 'allow'])
+  overlap?: 'queue' | 'skip' | 'allow';
+
+  @ApiPropertyOptional({ default: 4 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  fanOutParallelism?: number;
+}
+
+export class ChainStepDto implements ChainStep {
+  @ApiProperty()
+  @Matches(JOB_NAME, { message: NAME_MESSAGE })
+  job: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsJsonObject()
+  params?: Record<string, JsonValue>;
+}
+
+export class GithubTriggerDto implements GithubTrigger {
+  @ApiProperty({ example: 'org/repo' })
+  @Matches(/^[\w.-]+\/[\w.-]+$/, { message: '$property must be owner/name' })
+  repository: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  branches?: string[];
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  watchFiles?: string[];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsJsonObject()
+  params?: Record<string, JsonValue>;
+}
+
+export class TriggersDto implements JobTriggers {
+  @ApiPropertyOptional({ type: [GithubTriggerDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => GithubTriggerDto)
+  github?: GithubTriggerDto[];
+}
+
+export class CreateJobDto implements CreateJobRequest {
+  @ApiProperty({ example: 'timeblock-prompt' })
+  @Matches(JOB_NAME, { message: NAME_MESSAGE })
+  name: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  title?: string;
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  group?: string | null;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiProperty({ type: HttpExecutorDto })
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => HttpExecutorDto)
+  executor: HttpExecutorDto;
+
+  @ApiPropertyOptional({ type: [ParamDefDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => ParamDefDto)
+  params?: ParamDefDto[];
+
+  @ApiPropertyOptional({ type: RetryDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RetryDto)
+  retry?: RetryDto;
+
+  @ApiPropertyOptional({ type: ConcurrencyDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ConcurrencyDto)
+  concurrency?: ConcurrencyDto;
+
+  @ApiPropertyOptional({ type: [ChainStepDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => ChainStepDto)
+  onSuccess?: ChainStepDto[];
+
+  @ApiPropertyOptional({ type: [ChainStepDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => ChainStepDto)
+  onFailure?: ChainStepDto[];
+
+  @ApiPropertyOptional({ type: TriggersDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TriggersDto)
+  triggers?: TriggersDto;
+
+  @ApiPropertyOptional({ nullable: true, example: 'Asia/Tokyo' })
+  @IsOptional()
+  @IsTimeZone()
+  timezone?: string | null;
+}
+
+export class UpdateJobDto extends PartialType(CreateJobDto) implements UpdateJobRequest {
+  @ApiPropertyOptional({ description: 'When given, must equal the stored version (409 otherwise)' })
+  @IsOptional()
+  @IsInt()
+  version?: number;
+}
+
+export class RenderRequestDto implements RenderRequest {
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsJsonObject()
+  params?: Record<string, JsonValue>;
+
+  @ApiPropertyOptional({ description: 'Render as if at this instant (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  now?: string;
+}
+
+export class JobListQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  group?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ description: 'Substring of name, title or description' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+}

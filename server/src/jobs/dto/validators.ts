@@ -1,0 +1,126 @@
+import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { successStatusError } from '../render/success-statuses.js';
+import { staticOrigin } from '../render/url-guard.js';
+
+function decorator(
+  name: string,
+  check: (value: unknown) => string | null,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    const reasons = new WeakMap<object, string>();
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: (args: ValidationArguments) => `${args.property}${reasons.get(args.object) ?? ' is invalid'}`,
+        ...options,
+      },
+      validator: {
+        validate(value: unknown, args: ValidationArguments) {
+          const reason = check(value);
+          if (reason !== null) reasons.set(args.object, reason);
+          return reason === null;
+        },
+      },
+    });
+  };
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** An absolute http(s) URL whose scheme, host and port are static (templates only after them). */
+export function IsUrlTemplate(options?: ValidationOptions): PropertyDecorator {
+  return decorator(
+    'isUrlTemplate',
+    (value) => {
+      if (typeof value !== 'string' || value.length === 0) return ' must be a URL';
+      if (value.length > 4000) return ' must be at most 4000 characters';
+      try {
+        staticOrigin(value);
+        return null;
+      } catch (err) {
+        return ` ${(err as Error).message}`;
+      }
+    },
+    options,
+  );
+}
+
+/** `{ name: 'template' | {secret: true, value?: string} }` with valid header names. */
+export function IsHeaderMap(options?: ValidationOptions): PropertyDecorator {
+  return decorator(
+    'isHeaderMap',
+    (value) => {
+      if (!isPlainObject(value)) return ' must be an object of header names to values';
+      for (const [k, v] of Object.entries(value)) {
+        if (!HEADER_NAME.test(k)) return `.${k} is not a valid header name`;
+        if (typeof v === 'string') {
+          if (v.length > 8000) return `.${k} must be at most 8000 characters`;
+          continue;
+        }
+        if (!isPlainObject(v) || v.secret !== true) return `.${k} must be a string or {"secret": true, "value": "..."}`;
+        const extra = Object.keys(v).filter((key) => key !== 'secret' && key !== 'value');
+        if (extra.length) return `.${k}.${extra[0]} should not exist`;
+        if (v.value !== undefined && typeof v.value !== 'string') return `.${k}.value must be a string`;
+      }
+      return null;
+    },
+    options,
+  );
+}
+
+/** `{ key: 'template' | ['template', ...] }` */
+export function IsQueryMap(options?: ValidationOptions): PropertyDecorator {
+  return decorator(
+    'isQueryMap',
+    (value) => {
+      if (!isPlainObject(value)) return ' must be an object of query names to values';
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v === 'string') continue;
+        if (Array.isArray(v) && v.every((x) => typeof x === 'string')) continue;
+        return `.${k} must be a string or a list of strings`;
+      }
+      return null;
+    },
+    options,
+  );
+}
+
+export function IsSuccessStatusList(options?: ValidationOptions): PropertyDecorator {
+  return decorator(
+    'isSuccessStatusList',
+    (value) => {
+      if (!Array.isArray(value) || value.length === 0) return ' must be a non-empty list';
+      for (let i = 0; i < value.length; i++) {
+        const err = successStatusError(value[i]);
+        if (err) return `.${i} ${err}`;
+      }
+      return null;
+    },
+    options,
+  );
+}
+
+export function IsRegExpSource(options?: ValidationOptions): PropertyDecorator {
+  return decorator(
+    'isRegExpSource',
+    (value) => {
+      if (typeof value !== 'string') return ' must be a string';
+      try {
+        new RegExp(value, 'u');
+        return null;
+      } catch (err) {
+        return ` must be a valid regular expression (${(err as Error).message})`;
+      }
+    },
+    options,
+  );
+}
+
+/** A JSON object (mapping of names to values). */
+export function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
+  return decorator('isJsonObject', (value) => (isPlainObject(value) ? null : ' must be an object'), options);
+}

@@ -1,0 +1,241 @@
+import { Injectable } from '@nestjs/common';
+import type { ChainStep } from '@api-manager/contracts';
+import { SecretBox, SecretBoxError } from '../common/secret-box.js';
+import type { CreateJobDto } from './dto/job.dto.js';
+import type { Job } from './job.entity.js';
+import { coerceParam, type ParamDef } from './params/params-resolver.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './render/request-renderer.js';
+import { hasTemplateMarkers, TemplateEngine } from './templating/template-engine.js';
+
+/** The columns of a job as stored: defaults filled in, secrets encrypted. */
+export type StoredJobFields = Pick<
+  Job,
+  | 'name'
+  | 'title'
+  | 'group'
+  | 'description'
+  | 'enabled'
+  | 'executor'
+  | 'params'
+  | 'retry'
+  | 'concurrency'
+  | 'onSuccess'
+  | 'onFailure'
+  | 'triggers'
+  | 'timezone'
+>;
+
+const isSecretInput = (v: unknown): v is { secret: true; value?: string } =>
+  !!v && typeof v === 'object' && !Array.isArray(v) && (v as { secret?: unknown }).secret === true;
+
+/** Checks beyond the DTO (cross-field rules, templates) and builds the stored form. */
+@Injectable()
+export class JobValidator {
+  constructor(
+    private readonly templates: TemplateEngine,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  /**
+   * Normalize a complete definition (defaults filled in) and encrypt secrets. `previous` supplies stored
+   * secrets for `{secret: true}` without a value. Returns the stored fields and every error found.
+   */
+  build(def: CreateJobDto, previous?: Job): { fields: StoredJobFields; errors: string[] } {
+    const errors: string[] = [];
+    const ex = def.executor;
+    const method = (ex.method ?? 'GET').toUpperCase();
+
+    const headers: Record<string, unknown> = {};
+    const prevHeaders = (previous?.executor?.headers ?? {}) as Record<string, unknown>;
+    for (const [name, v] of Object.entries(ex.headers ?? {})) {
+      if (typeof v === 'string') {
+        this.checkTemplate(`executor.headers.${name}`, v, errors);
+        headers[name] = v;
+        continue;
+      }
+      headers[name] = this.sealSecret(`executor.headers.${name}`, v, findCaseInsensitive(prevHeaders, name), errors);
+    }
+    this.checkTemplate('executor.url', ex.url, errors);
+    for (const [k, v] of Object.entries(ex.query ?? {})) {
+      (Array.isArray(v) ? v : [v]).forEach((s) => this.checkTemplate(`executor.query.${k}`, s, errors));
+    }
+    if (ex.body !== undefined && ex.body !== null) {
+      if (method === 'GET' || method === 'HEAD') errors.push(`executor.body is not allowed with method ${method}`);
+      this.checkValueTemplates('executor.body', ex.body, errors);
+    }
+
+    const params = this.buildParams(def, previous, errors);
+    for (const [field, steps] of [
+      ['onSuccess', def.onSuccess ?? []],
+      ['onFailure', def.onFailure ?? []],
+    ] as const) {
+      steps.forEach((s, i) => this.checkValueTemplates(`${field}.${i}.params`, s.params ?? {}, errors));
+    }
+    (def.triggers?.github ?? []).forEach((t, i) =>
+      this.checkValueTemplates(`triggers.github.${i}.params`, t.params ?? {}, errors),
+    );
+
+    const c = def.concurrency ?? {};
+    const max = c.max ?? (c.overlap === 'queue' || c.overlap === 'skip' ? 1 : null);
+    const r = def.retry ?? {};
+    const executor: Record<string, unknown> = {
+      kind: 'http',
+      method,
+      url: ex.url,
+      query: ex.query ?? {},
+      headers,
+      timeoutMs: ex.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      successStatuses: ex.successStatuses ?? ['2xx'],
+      maxResponseBytes: ex.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      followRedirects: ex.followRedirects ?? false,
+    };
+    if (ex.body !== undefined && ex.body !== null) executor.body = ex.body;
+    const fields: StoredJobFields = {
+      name: def.name,
+      title: def.title ?? '',
+      group: def.group ?? null,
+      description: def.description ?? '',
+      enabled: def.enabled ?? true,
+      executor,
+      params: params as Record<string, any>[],
+      retry: {
+        maxAttempts: r.maxAttempts ?? 1,
+        backoff: r.backoff ?? 'exponential',
+        initialDelayMs: r.initialDelayMs ?? 1000,
+        maxDelayMs: r.maxDelayMs ?? 60_000,
+        jitter: r.jitter ?? true,
+      },
+      concurrency: {
+        max,
+        overlap: c.overlap ?? (max === null ? 'allow' : 'queue'),
+        fanOutParallelism: c.fanOutParallelism ?? 4,
+      },
+      onSuccess: stripSteps(def.onSuccess),
+      onFailure: stripSteps(def.onFailure),
+      triggers: def.triggers?.github?.length ? { github: def.triggers.github.map((t) => ({ ...t })) } : {},
+      timezone: def.timezone ?? null,
+    };
+    return { fields, errors };
+  }
+
+  private buildParams(def: CreateJobDto, previous: Job | undefined, errors: string[]): ParamDef[] {
+    const seen = new Set<string>();
+    let fanOuts = 0;
+    const prevParams = (previous?.params ?? []) as ParamDef[];
+    const zone = def.timezone ?? this.templates.defaultZone();
+    return (def.params ?? []).map((p, i) => {
+      const path = `params.${i}`;
+      if (seen.has(p.name)) errors.push(`${path}.name ${p.name} is declared twice`);
+      seen.add(p.name);
+      if (p.fanOut) {
+        fanOuts++;
+        if (p.type !== 'string[]') errors.push(`${path}.fanOut is only allowed on string[] params`);
+        if (fanOuts === 2) errors.push(`${path}.fanOut: only one param per job may fan out`);
+      }
+      if (p.type === 'enum' && !p.enum?.length) errors.push(`${path}.enum must list the allowed values`);
+      if (p.type !== 'enum' && p.enum !== undefined) errors.push(`${path}.enum is only allowed on enum params`);
+      const out: ParamDef = { name: p.name, type: p.type };
+      for (const key of ['title', 'description', 'required', 'pattern', 'enum', 'fanOut', 'secret'] as const) {
+        if (p[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = p[key];
+      }
+      const d = p.default;
+      if (d === undefined || d === null) return out;
+      if (p.secret) {
+        const prev = prevParams.find((x) => x.name === p.name && x.secret)?.default;
+        const input = typeof d === 'string' ? { secret: true as const, value: d } : d;
+        if (!isSecretInput(input))
+          errors.push(`${path}.default of a secret param must be a string or {"secret": true}`);
+        else out.default = this.sealSecret(`${path}.default`, input, prev, errors);
+        return out;
+      }
+      if (isSecretInput(d)) {
+        errors.push(`${path}.default is a secret but the param is not marked secret`);
+        return out;
+      }
+      if (typeof d === 'string' && hasTemplateMarkers(d)) {
+        this.checkTemplate(`${path}.default`, d, errors);
+      } else {
+        const res = coerceParam(out, d, `${path}.default`, zone, new Date());
+        if (typeof res === 'string') errors.push(res.slice(1));
+      }
+      out.default = d;
+      return out;
+    });
+  }
+
+  private sealSecret(
+    path: string,
+    input: { secret: true; value?: string },
+    previous: unknown,
+    errors: string[],
+  ): { secret: true; value?: string } {
+    if (input.value === undefined || input.value === '') {
+      const prev = isSecretInput(previous) ? previous.value : undefined;
+      return prev ? { secret: true, value: prev } : { secret: true };
+    }
+    if (this.secrets.isEncrypted(input.value)) {
+      try {
+        this.secrets.decrypt(input.value);
+      } catch (err) {
+        errors.push(
+          `${path}.value ${err instanceof SecretBoxError ? 'cannot be decrypted with this server key' : 'is invalid'}`,
+        );
+      }
+      return { secret: true, value: input.value };
+    }
+    return { secret: true, value: this.secrets.encrypt(input.value) };
+  }
+
+  private checkTemplate(path: string, template: string, errors: string[]): void {
+    if (!hasTemplateMarkers(template)) return;
+    try {
+      this.templates.check(template);
+    } catch (err) {
+      errors.push(`${path} has a template error: ${(err as Error).message}`);
+    }
+  }
+
+  private checkValueTemplates(path: string, value: unknown, errors: string[]): void {
+    if (typeof value === 'string') this.checkTemplate(path, value, errors);
+    else if (Array.isArray(value)) value.forEach((v, i) => this.checkValueTemplates(`${path}.${i}`, v, errors));
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) this.checkValueTemplates(`${path}.${k}`, v, errors);
+    }
+  }
+}
+
+function stripSteps(steps: ChainStep[] | undefined): ChainStep[] {
+  return (steps ?? []).map((s) => (s.params === undefined ? { job: s.job } : { job: s.job, params: s.params }));
+}
+
+function findCaseInsensitive(o: Record<string, unknown>, name: string): unknown {
+  if (name in o) return o[name];
+  const key = Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : o[key];
+}
+
+/** The chain edges (job name -> names it triggers) of a stored job. */
+export function chainTargets(job: Pick<Job, 'onSuccess' | 'onFailure'>): string[] {
+  return [...(job.onSuccess ?? []), ...(job.onFailure ?? [])].map((s) => String(s.job));
+}
+
+/** A cycle through `start` in the graph, as a list of names (start ... start), or null. */
+export function findCycle(graph: Map<string, string[]>, start: string): string[] | null {
+  const path: string[] = [start];
+  const visited = new Set<string>();
+  const dfs = (node: string): boolean => {
+    for (const next of graph.get(node) ?? []) {
+      if (next === start) {
+        path.push(next);
+        return true;
+      }
+      if (visited.has(next)) continue;
+      visited.add(next);
+      path.push(next);
+      if (dfs(next)) return true;
+      path.pop();
+    }
+    return false;
+  };
+  return dfs(start) ? path : null;
+}

@@ -1,0 +1,225 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { JobListResponse, JobView, JsonValue, MaskedSecret, RenderResponse } from '@api-manager/contracts';
+import { DataSource, In, Repository, type EntityManager } from 'typeorm';
+import type { CreateJobDto, JobListQueryDto, RenderRequestDto, UpdateJobDto } from './dto/job.dto.js';
+import { Job } from './job.entity.js';
+import { chainTargets, findCycle, JobValidator, type StoredJobFields } from './job-validator.js';
+import { MASK, ParamsResolver } from './params/params-resolver.js';
+import { RequestRenderer } from './render/request-renderer.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Serializes job writes so chain existence/cycle checks see a stable graph. */
+const JOBS_WRITE_LOCK = 727_100;
+
+@Injectable()
+export class JobsService {
+  constructor(
+    @InjectRepository(Job) private readonly jobs: Repository<Job>,
+    private readonly dataSource: DataSource,
+    private readonly validator: JobValidator,
+    private readonly params: ParamsResolver,
+    private readonly renderer: RequestRenderer,
+  ) {}
+
+  /** A job by id (uuid) or unique name; NotFoundException otherwise. */
+  async get(idOrName: string, manager?: EntityManager): Promise<Job> {
+    const repo = manager ? manager.getRepository(Job) : this.jobs;
+    const job = UUID.test(idOrName)
+      ? await repo.findOne({ where: [{ id: idOrName }, { name: idOrName.toLowerCase() }] })
+      : await repo.findOne({ where: { name: idOrName } });
+    if (!job) throw new NotFoundException(`Job ${JSON.stringify(idOrName)} not found`);
+    return job;
+  }
+
+  /** Jobs by ids (missing ids are simply absent). */
+  async getMany(ids: string[]): Promise<Job[]> {
+    const valid = ids.filter((id) => UUID.test(id));
+    return valid.length ? this.jobs.find({ where: { id: In(valid) } }) : [];
+  }
+
+  /** Jobs by names (missing names are simply absent). */
+  async getManyByName(names: string[]): Promise<Job[]> {
+    return names.length ? this.jobs.find({ where: { name: In(names) } }) : [];
+  }
+
+  async list(query: JobListQueryDto): Promise<JobListResponse> {
+    const qb = this.jobs.createQueryBuilder('j');
+    if (query.group !== undefined) qb.andWhere('j.job_group = :group', { group: query.group });
+    if (query.enabled !== undefined) qb.andWhere('j.enabled = :enabled', { enabled: query.enabled });
+    if (query.q) {
+      const like = `%${query.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+      qb.andWhere('(j.name ILIKE :like OR j.title ILIKE :like OR j.description ILIKE :like)', { like });
+    }
+    qb.orderBy('j.job_group', 'ASC', 'NULLS FIRST').addOrderBy('j.name', 'ASC');
+    const items = await qb.getMany();
+    return { items: items.map((j) => this.view(j)), total: items.length };
+  }
+
+  async findView(idOrName: string): Promise<JobView> {
+    return this.view(await this.get(idOrName));
+  }
+
+  async create(dto: CreateJobDto): Promise<JobView> {
+    const { fields, errors } = this.validator.build(dto);
+    if (errors.length) throw new BadRequestException(errors);
+    const saved = await this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [JOBS_WRITE_LOCK]);
+      if (await m.getRepository(Job).exists({ where: { name: fields.name } })) {
+        throw new ConflictException(`A job named ${fields.name} already exists`);
+      }
+      await this.checkChains(m, fields, undefined);
+      return m.getRepository(Job).save(m.getRepository(Job).create(fields));
+    });
+    return this.view(saved);
+  }
+
+  async update(idOrName: string, dto: UpdateJobDto): Promise<JobView> {
+    const saved = await this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [JOBS_WRITE_LOCK]);
+      const current = await this.get(idOrName, m);
+      if (dto.version !== undefined && dto.version !== current.version) {
+        throw new ConflictException(
+          `Job ${current.name} was changed meanwhile (version ${current.version}, not ${dto.version})`,
+        );
+      }
+      const { version: _v, ...patch } = dto;
+      const merged = { ...this.asDefinition(current), ...stripUndefined(patch) } as CreateJobDto;
+      const { fields, errors } = this.validator.build(merged, current);
+      if (errors.length) throw new BadRequestException(errors);
+      if (fields.name !== current.name) {
+        if (await m.getRepository(Job).exists({ where: { name: fields.name } })) {
+          throw new ConflictException(`A job named ${fields.name} already exists`);
+        }
+        const referrers = await this.referrers(m, current.name, current.id);
+        if (referrers.length) {
+          throw new ConflictException(
+            `Job ${current.name} cannot be renamed: chains of ${referrers.join(', ')} refer to it`,
+          );
+        }
+      }
+      await this.checkChains(m, fields, current);
+      m.getRepository(Job).merge(current, fields);
+      return m.getRepository(Job).save(current);
+    });
+    return this.view(saved);
+  }
+
+  async remove(idOrName: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [JOBS_WRITE_LOCK]);
+      const job = await this.get(idOrName, m);
+      const referrers = await this.referrers(m, job.name, job.id);
+      if (referrers.length) {
+        throw new ConflictException(`Job ${job.name} cannot be deleted: chains of ${referrers.join(', ')} refer to it`);
+      }
+      await m.getRepository(Job).delete({ id: job.id });
+    });
+  }
+
+  /** The request a run with `params` would send (secrets masked); nothing is sent. */
+  async render(idOrName: string, dto: RenderRequestDto): Promise<RenderResponse> {
+    const job = await this.get(idOrName);
+    const now = dto.now ? new Date(dto.now) : new Date();
+    const resolved = await this.params.resolve(job, dto.params ?? {}, { now });
+    const fan = this.params.fanOutParam(job);
+    const items = fan ? ((resolved[fan.name] as string[] | undefined) ?? []) : [];
+    // A fan-out job sends one request per item: show the first one.
+    const forRequest = fan && items.length ? { ...resolved, [fan.name]: items[0] } : resolved;
+    const r = await this.renderer.render(job, forRequest, { now });
+    return {
+      params: this.params.maskParams(job, resolved) as Record<string, JsonValue>,
+      request: r.masked,
+      timeoutMs: r.timeoutMs,
+      followRedirects: r.followRedirects,
+      maxResponseBytes: r.maxResponseBytes,
+      successStatuses: r.successStatuses,
+      ...(fan
+        ? {
+            fanOut: {
+              param: fan.name,
+              items: this.params.secretParamNames(job).includes(fan.name) ? items.map(() => MASK) : items,
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** A job as the API returns it: secrets masked. */
+  view(job: Job): JobView {
+    const def = this.asDefinition(job, true);
+    return {
+      id: job.id,
+      ...(def as unknown as Omit<JobView, 'id' | 'version' | 'createdAt' | 'updatedAt'>),
+      version: job.version,
+      createdAt: job.createdAt.toISOString(),
+      updatedAt: job.updatedAt.toISOString(),
+    };
+  }
+
+  /** The stored definition (secrets as stored, or masked). */
+  private asDefinition(job: Job, mask = false): StoredJobFields {
+    const maskSecret = (v: unknown): unknown =>
+      mask && v && typeof v === 'object' && (v as { secret?: unknown }).secret === true
+        ? ({ secret: true, set: !!(v as { value?: string }).value } satisfies MaskedSecret)
+        : v;
+    const headers = Object.fromEntries(
+      Object.entries((job.executor.headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k, maskSecret(v)]),
+    );
+    return {
+      name: job.name,
+      title: job.title,
+      group: job.group,
+      description: job.description,
+      enabled: job.enabled,
+      executor: { ...job.executor, headers },
+      params: job.params.map((p) => (p.default === undefined ? { ...p } : { ...p, default: maskSecret(p.default) })),
+      retry: job.retry,
+      concurrency: job.concurrency,
+      onSuccess: job.onSuccess,
+      onFailure: job.onFailure,
+      triggers: job.triggers,
+      timezone: job.timezone,
+    };
+  }
+
+  /** Chain targets must exist; the chain graph must stay acyclic. */
+  private async checkChains(m: EntityManager, fields: StoredJobFields, current: Job | undefined): Promise<void> {
+    const targets = chainTargets(fields);
+    if (!targets.length) return;
+    const rows: { id: string; name: string; on_success: { job: string }[]; on_failure: { job: string }[] }[] =
+      await m.query('SELECT id, name, on_success, on_failure FROM jobs');
+    const graph = new Map<string, string[]>();
+    for (const r of rows) {
+      if (current && r.id === current.id) continue;
+      graph.set(r.name, chainTargets({ onSuccess: r.on_success, onFailure: r.on_failure }));
+    }
+    const errors: string[] = [];
+    for (const field of ['onSuccess', 'onFailure'] as const) {
+      fields[field].forEach((s, i) => {
+        if (s.job !== fields.name && !graph.has(s.job)) errors.push(`${field}.${i}.job: job ${s.job} does not exist`);
+      });
+    }
+    if (errors.length) throw new BadRequestException(errors);
+    graph.set(fields.name, targets);
+    const cycle = findCycle(graph, fields.name);
+    if (cycle) throw new BadRequestException(`onSuccess/onFailure would form a cycle: ${cycle.join(' -> ')}`);
+  }
+
+  /** Names of other jobs whose chains name `name`. */
+  private async referrers(m: EntityManager, name: string, id: string): Promise<string[]> {
+    const rows: { name: string }[] = await m.query(
+      `SELECT name FROM jobs
+        WHERE id <> $1
+          AND (on_success @> jsonb_build_array(jsonb_build_object('job', $2::text))
+            OR on_failure @> jsonb_build_array(jsonb_build_object('job', $2::text)))
+        ORDER BY name`,
+      [id, name],
+    );
+    return rows.map((r) => r.name);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,11 @@
+/** What templates (defaults, request fields, chain/webhook mappings) can see. */
+export interface TemplateContext {
+  params?: Record<string, unknown>;
+  parent?: { params: Record<string, unknown>; response?: { status?: number; json?: unknown; body?: string } };
+  execution?: { id: string; attempt: number };
+  push?: Record<string, unknown>;
+  /** IANA zone for date helpers; default job.timezone, then DEFAULT_TIMEZONE. */
+  timezone?: string;
+  /** The instant "now"/"today" refer to; default the current time. */
+  now?: Date;
+}
