@@ -1,7 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthGuard } from './auth/auth.guard.js';
+import { AuthModule } from './auth/auth.module.js';
 import { DatabaseErrorFilter } from './common/database-error.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -30,12 +32,17 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.DB_POOL_SIZE), retryAttempts: 3 }),
         ScheduleModule.forRoot(),
         HealthModule,
+        AuthModule,
         JobsModule,
         ExecutionsModule,
         SchedulesModule,
         WebhooksModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: DatabaseErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: DatabaseErrorFilter },
+        // Deny by default: every route needs credentials unless marked @Public() (auth/access.decorators.ts).
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
     };
   }
 }

@@ -1,10 +1,13 @@
-import { ValidationPipe, VersioningType } from '@nestjs/common';
+import { RequestMethod, ValidationPipe, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { bodyParsers } from './common/body-parsers.js';
+import { securityHeaders } from './auth/security-headers.js';
 import { spaHandlers } from './common/spa.js';
 import type { AppConfig } from './config/app-config.js';
 
@@ -22,12 +25,19 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
+  app.use(helmet(securityHeaders()));
+  app.use(cookieParser());
+  // CORS is off unless CORS_ORIGINS lists origins (the admin SPA is same-origin).
+  const corsOrigins = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (corsOrigins.length) app.enableCors({ origin: corsOrigins, credentials: true });
   for (const [paths, handler] of bodyParsers()) {
     if (paths) app.use(paths, handler);
     else app.use(handler);
   }
-  // The webhooks module adds { path: 'webhook', method: POST } (the ToyCI path) to the exclusions.
-  app.setGlobalPrefix('api', { exclude: [] });
+  // POST /webhook: the ToyCI path, served by the webhooks module outside the /api prefix.
+  app.setGlobalPrefix('api', { exclude: [{ path: 'webhook', method: RequestMethod.POST }] });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalPipes(
     new ValidationPipe({

@@ -114,4 +114,85 @@ export class EnvSchema {
   @IsString()
   @MinLength(1)
   WEBHOOK_SECRET?: string = undefined;
+
+  // --- auth ---
+  /** Password of the `admin` user created on first start (no users yet). Unset = generate one and log it once. */
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'must be at least 12 characters' })
+  ADMIN_PASSWORD?: string = undefined;
+
+  /** Lifetime of a login session (absolute, from login). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 90)
+  SESSION_TTL_HOURS = 12;
+
+  /** Secure flag of the session cookies: auto (when the request is https / X-Forwarded-Proto https), true, false. */
+  @IsIn(['auto', 'true', 'false'])
+  COOKIE_SECURE = 'auto';
+
+  /** Comma-separated origins allowed by CORS (with credentials). Empty = CORS off (the admin is same-origin). */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  /** Login attempts allowed per client IP within LOGIN_WINDOW_SECONDS (shared by all replicas). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_PER_IP = 30;
+
+  /** Failed login attempts allowed per username within LOGIN_WINDOW_SECONDS (a success resets it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_PER_USER = 10;
+
+  /** Length of the login throttling window. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_WINDOW_SECONDS = 900;
+
+  // --- schedules ---
+  /** Safety poll of the schedule ticker (it also wakes at the earliest next_run_at and on changes). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(60000)
+  SCHEDULER_POLL_MS = 1000;
+
+  /** A slot older than this when fired is a misfire and follows the schedule's misfire policy. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  SCHEDULER_MISFIRE_TOLERANCE_MS = 5000;
+
+  /** Due schedules locked per firing transaction (FOR UPDATE SKIP LOCKED ... LIMIT n). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SCHEDULER_BATCH_SIZE = 50;
+
+  /** Firing transactions run at once by one process when many schedules are due together. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  SCHEDULER_PARALLELISM = 4;
+
+  // --- executions ---
+  /** Worker polling fallback: how often an idle worker looks for due executions without a NOTIFY. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  WORKER_POLL_MS = 1000;
+
+  /** How often old executions are pruned (RETENTION_DAYS), in small batches. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  RETENTION_INTERVAL_MS = 3600000;
 }

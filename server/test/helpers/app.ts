@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { adminTokenHeaders, createUserAndToken, TEST_ADMIN_PASSWORD, type TestRole, type TestScope } from './auth.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestApp {
@@ -12,8 +13,13 @@ export interface TestApp {
   db: TestDatabase;
   /** http://127.0.0.1:<port> */
   baseUrl: string;
-  /** Headers that authenticate as an admin (filled in once auth exists). */
+  /** Headers that authenticate as an admin (an admin-scoped API token of the first-start `admin`). */
   authHeaders: Record<string, string>;
+  /**
+   * Headers of a new user with `role` and an API token with `scopes` (default: all the role allows),
+   * e.g. `app.api('POST', '/api/v1/jobs', body, await app.as('viewer'))` → 403.
+   */
+  as(role: TestRole, scopes?: TestScope[]): Promise<Record<string, string>>;
   /**
    * Call the API authenticated as an admin (or with `headers` of your own, e.g. {} for none).
    * Returns the status, parsed JSON body (or text) and headers.
@@ -34,12 +40,18 @@ export interface ApiResult<T> {
  */
 export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
   const database = db ?? (await createTestDatabase());
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...env, DATABASE_URL: database.url });
+  // A known admin password keeps the first-start log quiet; pass ADMIN_PASSWORD: '' to get a generated one.
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    ...env,
+    DATABASE_URL: database.url,
+  });
   const { app, openApi } = await createApp(config, database.url);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
-  const authHeaders: Record<string, string> = {};
+  const authHeaders: Record<string, string> = await adminTokenHeaders(database.url);
   return {
     app,
     config,
@@ -47,6 +59,9 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     db: database,
     baseUrl,
     authHeaders,
+    async as(role, scopes) {
+      return (await createUserAndToken(database.url, role, scopes)).headers;
+    },
     async api(method, path, body, headers) {
       const res = await fetch(baseUrl + path, {
         method,

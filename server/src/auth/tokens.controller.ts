@@ -1,0 +1,45 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { ApiTokenSummary, CreatedApiToken } from '@api-manager/contracts';
+import { Access, type Actor, CurrentActor, SkipAudit } from './access.decorators.js';
+import { ApiTokenDto, CreatedApiTokenDto, CreateTokenDto, IdParamDto } from './dto/auth.dto.js';
+import { TokensService } from './tokens.service.js';
+
+/** API tokens for automation (`Authorization: Bearer amk_…`). */
+@ApiTags('tokens')
+@SkipAudit()
+@Controller({ path: 'tokens', version: '1' })
+export class TokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  /** The caller's tokens (an admin sees all). Secrets are never listed. */
+  @Get()
+  @ApiOkResponse({ type: [ApiTokenDto] })
+  list(@CurrentActor() actor: Actor): Promise<ApiTokenSummary[]> {
+    return this.tokens.list(actor);
+  }
+
+  /** Create a token for oneself; the answer is the only time the token is shown. */
+  @Post()
+  @Access({ role: 'viewer', scope: 'admin' })
+  @ApiCreatedResponse({ type: CreatedApiTokenDto })
+  @ApiForbiddenResponse({ description: 'A scope above the caller’s role' })
+  create(@Body() dto: CreateTokenDto, @CurrentActor() actor: Actor): Promise<CreatedApiToken> {
+    return this.tokens.create(dto, actor);
+  }
+
+  /** Revoke one's own token (an admin: any token). */
+  @Delete(':id')
+  @Access({ role: 'viewer', scope: 'write' })
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Revoked' })
+  revoke(@Param() { id }: IdParamDto, @CurrentActor() actor: Actor): Promise<void> {
+    return this.tokens.revoke(id, actor);
+  }
+}

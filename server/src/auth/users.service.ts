@@ -1,0 +1,126 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { CreateUserRequest, UpdateUserRequest, UserSummary } from '@api-manager/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Actor } from './access.decorators.js';
+import { hashPassword } from './auth-crypto.js';
+import { AuditService } from './audit.service.js';
+import { toUserSummary, type UserRow, USER_COLUMNS } from './user-summary.js';
+
+const summaryForAudit = (u: UserSummary) => ({
+  username: u.username,
+  role: u.role,
+  displayName: u.displayName,
+  disabled: u.disabled,
+});
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(): Promise<UserSummary[]> {
+    const rows = (await this.dataSource.query(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`)) as UserRow[];
+    return rows.map(toUserSummary);
+  }
+
+  async get(id: string): Promise<UserSummary> {
+    const rows = (await this.dataSource.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id])) as UserRow[];
+    if (!rows[0]) throw new NotFoundException(`User ${id} not found`);
+    return toUserSummary(rows[0]);
+  }
+
+  async create(dto: CreateUserRequest, actor: Actor | undefined): Promise<UserSummary> {
+    const hash = await hashPassword(dto.password);
+    return this.dataSource.transaction(async (m) => {
+      const rows = (await m.query(
+        `INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (username) DO NOTHING RETURNING ${USER_COLUMNS}`,
+        [dto.username, dto.displayName ?? '', dto.role, hash],
+      )) as UserRow[];
+      if (!rows[0]) throw new ConflictException(`username "${dto.username}" is already taken`);
+      const user = toUserSummary(rows[0]);
+      await this.audit.record(
+        { actor, action: 'user.create', targetType: 'user', targetId: user.id, after: summaryForAudit(user) },
+        m,
+      );
+      return user;
+    });
+  }
+
+  async update(id: string, dto: UpdateUserRequest, actor: Actor | undefined): Promise<UserSummary> {
+    const hash = dto.password !== undefined ? await hashPassword(dto.password) : undefined;
+    return this.dataSource.transaction(async (m) => {
+      const before = await this.lockUser(m, id);
+      const losesAdmin =
+        before.role === 'admin' &&
+        !before.disabled &&
+        ((dto.role !== undefined && dto.role !== 'admin') || dto.disabled === true);
+      if (losesAdmin) await this.assertNotLastAdmin(m, id, 'demote or disable');
+      const sets: string[] = [];
+      const params: unknown[] = [id];
+      const set = (col: string, value: unknown) => {
+        params.push(value);
+        sets.push(`${col} = $${params.length}`);
+      };
+      if (dto.role !== undefined) set('role', dto.role);
+      if (dto.displayName !== undefined) set('display_name', dto.displayName);
+      if (dto.disabled !== undefined) set('disabled', dto.disabled);
+      if (hash !== undefined) {
+        set('password_hash', hash);
+        sets.push('password_changed_at = now()');
+      }
+      sets.push('updated_at = now()');
+      // TypeORM answers an UPDATE … RETURNING with [rows, affectedCount] on Postgres.
+      const [rows] = (await m.query(
+        `UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+        params,
+      )) as [UserRow[], number];
+      const after = toUserSummary(rows[0]!);
+      // A new password or a disabled account ends the user's sessions.
+      if (hash !== undefined || dto.disabled === true) await m.query(`DELETE FROM sessions WHERE user_id = $1`, [id]);
+      await this.audit.record(
+        {
+          actor,
+          action: 'user.update',
+          targetType: 'user',
+          targetId: id,
+          before: summaryForAudit(before),
+          after: { ...summaryForAudit(after), ...(hash !== undefined ? { passwordChanged: true } : {}) },
+        },
+        m,
+      );
+      return after;
+    });
+  }
+
+  async remove(id: string, actor: Actor | undefined): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const before = await this.lockUser(m, id);
+      if (before.role === 'admin' && !before.disabled) await this.assertNotLastAdmin(m, id, 'delete');
+      await m.query(`DELETE FROM users WHERE id = $1`, [id]);
+      await this.audit.record(
+        { actor, action: 'user.delete', targetType: 'user', targetId: id, before: summaryForAudit(before) },
+        m,
+      );
+    });
+  }
+
+  private async lockUser(m: EntityManager, id: string): Promise<UserSummary> {
+    const rows = (await m.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id])) as UserRow[];
+    if (!rows[0]) throw new NotFoundException(`User ${id} not found`);
+    return toUserSummary(rows[0]);
+  }
+
+  /** Locks every active admin row, so two concurrent demotions cannot both pass the check. */
+  private async assertNotLastAdmin(m: EntityManager, id: string, what: string): Promise<void> {
+    const admins = (await m.query(
+      `SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`,
+    )) as Array<{ id: string }>;
+    if (admins.filter((a) => a.id !== id).length === 0) {
+      throw new ConflictException(`Cannot ${what} the last active admin`);
+    }
+  }
+}
