@@ -2,7 +2,13 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 
 /** Webhook receivers need the raw bytes (signature before parsing) and a larger limit. */
-export const WEBHOOK_PATHS = ['/webhook', '/api/v1/webhooks/github', '/api/v1/webhooks/receive'];
+export const WEBHOOK_PATHS = [
+  '/webhook',
+  '/api/v1/webhooks/github',
+  '/api/v1/webhooks/gitlab',
+  '/api/v1/webhooks/gitea',
+  '/api/v1/webhooks/receive',
+];
 export const WEBHOOK_BODY_LIMIT = '25mb';
 export const JSON_BODY_LIMIT = '1mb';
 
@@ -26,9 +32,17 @@ function jsonErrors(parser: RequestHandler): RequestHandler {
     });
 }
 
+/**
+ * `app.use(path, …)` also matches sub-paths: keep the raw parser to the receiver paths themselves,
+ * so e.g. POST /api/v1/webhooks/github/dry-run gets the ordinary JSON parser.
+ */
+function exactPath(parser: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.path === '/' || req.path === '' ? parser(req, res, next) : next());
+}
+
 export function bodyParsers(): Array<[string[] | null, RequestHandler]> {
   return [
-    [WEBHOOK_PATHS, jsonErrors(express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }))],
+    [WEBHOOK_PATHS, exactPath(jsonErrors(express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT })))],
     [null, jsonErrors(express.json({ limit: JSON_BODY_LIMIT }))],
   ];
 }

@@ -1,0 +1,53 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import type { CreateWebhookSourceRequest, UpdateWebhookSourceRequest, WebhookSourceView } from '@api-manager/contracts';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+
+const PROVIDERS = ['github', 'gitlab', 'gitea'] as const;
+
+export class CreateWebhookSourceDto implements CreateWebhookSourceRequest {
+  @ApiProperty({ enum: PROVIDERS })
+  @IsIn(PROVIDERS)
+  provider: 'github' | 'gitlab' | 'gitea';
+
+  @ApiPropertyOptional({ description: 'owner/name; omit or null for every repository of the provider', nullable: true })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsString()
+  @Matches(/^[^\s/]+(\/[^\s/]+)+$/, { message: 'repository must look like owner/name' })
+  @MaxLength(300)
+  repository?: string | null;
+
+  @ApiPropertyOptional({ description: 'Shared secret (HMAC key or GitLab token); stored encrypted, never returned' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  secret?: string;
+
+  @ApiPropertyOptional({
+    description: 'Accept unsigned deliveries for this repository (explicit opt-in)',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  insecure?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string;
+}
+
+export class UpdateWebhookSourceDto extends PartialType(CreateWebhookSourceDto) implements UpdateWebhookSourceRequest {}
+
+export class WebhookSourceViewDto implements WebhookSourceView {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: PROVIDERS }) provider: 'github' | 'gitlab' | 'gitea';
+  @ApiProperty({ type: String, nullable: true }) repository: string | null;
+  @ApiProperty() insecure: boolean;
+  @ApiProperty({ description: 'Whether a secret is set (the secret itself is never returned)' }) hasSecret: boolean;
+  @ApiProperty() description: string;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+}

@@ -1,0 +1,133 @@
+import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { WebhookSourceView } from '@api-manager/contracts';
+import { Repository } from 'typeorm';
+import { SecretBox } from '../common/secret-box.js';
+import type { ProviderName } from './push-event.js';
+import type { CreateWebhookSourceDto, UpdateWebhookSourceDto } from './dto/webhook-source.dto.js';
+import { WebhookSource } from './webhook-source.entity.js';
+
+/** A source with its secret decrypted, kept in memory only. */
+export interface SourceSecret {
+  id: string;
+  /** Lower-cased owner/name, or null for the provider-wide source. */
+  repository: string | null;
+  secret: string | null;
+  insecure: boolean;
+}
+
+/** Other replicas see a changed source within this time (this replica at once). */
+const CACHE_MS = 5000;
+
+@Injectable()
+export class WebhookSourcesService {
+  private readonly logger = new Logger(WebhookSourcesService.name);
+  private cache: { at: number; byProvider: Map<string, SourceSecret[]> } | null = null;
+  private loading: Promise<Map<string, SourceSecret[]>> | null = null;
+
+  constructor(
+    @InjectRepository(WebhookSource) private readonly repo: Repository<WebhookSource>,
+    private readonly box: SecretBox,
+  ) {}
+
+  async list(): Promise<WebhookSourceView[]> {
+    const rows = await this.repo.find({ order: { provider: 'ASC', repository: 'ASC', createdAt: 'ASC' } });
+    return rows.map(toView);
+  }
+
+  async get(id: string): Promise<WebhookSourceView> {
+    return toView(await this.find(id));
+  }
+
+  async create(dto: CreateWebhookSourceDto): Promise<WebhookSourceView> {
+    const secret = dto.secret ? this.box.encrypt(dto.secret) : null;
+    if (!secret && !dto.insecure) {
+      throw new BadRequestException(['secret is required unless insecure is true (unsigned deliveries)']);
+    }
+    const saved = await this.repo.save(
+      this.repo.create({
+        provider: dto.provider,
+        repository: dto.repository?.trim() || null,
+        secret,
+        insecure: dto.insecure ?? false,
+        description: dto.description ?? '',
+      }),
+    );
+    this.invalidate();
+    return toView(saved);
+  }
+
+  async update(id: string, dto: UpdateWebhookSourceDto): Promise<WebhookSourceView> {
+    const row = await this.find(id);
+    if (dto.provider !== undefined) row.provider = dto.provider;
+    if (dto.repository !== undefined) row.repository = dto.repository?.trim() || null;
+    if (dto.secret !== undefined) row.secret = dto.secret ? this.box.encrypt(dto.secret) : null;
+    if (dto.insecure !== undefined) row.insecure = dto.insecure;
+    if (dto.description !== undefined) row.description = dto.description;
+    if (!row.secret && !row.insecure) {
+      throw new BadRequestException(['secret is required unless insecure is true (unsigned deliveries)']);
+    }
+    const saved = await this.repo.save(row);
+    this.invalidate();
+    return toView(saved);
+  }
+
+  async remove(id: string): Promise<void> {
+    const row = await this.find(id);
+    await this.repo.remove(row);
+    this.invalidate();
+  }
+
+  /** Sources of one provider with decrypted secrets (cached; never leaves the process). */
+  async forProvider(provider: ProviderName): Promise<SourceSecret[]> {
+    if (this.cache && Date.now() - this.cache.at < CACHE_MS) return this.cache.byProvider.get(provider) ?? [];
+    this.loading ??= this.load().finally(() => (this.loading = null));
+    return (await this.loading).get(provider) ?? [];
+  }
+
+  invalidate(): void {
+    this.cache = null;
+  }
+
+  private async load(): Promise<Map<string, SourceSecret[]>> {
+    const rows = await this.repo.find();
+    const byProvider = new Map<string, SourceSecret[]>();
+    for (const r of rows) {
+      let secret: string | null = null;
+      if (r.secret) {
+        try {
+          secret = this.box.decrypt(r.secret);
+        } catch (err) {
+          this.logger.error(`Webhook source ${r.id}: ${(err as Error).message}`);
+        }
+      }
+      const list = byProvider.get(r.provider) ?? [];
+      list.push({ id: r.id, repository: r.repository?.toLowerCase() ?? null, secret, insecure: r.insecure });
+      byProvider.set(r.provider, list);
+    }
+    // Repository-specific sources first: they are the likelier signer.
+    for (const list of byProvider.values())
+      list.sort((a, b) => Number(a.repository === null) - Number(b.repository === null));
+    this.cache = { at: Date.now(), byProvider };
+    return byProvider;
+  }
+
+  private async find(id: string): Promise<WebhookSource> {
+    const row = await this.repo.findOne({ where: { id } });
+    if (!row) throw new NotFoundException(`Webhook source ${id} not found`);
+    return row;
+  }
+}
+
+function toView(r: WebhookSource): WebhookSourceView {
+  return {
+    id: r.id,
+    provider: r.provider,
+    repository: r.repository,
+    insecure: r.insecure,
+    hasSecret: !!r.secret,
+    description: r.description,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
