@@ -1,0 +1,96 @@
+import { BreakpointObserver } from '@angular/cdk/layout';
+import { ChangeDetectionStrategy, Component, type ElementRef, inject, linkedSignal, viewChild } from '@angular/core';
+import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
+import { MatButtonModule } from '@angular/material/button';
+import { type MatButtonToggleChange, MatButtonToggleModule } from '@angular/material/button-toggle';
+import { MatListModule } from '@angular/material/list';
+import { MatSidenavModule } from '@angular/material/sidenav';
+import { MatToolbarModule } from '@angular/material/toolbar';
+import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { TranslatePipe } from '@ngx-translate/core';
+import { filter, map } from 'rxjs';
+
+import { Icon, type IconName } from '../../shared/icon/icon';
+import { LANGUAGES, LANGUAGE_NAMES, LanguageService, isLanguage } from '../i18n/language';
+
+interface NavItem {
+  path: string;
+  label: string;
+  icon: IconName;
+  exact?: boolean;
+}
+
+/** The frame around every page: top toolbar, side navigation, main content. */
+@Component({
+  selector: 'app-shell',
+  imports: [
+    MatButtonModule,
+    MatButtonToggleModule,
+    MatListModule,
+    MatSidenavModule,
+    MatToolbarModule,
+    RouterLink,
+    RouterLinkActive,
+    RouterOutlet,
+    TranslatePipe,
+    Icon,
+  ],
+  templateUrl: './shell.html',
+  styleUrl: './shell.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class Shell {
+  private readonly languageService = inject(LanguageService);
+  private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
+
+  protected readonly nav: readonly NavItem[] = [
+    { path: '/', label: 'nav.dashboard', icon: 'dashboard', exact: true },
+    { path: '/jobs', label: 'nav.jobs', icon: 'jobs' },
+    { path: '/schedules', label: 'nav.schedules', icon: 'schedules' },
+    { path: '/executions', label: 'nav.executions', icon: 'executions' },
+    { path: '/webhooks', label: 'nav.webhooks', icon: 'webhooks' },
+    { path: '/settings', label: 'nav.settings', icon: 'settings' },
+    { path: '/health', label: 'nav.health', icon: 'health' },
+  ];
+  protected readonly languages = LANGUAGES;
+  protected readonly languageNames = LANGUAGE_NAMES;
+  protected readonly language = this.languageService.language;
+
+  /** Narrow screens get an overlay drawer instead of a docked side navigation. */
+  protected readonly compact = toSignal(
+    inject(BreakpointObserver)
+      .observe('(max-width: 959.98px)')
+      .pipe(map((state) => state.matches)),
+    { initialValue: false },
+  );
+  protected readonly navOpen = linkedSignal(() => !this.compact());
+
+  constructor() {
+    inject(Router)
+      .events.pipe(
+        filter((event) => event instanceof NavigationEnd),
+        takeUntilDestroyed(),
+      )
+      .subscribe(() => {
+        if (this.compact()) {
+          this.navOpen.set(false);
+        }
+      });
+  }
+
+  protected toggleNav(): void {
+    this.navOpen.update((open) => !open);
+  }
+
+  protected setLanguage(change: MatButtonToggleChange): void {
+    if (isLanguage(change.value)) {
+      void this.languageService.use(change.value);
+    }
+  }
+
+  /** In-page skip link: a plain `#id` href would resolve against `<base href>` and navigate. */
+  protected skipToMain(event: Event): void {
+    event.preventDefault();
+    this.main().nativeElement.focus();
+  }
+}
