@@ -1,3 +1,8 @@
 // Request/response types shared by the server and the admin SPA.
 // Plain interfaces only: no framework imports. Server DTO classes `implements` them.
 export * from './health.js';
+export * from './jobs.js';
+export * from './executions.js';
+export * from './auth.js';
+export * from './schedules.js';
+export * from './webhooks.js';

@@ -174,14 +174,14 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   @Max(1000)
-  SCHEDULER_BATCH_SIZE = 50;
+  SCHEDULER_BATCH_SIZE = 25;
 
   /** Firing transactions run at once by one process when many schedules are due together. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(32)
-  SCHEDULER_PARALLELISM = 4;
+  SCHEDULER_PARALLELISM = 8;
 
   // --- executions ---
   /** Worker polling fallback: how often an idle worker looks for due executions without a NOTIFY. */

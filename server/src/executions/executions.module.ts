@@ -1,4 +1,39 @@
 import { Module } from '@nestjs/common';
+import { JobsModule } from '../jobs/jobs.module.js';
+import { CompletionWriter } from './completion-writer.service.js';
+import { EventsService } from './events.service.js';
+import { EventsController, ExecutionsController, JobRunsController } from './executions.controller.js';
+import { ExecutionsQueryService } from './executions-query.service.js';
+import { ExecutionsService } from './executions.service.js';
+import { HttpExecutor } from './executors/http.executor.js';
+import { FinalizerService } from './finalizer.service.js';
+import { JobStatusContributors } from './job-status-contributors.js';
+import { PgListener } from './pg-listener.service.js';
+import { ProgressService } from './progress.service.js';
+import { QueueService } from './queue.service.js';
+import { RetentionService } from './retention.service.js';
+import { RunnerService } from './runner.service.js';
+import { WorkerService } from './worker.service.js';
 
-@Module({})
+/** The queue (claim/lease/reap), the runner and HTTP executor, history, events (SSE). */
+@Module({
+  imports: [JobsModule],
+  controllers: [JobRunsController, ExecutionsController, EventsController],
+  providers: [
+    PgListener,
+    EventsService,
+    ProgressService,
+    ExecutionsService,
+    ExecutionsQueryService,
+    FinalizerService,
+    QueueService,
+    HttpExecutor,
+    RunnerService,
+    CompletionWriter,
+    WorkerService,
+    RetentionService,
+    JobStatusContributors,
+  ],
+  exports: [ExecutionsService, EventsService, JobStatusContributors, RetentionService, WorkerService],
+})
 export class ExecutionsModule {}

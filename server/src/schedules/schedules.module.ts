@@ -1,4 +1,28 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ExecutionsModule } from '../executions/executions.module.js';
+import { JobStatusContributors } from '../executions/job-status-contributors.js';
+import { Schedule } from './schedule.entity.js';
+import { ScheduleTicker } from './schedule-ticker.js';
+import { SchedulesController } from './schedules.controller.js';
+import { SchedulesService } from './schedules.service.js';
 
-@Module({})
-export class SchedulesModule {}
+@Module({
+  imports: [TypeOrmModule.forFeature([Schedule]), ExecutionsModule],
+  controllers: [SchedulesController],
+  providers: [SchedulesService, ScheduleTicker],
+  exports: [SchedulesService],
+})
+export class SchedulesModule implements OnModuleInit {
+  constructor(
+    private readonly contributors: JobStatusContributors,
+    private readonly schedules: SchedulesService,
+  ) {}
+
+  /** GET /api/v1/jobs/:idOrName/status gains `nextRun` (the earliest next run of the job's schedules). */
+  onModuleInit(): void {
+    this.contributors.register(async (job) => ({
+      nextRun: (await this.schedules.nextRunOfJob(job.id))?.toISOString() ?? null,
+    }));
+  }
+}

@@ -1,5 +1,15 @@
 import { Engine1795300000000 } from './1795300000000-engine.js';
+import { ExecutionsActive1795300000600 } from './1795300000600-executions-active.js';
+import { Schedules1795300001000 } from './1795300001000-schedules.js';
+import { Webhooks1795300002000 } from './1795300002000-webhooks.js';
+import { Auth1795300003000 } from './1795300003000-auth.js';
 
 // Every migration, in order. Never edit a migration after it lands: add a new one.
 // Feature owners append theirs (timestamps: schedules 1795300001000, webhooks 1795300002000, auth 1795300003000).
-export const migrations: Function[] = [Engine1795300000000];
+export const migrations: Function[] = [
+  Engine1795300000000,
+  ExecutionsActive1795300000600,
+  Schedules1795300001000,
+  Webhooks1795300002000,
+  Auth1795300003000,
+];

@@ -1,0 +1,116 @@
+// Executions: runs of jobs (the queue and its history).
+
+export type ExecutionStatus =
+  'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'skipped' | 'partial' | 'lost';
+
+export type ExecutionTrigger = 'manual' | 'api' | 'schedule' | 'webhook' | 'chain' | 'retry' | 'fanout';
+
+/** One finished attempt of an execution. */
+export interface ExecutionAttempt {
+  attempt: number;
+  startedAt: string | null;
+  finishedAt: string;
+  status: string;
+  error: string | null;
+  httpStatus: number | null;
+}
+
+/** Response snapshot: body capped at the job's maxResponseBytes, secrets masked. */
+export interface ExecutionResponseSnapshot {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  bytes: number;
+  truncated: boolean;
+}
+
+/** The request as sent, secrets masked. */
+export interface ExecutionRequestSnapshot {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+export interface ExecutionSummary {
+  id: string;
+  jobId: string;
+  jobName: string;
+  trigger: ExecutionTrigger;
+  triggerRef: string | null;
+  actor: string | null;
+  status: ExecutionStatus;
+  attempt: number;
+  maxAttempts: number;
+  params: Record<string, unknown>;
+  parentId: string | null;
+  retryOf: string | null;
+  scheduleId: string | null;
+  scheduledFor: string | null;
+  deliveryId: string | null;
+  idempotencyKey: string | null;
+  runAt: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+  httpStatus: number | null;
+  progress: { total: number; done: number; failed: number } | null;
+}
+
+export interface ExecutionLogLine {
+  at: string;
+  level: string;
+  message: string;
+}
+
+export interface ExecutionDetail extends ExecutionSummary {
+  request: ExecutionRequestSnapshot | null;
+  response: ExecutionResponseSnapshot | null;
+  attempts: ExecutionAttempt[];
+  logs: ExecutionLogLine[];
+  children: ExecutionSummary[];
+  parent: ExecutionSummary | null;
+}
+
+export interface ExecutionList {
+  items: ExecutionSummary[];
+  /** Opaque cursor for the next (older) page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface RunJobRequest {
+  params?: Record<string, unknown>;
+  idempotencyKey?: string;
+}
+
+export interface RunJobResponse {
+  execution: ExecutionSummary;
+}
+
+export interface JobRunCounts {
+  succeeded: number;
+  failed: number;
+}
+
+export interface JobStatus {
+  job: string;
+  enabled: boolean;
+  nextRun: string | null;
+  lastRun: ExecutionSummary | null;
+  lastStatus: ExecutionStatus | null;
+  running: number;
+  queued: number;
+  last24h: JobRunCounts;
+  last7d: JobRunCounts;
+  durationMs: { p50: number | null; p95: number | null };
+}
+
+/** Payload of the SSE `execution` event. */
+export interface ExecutionEvent {
+  id: string;
+  status: ExecutionStatus;
+  jobName: string;
+  parentId?: string | null;
+}

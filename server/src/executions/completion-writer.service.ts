@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { poolOf } from './sql.js';
+
+export interface Completion {
+  id: string;
+  owner: string;
+  /** Requeue as the next attempt after `delayMs`, instead of finishing with `status`. */
+  retry: boolean;
+  delayMs: number;
+  status: string;
+  request: unknown;
+  response: unknown;
+  error: string | null;
+  entry: Record<string, unknown>;
+  levels: string[];
+  messages: string[];
+}
+
+/** What the statement returns per written row (null when the lease was no longer ours). */
+export interface Written {
+  id: string;
+  job_id: string;
+  job_name: string;
+  trigger: string;
+  actor: string | null;
+  parent_id: string | null;
+  params: Record<string, unknown>;
+  status: string;
+  attempt: number;
+  max_attempts: number;
+  created_at: Date;
+  run_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  duration_ms: number | null;
+  error: string | null;
+}
+
+const SQL = `WITH d AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, owner text, retry boolean, "delayMs" int, status text,
+      request jsonb, response jsonb, error text, entry jsonb, levels text[], messages text[])),
+  u AS (
+    UPDATE executions e SET
+      status = CASE WHEN d.retry THEN 'queued' ELSE d.status END,
+      attempt = CASE WHEN d.retry THEN e.attempt + 1 ELSE e.attempt END,
+      run_at = CASE WHEN d.retry THEN now() + d."delayMs" * interval '1 millisecond' ELSE e.run_at END,
+      finished_at = CASE WHEN d.retry THEN NULL ELSE now() END,
+      duration_ms = CASE WHEN d.retry THEN NULL ELSE (extract(epoch FROM now() - e.started_at) * 1000)::int END,
+      lease_owner = NULL, lease_until = NULL, request = d.request, response = d.response, error = d.error,
+      attempts = e.attempts || jsonb_build_array(d.entry)
+    FROM d WHERE e.id = d.id AND e.lease_owner = d.owner AND e.status = 'running'
+    RETURNING e.id, e.job_id, e.job_name, e.trigger, e.actor, e.parent_id, e.params, e.status, e.attempt,
+              e.max_attempts, e.created_at, e.run_at, e.started_at, e.finished_at, e.duration_ms, e.error),
+  l AS (
+    INSERT INTO execution_logs (execution_id, level, message)
+    SELECT u.id, x.l, x.m FROM u JOIN d ON d.id = u.id, unnest(d.levels, d.messages) AS x(l, m))
+  SELECT * FROM u`;
+
+/**
+ * Writes attempt results. Results arriving while a write is in flight are written together by the
+ * next statement (up to 200 rows): no added latency when idle, few round trips under load.
+ */
+@Injectable()
+export class CompletionWriter {
+  private pending: { c: Completion; resolve: (w: Written | null) => void; reject: (e: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  write(c: Completion): Promise<Written | null> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ c, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, 200);
+        try {
+          const { rows } = await poolOf(this.dataSource).query<Written>(SQL, [JSON.stringify(batch.map((b) => b.c))]);
+          const byId = new Map(rows.map((r) => [r.id, r]));
+          for (const b of batch) b.resolve(byId.get(b.c.id) ?? null);
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}

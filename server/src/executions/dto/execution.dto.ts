@@ -1,0 +1,136 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type {
+  ExecutionAttempt,
+  ExecutionDetail,
+  ExecutionList,
+  ExecutionLogLine,
+  ExecutionRequestSnapshot,
+  ExecutionResponseSnapshot,
+  ExecutionStatus,
+  ExecutionSummary,
+  ExecutionTrigger,
+  JobRunCounts,
+  JobStatus,
+  RunJobResponse,
+} from '@api-manager/contracts';
+
+export const STATUSES: ExecutionStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'skipped',
+  'partial',
+  'lost',
+];
+export const TRIGGERS: ExecutionTrigger[] = ['manual', 'api', 'schedule', 'webhook', 'chain', 'retry', 'fanout'];
+
+export class ProgressDto {
+  @ApiProperty() total: number;
+  @ApiProperty() done: number;
+  @ApiProperty() failed: number;
+}
+
+export class ExecutionSummaryDto implements ExecutionSummary {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) jobId: string;
+  @ApiProperty() jobName: string;
+  @ApiProperty({ enum: TRIGGERS }) trigger: ExecutionTrigger;
+  @ApiProperty({ nullable: true, type: String }) triggerRef: string | null;
+  @ApiProperty({ nullable: true, type: String }) actor: string | null;
+  @ApiProperty({ enum: STATUSES }) status: ExecutionStatus;
+  @ApiProperty() attempt: number;
+  @ApiProperty() maxAttempts: number;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Resolved params; secret ones are ***' })
+  params: Record<string, unknown>;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) parentId: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) retryOf: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) scheduleId: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) scheduledFor: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) deliveryId: string | null;
+  @ApiProperty({ nullable: true, type: String }) idempotencyKey: string | null;
+  @ApiProperty({ format: 'date-time' }) runAt: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) startedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) finishedAt: string | null;
+  @ApiProperty({ nullable: true, type: Number }) durationMs: number | null;
+  @ApiProperty({ nullable: true, type: String }) error: string | null;
+  @ApiProperty({ nullable: true, type: Number }) httpStatus: number | null;
+  @ApiProperty({ nullable: true, type: ProgressDto, description: 'Fan-out parents only' })
+  progress: ProgressDto | null;
+}
+
+export class ExecutionAttemptDto implements ExecutionAttempt {
+  @ApiProperty() attempt: number;
+  @ApiProperty({ nullable: true, type: String }) startedAt: string | null;
+  @ApiProperty() finishedAt: string;
+  @ApiProperty() status: string;
+  @ApiProperty({ nullable: true, type: String }) error: string | null;
+  @ApiProperty({ nullable: true, type: Number }) httpStatus: number | null;
+}
+
+export class ExecutionLogLineDto implements ExecutionLogLine {
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty() level: string;
+  @ApiProperty() message: string;
+}
+
+export class ExecutionRequestDto implements ExecutionRequestSnapshot {
+  @ApiProperty() method: string;
+  @ApiProperty() url: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers: Record<string, string>;
+  @ApiPropertyOptional({ description: 'Body as sent (secrets masked)' }) body?: unknown;
+}
+
+export class ExecutionResponseDto implements ExecutionResponseSnapshot {
+  @ApiProperty() status: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers: Record<string, string>;
+  @ApiProperty({ description: 'JSON value or text, capped at maxResponseBytes' }) body: unknown;
+  @ApiProperty() bytes: number;
+  @ApiProperty() truncated: boolean;
+}
+
+export class ExecutionDetailDto extends ExecutionSummaryDto implements ExecutionDetail {
+  @ApiProperty({ nullable: true, type: ExecutionRequestDto }) request: ExecutionRequestDto | null;
+  @ApiProperty({ nullable: true, type: ExecutionResponseDto }) response: ExecutionResponseDto | null;
+  @ApiProperty({ type: [ExecutionAttemptDto] }) attempts: ExecutionAttemptDto[];
+  @ApiProperty({ type: [ExecutionLogLineDto] }) logs: ExecutionLogLineDto[];
+  @ApiProperty({ type: [ExecutionSummaryDto] }) children: ExecutionSummaryDto[];
+  @ApiProperty({ nullable: true, type: ExecutionSummaryDto }) parent: ExecutionSummaryDto | null;
+}
+
+export class ExecutionListDto implements ExecutionList {
+  @ApiProperty({ type: [ExecutionSummaryDto] }) items: ExecutionSummaryDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next (older) page' })
+  nextCursor: string | null;
+}
+
+export class RunJobResponseDto implements RunJobResponse {
+  @ApiProperty({ type: ExecutionSummaryDto }) execution: ExecutionSummaryDto;
+}
+
+export class JobRunCountsDto implements JobRunCounts {
+  @ApiProperty() succeeded: number;
+  @ApiProperty() failed: number;
+}
+
+export class DurationStatsDto {
+  @ApiProperty({ nullable: true, type: Number }) p50: number | null;
+  @ApiProperty({ nullable: true, type: Number }) p95: number | null;
+}
+
+export class JobStatusDto implements JobStatus {
+  @ApiProperty() job: string;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) nextRun: string | null;
+  @ApiProperty({ nullable: true, type: ExecutionSummaryDto }) lastRun: ExecutionSummaryDto | null;
+  @ApiProperty({ nullable: true, enum: STATUSES }) lastStatus: ExecutionStatus | null;
+  @ApiProperty() running: number;
+  @ApiProperty() queued: number;
+  @ApiProperty({ type: JobRunCountsDto }) last24h: JobRunCountsDto;
+  @ApiProperty({ type: JobRunCountsDto }) last7d: JobRunCountsDto;
+  @ApiProperty({ type: DurationStatsDto, description: 'Succeeded runs of the last 7 days' })
+  durationMs: DurationStatsDto;
+}

@@ -1,0 +1,73 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { RunJobRequest } from '@api-manager/contracts';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { STATUSES, TRIGGERS } from './execution.dto.js';
+
+export class RunJobDto implements RunJobRequest {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Raw params; defaults fill the rest',
+  })
+  @IsOptional()
+  @IsObject()
+  params?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'Same key on the same job returns the same execution', maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^\S+$/, { message: 'idempotencyKey must not contain spaces' })
+  idempotencyKey?: string;
+}
+
+const csv = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : value;
+
+export class ListExecutionsQueryDto {
+  @ApiPropertyOptional({ description: 'Job id or name' })
+  @IsOptional()
+  @IsString()
+  job?: string;
+
+  @ApiPropertyOptional({ description: `Comma-separated: ${STATUSES.join(', ')}` })
+  @IsOptional()
+  @Transform(csv)
+  @IsIn(STATUSES, { each: true, message: `status must be one of ${STATUSES.join(', ')}` })
+  status?: string[];
+
+  @ApiPropertyOptional({ description: `Comma-separated: ${TRIGGERS.join(', ')}` })
+  @IsOptional()
+  @Transform(csv)
+  @IsIn(TRIGGERS, { each: true, message: `trigger must be one of ${TRIGGERS.join(', ')}` })
+  trigger?: string[];
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date-time' })
+  since?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created before' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date-time' })
+  until?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}

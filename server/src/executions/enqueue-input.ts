@@ -1,0 +1,28 @@
+import type { Job } from '../jobs/job.entity.js';
+import type { TemplateContext } from '../jobs/templating/template-context.js';
+import type { ExecutionTriggerValue } from './execution.entity.js';
+
+/** What every trigger (REST, UI, schedules, webhooks, chains, retries) hands to `ExecutionsService.enqueue`. */
+export interface EnqueueInput {
+  job: Job;
+  trigger: ExecutionTriggerValue;
+  /** Schedule id, delivery id, parent execution id, user/token name… */
+  triggerRef?: string | null;
+  actor?: string | null;
+  /** Raw parameters; resolved (defaults, types, templates) by ParamsResolver here. */
+  params: Record<string, unknown>;
+  /** Template context for parameter defaults (time zone, now, …). */
+  context?: TemplateContext;
+  /** Schedule slot: (scheduleId, scheduledFor) is unique; a second insert of the same slot returns null. */
+  scheduleId?: string;
+  scheduledFor?: Date;
+  deliveryId?: string;
+  /** Fan-out parent or chain parent. */
+  parentId?: string;
+  /** The execution this one retries (POST /executions/:id/retry). */
+  retryOf?: string;
+  /** Not before (default now). */
+  runAt?: Date;
+  /** Same key on the same job -> the same execution. */
+  idempotencyKey?: string;
+}

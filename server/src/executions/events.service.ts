@@ -1,0 +1,112 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Subject, type Observable } from 'rxjs';
+import type { DataSource, EntityManager } from 'typeorm';
+import { EVENTS_CHANNEL, PgListener } from './pg-listener.service.js';
+import { poolOf } from './sql.js';
+
+export interface AppEvent {
+  type: string;
+  data: unknown;
+}
+
+const MAX_PAYLOAD = 7500;
+
+/**
+ * Cross-replica events (executions, schedules, deliveries): published through a Postgres NOTIFY
+ * channel (small payloads, batched for a few ms), delivered to every replica's SSE clients.
+ */
+@Injectable()
+export class EventsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(EventsService.name);
+  private readonly subject = new Subject<AppEvent>();
+  /** Emits once when the app starts closing: SSE streams end so the HTTP server can close. */
+  readonly closing = new Subject<void>();
+  private pending: string[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly listener: PgListener,
+  ) {}
+
+  onModuleInit(): void {
+    this.listener.on(EVENTS_CHANNEL, (payload) => {
+      try {
+        const batch = JSON.parse(payload) as [string, unknown][];
+        for (const [type, data] of batch) this.subject.next({ type, data });
+      } catch {
+        this.logger.warn('Ignoring a malformed event notification');
+      }
+    });
+  }
+
+  /** Every event from every replica. */
+  get stream(): Observable<AppEvent> {
+    return this.subject.asObservable();
+  }
+
+  /**
+   * Publish an event to all replicas. With `manager` it is sent inside that transaction (delivered
+   * at commit, dropped on rollback); otherwise batched and sent within a few milliseconds.
+   */
+  async publish(type: string, data: unknown, manager?: EntityManager): Promise<void> {
+    const item = JSON.stringify([type, data]);
+    if (item.length > MAX_PAYLOAD) {
+      this.logger.warn(`Event ${type} too large (${item.length} bytes), not published`);
+      return;
+    }
+    if (manager) {
+      await manager.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, `[${item}]`]);
+      return;
+    }
+    this.pending.push(item);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = null;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, 5);
+  }
+
+  private async flush(): Promise<void> {
+    const items = this.pending;
+    this.pending = [];
+    const chunks: string[] = [];
+    let cur: string[] = [];
+    let size = 2;
+    for (const it of items) {
+      if (size + it.length + 1 > MAX_PAYLOAD && cur.length) {
+        chunks.push(`[${cur.join(',')}]`);
+        cur = [];
+        size = 2;
+      }
+      cur.push(it);
+      size += it.length + 1;
+    }
+    if (cur.length) chunks.push(`[${cur.join(',')}]`);
+    if (!chunks.length) return;
+    try {
+      await poolOf(this.dataSource).query('SELECT pg_notify($1, c) FROM unnest($2::text[]) AS c', [
+        EVENTS_CHANNEL,
+        chunks,
+      ]);
+    } catch (err) {
+      this.logger.warn(`Publishing events failed: ${(err as Error).message}`);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.closing.next();
+    this.closing.complete();
+  }
+
+  /** Send whatever is batched now (the worker calls this last on shutdown). */
+  async flushNow(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+      this.flushing = this.flushing.then(() => this.flush());
+    }
+    await this.flushing;
+  }
+}

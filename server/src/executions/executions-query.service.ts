@@ -1,0 +1,196 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { JobsService } from '../jobs/jobs.service.js';
+import type { ExecutionDetailDto, ExecutionListDto, ExecutionSummaryDto, JobStatusDto } from './dto/execution.dto.js';
+import type { ListExecutionsQueryDto } from './dto/requests.dto.js';
+import { ExecutionsService } from './executions.service.js';
+import { JobStatusContributors } from './job-status-contributors.js';
+import { poolOf, toExecution } from './sql.js';
+import type { Execution } from './execution.entity.js';
+
+const SUMMARY_COLS = `id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id, parent_id,
+  retry_of, idempotency_key, params, status, attempt, max_attempts, run_at, created_at, started_at, finished_at,
+  duration_ms, error, children_total, children_done, children_failed, (response->>'status')::int AS http_status`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FAILED = `('failed','timed_out','lost','partial')`;
+
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+/** Secret params are stored encrypted (`enc:v1:`); the API shows them as '***'. */
+function maskParams(p: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p ?? {})) out[k] = typeof v === 'string' && v.startsWith('enc:v1:') ? '***' : v;
+  return out;
+}
+
+export function toSummary(e: Execution, httpStatus?: number | null): ExecutionSummaryDto {
+  const status = httpStatus ?? (e.response?.status as number | undefined) ?? null;
+  return {
+    id: e.id,
+    jobId: e.jobId,
+    jobName: e.jobName,
+    trigger: e.trigger,
+    triggerRef: e.triggerRef,
+    actor: e.actor,
+    status: e.status,
+    attempt: e.attempt,
+    maxAttempts: e.maxAttempts,
+    params: maskParams(e.params),
+    parentId: e.parentId,
+    retryOf: e.retryOf,
+    scheduleId: e.scheduleId,
+    scheduledFor: iso(e.scheduledFor),
+    deliveryId: e.deliveryId,
+    idempotencyKey: e.idempotencyKey,
+    runAt: iso(e.runAt)!,
+    createdAt: iso(e.createdAt)!,
+    startedAt: iso(e.startedAt),
+    finishedAt: iso(e.finishedAt),
+    durationMs: e.durationMs,
+    error: e.error,
+    httpStatus: status,
+    progress: e.childrenTotal > 0 ? { total: e.childrenTotal, done: e.childrenDone, failed: e.childrenFailed } : null,
+  };
+}
+
+/** Read side of executions: history list (cursor paging), detail, job status. */
+@Injectable()
+export class ExecutionsQueryService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobs: JobsService,
+    private readonly executions: ExecutionsService,
+    private readonly contributors: JobStatusContributors,
+  ) {}
+
+  async list(q: ListExecutionsQueryDto): Promise<ExecutionListDto> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (v: unknown) => `$${args.push(v)}`;
+    if (q.job) {
+      const job = await this.jobs.get(q.job);
+      where.push(`job_id = ${arg(job.id)}`);
+    }
+    if (q.status?.length) where.push(`status = ANY(${arg(q.status)}::text[])`);
+    if (q.trigger?.length) where.push(`trigger = ANY(${arg(q.trigger)}::text[])`);
+    if (q.since) where.push(`created_at >= ${arg(q.since)}::timestamptz`);
+    if (q.until) where.push(`created_at < ${arg(q.until)}::timestamptz`);
+    if (q.cursor) {
+      const [ts, id] = decodeCursor(q.cursor);
+      where.push(`(created_at, id) < (${arg(ts)}::timestamptz, ${arg(id)}::uuid)`);
+    }
+    const limit = q.limit ?? 50;
+    const { rows } = await poolOf(this.dataSource).query(
+      `SELECT ${SUMMARY_COLS}, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+         FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT ${arg(limit + 1)}`,
+      args,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => toSummary(toExecution(r), r.http_status)),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.cursor_ts, last.id) : null,
+    };
+  }
+
+  async detail(id: string): Promise<ExecutionDetailDto> {
+    const e = await this.executions.findOne(id);
+    const pool = poolOf(this.dataSource);
+    const [logs, children, parent] = await Promise.all([
+      pool.query('SELECT at, level, message FROM execution_logs WHERE execution_id = $1 ORDER BY id LIMIT 5000', [id]),
+      pool.query(`SELECT ${SUMMARY_COLS} FROM executions WHERE parent_id = $1 ORDER BY created_at, id LIMIT 1000`, [
+        id,
+      ]),
+      e.parentId
+        ? pool.query(`SELECT ${SUMMARY_COLS} FROM executions WHERE id = $1`, [e.parentId])
+        : Promise.resolve({ rows: [] as Record<string, any>[] }),
+    ]);
+    return {
+      ...toSummary(e),
+      request: (e.request as unknown as ExecutionDetailDto['request']) ?? null,
+      response: (e.response as unknown as ExecutionDetailDto['response']) ?? null,
+      attempts: (e.attempts ?? []).map((a) => ({
+        attempt: Number(a.attempt),
+        startedAt: iso(a.startedAt as string | null),
+        finishedAt: iso(a.finishedAt as string)!,
+        status: String(a.status),
+        error: (a.error as string | null) ?? null,
+        httpStatus: (a.httpStatus as number | null) ?? null,
+      })),
+      logs: logs.rows.map((l) => ({ at: iso(l.at)!, level: l.level, message: l.message })),
+      children: children.rows.map((r) => toSummary(toExecution(r), r.http_status)),
+      parent: parent.rows[0] ? toSummary(toExecution(parent.rows[0]), parent.rows[0].http_status) : null,
+    };
+  }
+
+  async jobStatus(idOrName: string): Promise<JobStatusDto> {
+    const job = await this.jobs.get(idOrName);
+    const pool = poolOf(this.dataSource);
+    const [active, stats, last, extra] = await Promise.all([
+      pool.query(
+        `SELECT status, count(*)::int AS n FROM executions
+          WHERE job_id = $1 AND status IN ('queued','running') GROUP BY status`,
+        [job.id],
+      ),
+      pool.query(
+        `SELECT
+           count(*) FILTER (WHERE status = 'succeeded' AND created_at >= now() - interval '1 day')::int AS s24,
+           count(*) FILTER (WHERE status IN ${FAILED} AND created_at >= now() - interval '1 day')::int AS f24,
+           count(*) FILTER (WHERE status = 'succeeded')::int AS s7,
+           count(*) FILTER (WHERE status IN ${FAILED})::int AS f7,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) FILTER (WHERE status = 'succeeded') AS p50,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) FILTER (WHERE status = 'succeeded') AS p95
+         FROM executions WHERE job_id = $1 AND created_at >= now() - interval '7 days' AND children_total = 0`,
+        [job.id],
+      ),
+      pool.query(
+        `SELECT ${SUMMARY_COLS} FROM executions WHERE job_id = $1 AND status NOT IN ('queued')
+          AND trigger <> 'fanout' ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [job.id],
+      ),
+      this.contributors.collect(job),
+    ]);
+    const count = (s: string) => active.rows.find((r) => r.status === s)?.n ?? 0;
+    const st = stats.rows[0];
+    const lastRun = last.rows[0] ? toSummary(toExecution(last.rows[0]), last.rows[0].http_status) : null;
+    const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
+    return {
+      job: job.name,
+      enabled: job.enabled,
+      nextRun: null,
+      lastRun,
+      lastStatus: lastRun?.status ?? null,
+      running: count('running'),
+      queued: count('queued'),
+      last24h: { succeeded: st.s24, failed: st.f24 },
+      last7d: { succeeded: st.s7, failed: st.f7 },
+      durationMs: { p50: round(st.p50), p95: round(st.p95) },
+      ...(extra as Partial<JobStatusDto>),
+    };
+  }
+}
+
+export function encodeCursor(ts: string, id: string): string {
+  return Buffer.from(JSON.stringify([ts, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      typeof v[0] === 'string' &&
+      !Number.isNaN(Date.parse(v[0])) &&
+      typeof v[1] === 'string' &&
+      UUID.test(v[1])
+    ) {
+      return [v[0], v[1]];
+    }
+  } catch {
+    /* fall through */
+  }
+  throw new BadRequestException('cursor is not valid: pass nextCursor from a previous page');
+}

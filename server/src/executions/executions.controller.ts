@@ -1,0 +1,135 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import { interval, map, merge, type Observable, takeUntil } from 'rxjs';
+import { Access, type Actor, CurrentActor } from '../auth/access.decorators.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import {
+  ExecutionDetailDto,
+  ExecutionListDto,
+  ExecutionSummaryDto,
+  JobStatusDto,
+  RunJobResponseDto,
+} from './dto/execution.dto.js';
+import { ListExecutionsQueryDto, RunJobDto } from './dto/requests.dto.js';
+import { EventsService } from './events.service.js';
+import { ExecutionsQueryService, toSummary } from './executions-query.service.js';
+import { ExecutionsService } from './executions.service.js';
+
+const actorName = (a?: Actor) => (a ? a.name : null);
+
+@ApiTags('executions')
+@Controller({ path: 'jobs', version: '1' })
+export class JobRunsController {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly executions: ExecutionsService,
+    private readonly query: ExecutionsQueryService,
+  ) {}
+
+  @Post(':idOrName/runs')
+  @HttpCode(202)
+  @Access({ role: 'operator', scope: 'run' })
+  @ApiOperation({ summary: 'Run a job now (same idempotencyKey -> the same execution)' })
+  @ApiAcceptedResponse({ type: RunJobResponseDto })
+  @ApiBadRequestResponse({ description: 'Invalid params (each error names the param)' })
+  @ApiConflictResponse({ description: 'The job is disabled' })
+  @ApiNotFoundResponse({ description: 'No such job' })
+  async run(
+    @Param('idOrName') idOrName: string,
+    @Body() body: RunJobDto,
+    @CurrentActor() actor: Actor | undefined,
+    @Headers('x-requested-by') requestedBy?: string,
+  ): Promise<RunJobResponseDto> {
+    const job = await this.jobs.get(idOrName);
+    const manual = actor?.kind === 'user' || requestedBy === 'admin-ui';
+    const exec = await this.executions.enqueue({
+      job,
+      trigger: manual ? 'manual' : 'api',
+      triggerRef: actor ? `${actor.kind}:${actor.id}` : null,
+      actor: actorName(actor),
+      params: body.params ?? {},
+      idempotencyKey: body.idempotencyKey,
+    });
+    return { execution: toSummary(exec!) };
+  }
+
+  @Get(':idOrName/status')
+  @ApiOperation({ summary: 'Job status: last run, running/queued, success/failure counts, durations' })
+  @ApiOkResponse({ type: JobStatusDto })
+  @ApiNotFoundResponse({ description: 'No such job' })
+  status(@Param('idOrName') idOrName: string): Promise<JobStatusDto> {
+    return this.query.jobStatus(idOrName);
+  }
+}
+
+@ApiTags('executions')
+@Controller({ path: 'executions', version: '1' })
+export class ExecutionsController {
+  constructor(
+    private readonly executions: ExecutionsService,
+    private readonly query: ExecutionsQueryService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Executions, newest first (cursor paging)' })
+  @ApiOkResponse({ type: ExecutionListDto })
+  @ApiBadRequestResponse({ description: 'Bad filter or cursor' })
+  list(@Query() q: ListExecutionsQueryDto): Promise<ExecutionListDto> {
+    return this.query.list(q);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One execution with request, response, attempts, logs, children and parent' })
+  @ApiOkResponse({ type: ExecutionDetailDto })
+  @ApiNotFoundResponse({ description: 'No such execution' })
+  detail(@Param('id') id: string): Promise<ExecutionDetailDto> {
+    return this.query.detail(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Access({ role: 'operator', scope: 'run' })
+  @ApiOperation({ summary: 'Cancel a queued execution, or abort a running one (on whichever replica runs it)' })
+  @ApiOkResponse({ type: ExecutionSummaryDto })
+  @ApiConflictResponse({ description: 'Already finished' })
+  async cancel(@Param('id') id: string, @CurrentActor() actor: Actor | undefined): Promise<ExecutionSummaryDto> {
+    return toSummary(await this.executions.cancel(id, actorName(actor)));
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @Access({ role: 'operator', scope: 'run' })
+  @ApiOperation({ summary: 'Run a finished execution again as a new execution (trigger retry)' })
+  @ApiAcceptedResponse({ type: RunJobResponseDto })
+  @ApiConflictResponse({ description: 'Still queued or running, or the job is disabled' })
+  async retry(@Param('id') id: string, @CurrentActor() actor: Actor | undefined): Promise<RunJobResponseDto> {
+    return { execution: toSummary(await this.executions.retry(id, actorName(actor))) };
+  }
+}
+
+@ApiTags('events')
+@Controller({ path: 'events', version: '1' })
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  @Sse()
+  @ApiOperation({
+    summary: 'Server-Sent Events: `execution` (id, status, jobName), `schedule`, `delivery`; `ping` every 15 s',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'An event stream' })
+  stream(): Observable<MessageEvent> {
+    const events = this.events.stream.pipe(map((e) => ({ type: e.type, data: e.data as object }) as MessageEvent));
+    const pings = interval(15_000).pipe(map(() => ({ type: 'ping', data: {} }) as MessageEvent));
+    return merge(events, pings).pipe(takeUntil(this.events.closing));
+  }
+}

@@ -1,0 +1,176 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job } from '../jobs/job.entity.js';
+import { ParamsResolver } from '../jobs/params/params-resolver.js';
+import { RequestRenderer, type RenderedRequest } from '../jobs/render/request-renderer.js';
+import { isSuccessStatus } from '../jobs/render/success-statuses.js';
+import type { ExecutionStatusValue, Execution } from './execution.entity.js';
+import { CompletionWriter } from './completion-writer.service.js';
+import { EventsService } from './events.service.js';
+import { HttpExecutor, type HttpOutcome } from './executors/http.executor.js';
+import { FinalizerService, type ParentResponse } from './finalizer.service.js';
+import { Masker } from './masking.js';
+import { isRetryable, parseRetryAfter, retryDelayMs, retrySettings } from './retry-policy.js';
+import { toExecution } from './sql.js';
+
+export interface RunHandle {
+  owner: string;
+  signal: AbortSignal;
+  /** True when the row was released (shutdown) or the lease was lost: write nothing. */
+  abandoned(): boolean;
+  /** A retry was queued for `delayMs` from now. */
+  requeued(delayMs: number): void;
+}
+
+/** Runs one claimed execution (one attempt) and records the outcome. */
+@Injectable()
+export class RunnerService {
+  private readonly logger = new Logger(RunnerService.name);
+
+  constructor(
+    private readonly params: ParamsResolver,
+    private readonly renderer: RequestRenderer,
+    private readonly http: HttpExecutor,
+    private readonly events: EventsService,
+    private readonly finalizer: FinalizerService,
+    private readonly writer: CompletionWriter,
+  ) {}
+
+  async run(exec: Execution, job: Job | undefined, h: RunHandle): Promise<void> {
+    void this.events.publish('execution', {
+      id: exec.id,
+      status: 'running',
+      jobName: exec.jobName,
+      attempt: exec.attempt,
+    });
+    const logs: [string, string][] = [];
+    let params = exec.params;
+    let rendered: RenderedRequest | null = null;
+    let outcome: HttpOutcome | null = null;
+    let failure: string | null = null;
+    try {
+      if (!job) throw new Error(`Job ${exec.jobName} no longer exists`);
+      if (this.params.secretParamNames(job).length) params = await this.params.resolve(job, exec.params);
+      rendered = await this.renderer.render(job, params, {
+        execution: { id: exec.id, attempt: exec.attempt },
+        now: exec.scheduledFor ?? undefined,
+      });
+    } catch (err) {
+      const e = err as Error & { getResponse?: () => { message?: unknown } };
+      const msg = e.getResponse?.().message;
+      failure = `Could not render the request: ${Array.isArray(msg) ? msg.join('; ') : (msg ?? e.message)}`;
+    }
+    const masker = new Masker(rendered?.secrets ?? []);
+    if (rendered && !failure) {
+      logs.push([
+        'info',
+        `Attempt ${exec.attempt}/${exec.maxAttempts}: ${rendered.masked.method} ${rendered.masked.url}`,
+      ]);
+      if (exec.cancelRequested) outcome = { kind: 'cancelled', error: 'Cancelled', durationMs: 0 };
+      else outcome = await this.http.execute(rendered, `${exec.id}:${exec.attempt}`, h.signal);
+    }
+    if (h.abandoned()) return;
+
+    let status: ExecutionStatusValue;
+    let error: string | null = null;
+    if (failure || !outcome) {
+      status = 'failed';
+      error = failure ?? 'Nothing was run';
+    } else if (outcome.kind === 'cancelled') {
+      status = 'cancelled';
+      error = 'Cancelled while running';
+    } else if (outcome.kind === 'timeout') {
+      status = 'timed_out';
+      error = outcome.error ?? 'Timed out';
+    } else if (outcome.kind === 'network') {
+      status = 'failed';
+      error = outcome.error ?? 'Network error';
+    } else if (isSuccessStatus(outcome.status!, rendered!.successStatuses)) {
+      status = 'succeeded';
+    } else {
+      status = 'failed';
+      error = `HTTP ${outcome.status} is not a success status (${rendered!.successStatuses.join(', ')})`;
+    }
+    if (outcome?.kind === 'http') {
+      logs.push([
+        status === 'succeeded' ? 'info' : 'warn',
+        `HTTP ${outcome.status} in ${outcome.durationMs} ms, ${outcome.bytes} bytes${outcome.truncated ? ' (truncated)' : ''}`,
+      ]);
+    } else if (error) logs.push(['error', error]);
+
+    const response =
+      outcome?.kind === 'http'
+        ? masker.value({
+            status: outcome.status,
+            headers: outcome.headers,
+            body: outcome.body,
+            bytes: outcome.bytes,
+            truncated: outcome.truncated,
+          })
+        : null;
+    const request = rendered ? rendered.masked : null;
+    error = masker.text(error) ?? null;
+    const entry = {
+      attempt: exec.attempt,
+      startedAt: exec.startedAt,
+      finishedAt: new Date(),
+      status,
+      error,
+      httpStatus: outcome?.status ?? null,
+    };
+    const settings = retrySettings(job?.retry);
+    const retry =
+      status !== 'succeeded' &&
+      status !== 'cancelled' &&
+      exec.attempt < exec.maxAttempts &&
+      outcome !== null &&
+      !failure &&
+      isRetryable({ kind: outcome.kind, status: outcome.status });
+
+    let delay = 0;
+    if (retry) {
+      delay = retryDelayMs(settings, exec.attempt + 1, parseRetryAfter(outcome?.retryAfter));
+      logs.push([
+        'warn',
+        `Attempt ${exec.attempt} ${status}; retrying in ${delay} ms (attempt ${exec.attempt + 1} of ${exec.maxAttempts})`,
+      ]);
+    }
+    // The row's new state (guarded by our lease) and its log lines, batched with other results.
+    const row = await this.writer.write({
+      id: exec.id,
+      owner: h.owner,
+      retry,
+      delayMs: delay,
+      status,
+      request,
+      response,
+      error,
+      entry,
+      levels: logs.map((l) => l[0]),
+      messages: logs.map((l) => masker.text(l[1])),
+    });
+    if (!row) {
+      this.logger.warn(`Execution ${exec.id}: lease lost before the result was written; result dropped`);
+      return;
+    }
+    if (retry) h.requeued(delay);
+    const done = toExecution(row);
+    void this.events.publish('execution', {
+      id: done.id,
+      status: done.status,
+      jobName: done.jobName,
+      parentId: done.parentId,
+    });
+    if (!retry) {
+      let parentResponse: ParentResponse | undefined;
+      if (outcome?.kind === 'http') {
+        const body = outcome.body;
+        parentResponse = {
+          status: outcome.status,
+          json: typeof body === 'string' ? undefined : body,
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        };
+      }
+      await this.finalizer.afterFinal(done, job ?? null, params, parentResponse);
+    }
+  }
+}

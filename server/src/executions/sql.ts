@@ -1,0 +1,76 @@
+import type { Pool, PoolClient } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Execution } from './execution.entity.js';
+
+/** The pg pool behind TypeORM's DataSource: the queue's hot path talks to it directly. */
+export function poolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
+}
+
+/** Rows of a statement run through an EntityManager (TypeORM returns [rows, count] for UPDATE/DELETE). */
+export async function managerRows<T = Record<string, any>>(
+  m: EntityManager,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const r: unknown = await m.query(text, params);
+  if (Array.isArray(r) && r.length === 2 && Array.isArray(r[0]) && typeof r[1] === 'number') return r[0] as T[];
+  return (r ?? []) as T[];
+}
+
+export async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+/** A raw `executions` row (snake_case) as an Execution entity. */
+const date = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v as string));
+
+export function toExecution(r: Record<string, any>): Execution {
+  const e = new Execution();
+  e.id = r.id;
+  e.jobId = r.job_id;
+  e.jobName = r.job_name;
+  e.trigger = r.trigger;
+  e.triggerRef = r.trigger_ref ?? null;
+  e.actor = r.actor ?? null;
+  e.scheduleId = r.schedule_id ?? null;
+  e.scheduledFor = date(r.scheduled_for);
+  e.deliveryId = r.delivery_id ?? null;
+  e.parentId = r.parent_id ?? null;
+  e.retryOf = r.retry_of ?? null;
+  e.idempotencyKey = r.idempotency_key ?? null;
+  e.params = r.params ?? {};
+  e.status = r.status;
+  e.attempt = r.attempt;
+  e.maxAttempts = r.max_attempts;
+  e.runAt = date(r.run_at)!;
+  e.createdAt = date(r.created_at)!;
+  e.startedAt = date(r.started_at);
+  e.finishedAt = date(r.finished_at);
+  e.durationMs = r.duration_ms ?? null;
+  e.leaseOwner = r.lease_owner ?? null;
+  e.leaseUntil = date(r.lease_until);
+  e.cancelRequested = r.cancel_requested ?? false;
+  e.request = r.request ?? null;
+  e.response = r.response ?? null;
+  e.error = r.error ?? null;
+  e.attempts = r.attempts ?? [];
+  e.childrenTotal = r.children_total ?? 0;
+  e.childrenDone = r.children_done ?? 0;
+  e.childrenFailed = r.children_failed ?? 0;
+  return e;
+}
+
+export const FINAL_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'] as const;
+export const FAILED_STATUSES = ['failed', 'timed_out', 'cancelled', 'lost', 'partial'];
