@@ -4,7 +4,7 @@
 // process. Reports slots expected / fired / duplicated / missed and lag (slot -> queued, -> started).
 //
 //   npm run build:server && npm run bench:schedules
-//   DURATION=10 SCHEDULES=200 REPLICAS=1,3 npm run bench:schedules
+//   DURATION=10 SCHEDULES=200 REPLICAS=1,3 WORKERS_ENABLED=false OUT=schedules-small.json npm run bench:schedules
 //
 // DATABASE_URL (a Postgres server URL; a database `apm_bench_schedules` is created in it) or an
 // embedded Postgres in a temp dir (BENCH_PG_PORT, default 54351).
@@ -62,8 +62,9 @@ async function main() {
     results,
     table,
   };
-  await writeFile(path.join(root, 'bench/results/schedules.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log('\nwrote bench/results/schedules.json');
+  const file = process.env.OUT ?? 'schedules.json';
+  await writeFile(path.join(root, 'bench/results', file), JSON.stringify(out, null, 2) + '\n');
+  console.log(`\nwrote bench/results/${file}`);
 }
 
 async function runServers(serverUrl, mainJs, targetUrl, replicas) {
