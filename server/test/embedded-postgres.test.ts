@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { freePort } from './helpers/ports.js';
 
 const LAUNCHER = new URL('../../dist/server/src/database/embedded-postgres.js', import.meta.url).pathname;
 
@@ -28,10 +29,11 @@ function alive(pid: number): boolean {
 
 describe('embedded Postgres launcher', () => {
   let dir: string;
-  const port = 54900 + (process.pid % 90);
+  let port: number;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'apm-embedded-'));
+    port = await freePort();
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

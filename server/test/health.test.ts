@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/database/embedded-postgres.js';
 import { ensureDatabase, runMigrations } from '../src/database/migrate.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { freePort } from './helpers/ports.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,10 +27,11 @@ describe('health', () => {
   let dir: string;
   let pg: RunningPostgres;
   let app: TestApp;
-  const port = 54400 + (process.pid % 500);
+  let port: number;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'apm-health-'));
+    port = await freePort();
     pg = await startEmbeddedPostgres({ dataDir: dir, port });
     const url = await ensureDatabase(pg.url, 'health');
     await runMigrations(url);
