@@ -39,9 +39,11 @@ export async function freePort() {
 /**
  * Starts the built server (`node dist/server/main.js`) on a free port with a fresh DATA_DIR and waits until
  * GET /api/health/ready answers 200. DATABASE_URL, when set, is passed through unchanged.
+ * `options.env` adds environment variables (e.g. `{ ADMIN_PASSWORD }` for the first admin).
+ * @param {{ env?: Record<string, string> }} [options]
  * @returns {Promise<{ baseUrl: string, output: () => string, stop: () => Promise<void> }>}
  */
-export async function startServer() {
+export async function startServer(options = {}) {
   const entry = SERVER_ENTRIES.find((path) => existsSync(path));
   assert.ok(entry, `${SERVER_ENTRIES.join(' or ')} is missing: run \`npm run build\` first`);
   assert.ok(existsSync(ADMIN_INDEX), `${ADMIN_INDEX} is missing: run \`npm run build\` first`);
@@ -50,7 +52,14 @@ export async function startServer() {
   const dataDir = await mkdtemp(join(tmpdir(), 'api-manager-e2e-'));
   // mkdtemp makes it 0700; as root, the embedded Postgres runs initdb as another user that must enter it.
   await chmod(dataDir, 0o755);
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const env = {
+    ...process.env,
+    ...options.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
   if (process.env.DATABASE_URL) {
     env.DATABASE_URL = process.env.DATABASE_URL;
   } else {
@@ -238,4 +247,21 @@ export async function waitForValue(read, expected, timeout = 10_000) {
     await sleep(100);
   }
   assert.equal(value, expected);
+}
+
+/** Password of the first admin in e2e runs: `startServer({ env: { ADMIN_PASSWORD: E2E_ADMIN_PASSWORD } })`. */
+export const E2E_ADMIN_PASSWORD = 'e2e-admin-password-42';
+
+/**
+ * Signs in through the login page (from whatever page the app redirected to) and waits for the shell.
+ * @param {import('playwright-core').Page} page
+ */
+export async function signIn(page, username = 'admin', password = E2E_ADMIN_PASSWORD) {
+  if (!new URL(page.url()).pathname.startsWith('/login')) {
+    await page.goto('/login');
+  }
+  await page.getByLabel(/Username|ユーザー名/).fill(username);
+  await page.getByLabel(/Password|パスワード/).fill(password);
+  await page.getByRole('button', { name: /Sign in|ログイン/ }).click();
+  await page.getByTestId('current-user').waitFor();
 }

@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { checkA11y, launchBrowser, newPage, screenshot, startServer, waitForText, waitForValue } from './helpers.mjs';
+import {
+  E2E_ADMIN_PASSWORD,
+  checkA11y,
+  launchBrowser,
+  newPage,
+  screenshot,
+  signIn,
+  startServer,
+  waitForText,
+  waitForValue,
+} from './helpers.mjs';
 
 const NAV_EN = ['Dashboard', 'Jobs', 'Schedules', 'Executions', 'Webhooks', 'Settings', 'Health'];
 const NAV_JA = ['ダッシュボード', 'ジョブ', 'スケジュール', '実行履歴', 'Webhook', '設定', 'ヘルス'];
@@ -16,8 +26,15 @@ describe('admin shell', { timeout: 180_000 }, () => {
   let session;
 
   before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    [server, browser] = await Promise.all([
+      startServer({ env: { ADMIN_PASSWORD: E2E_ADMIN_PASSWORD } }),
+      launchBrowser(),
+    ]);
     session = await newPage(browser, { baseURL: server.baseUrl });
+    // Everything is behind the login page now: signing in once keeps the session cookie.
+    await session.page.goto('/');
+    await session.page.waitForURL('**/login');
+    await signIn(session.page);
   });
 
   after(async () => {
@@ -150,6 +167,7 @@ describe('admin shell', { timeout: 180_000 }, () => {
   test('Health shows the checks that are down when readiness answers 503', async () => {
     const { context, page } = await newPage(browser, { baseURL: server.baseUrl });
     try {
+      await signIn(page);
       const down = { status: 'down', message: 'connection refused' };
       await page.route('**/api/health/ready', (route) =>
         route.fulfill({

@@ -1,4 +1,4 @@
-import { provideHttpClient, withFetch, withInterceptors } from '@angular/common/http';
+import { provideHttpClient, withFetch, withInterceptors, withXsrfConfiguration } from '@angular/common/http';
 import {
   type ApplicationConfig,
   inject,
@@ -10,7 +10,9 @@ import { TitleStrategy, provideRouter, withComponentInputBinding, withInMemorySc
 import { provideTranslateLoader, provideTranslateService } from '@ngx-translate/core';
 
 import { routes } from './app.routes';
+import { CSRF_COOKIE, CSRF_HEADER } from './core/auth/auth.service';
 import { acceptLanguageInterceptor } from './core/http/accept-language-interceptor';
+import { unauthorizedInterceptor } from './core/http/unauthorized-interceptor';
 import { LanguageService } from './core/i18n/language';
 import { TranslatedTitleStrategy } from './core/i18n/translated-title-strategy';
 import { TranslationLoader } from './core/i18n/translation-loader';
@@ -21,7 +23,13 @@ export const appConfig: ApplicationConfig = {
     provideZonelessChangeDetection(),
     provideRouter(routes, withComponentInputBinding(), withInMemoryScrolling({ scrollPositionRestoration: 'top' })),
     { provide: TitleStrategy, useClass: TranslatedTitleStrategy },
-    provideHttpClient(withFetch(), withInterceptors([acceptLanguageInterceptor])),
+    provideHttpClient(
+      withFetch(),
+      withInterceptors([acceptLanguageInterceptor, unauthorizedInterceptor]),
+      // Double-submit CSRF: the server's readable `apm_csrf` cookie goes back as X-CSRF-Token on
+      // state-changing requests (server/src/auth/auth-crypto.ts, cookies.ts).
+      withXsrfConfiguration({ cookieName: CSRF_COOKIE, headerName: CSRF_HEADER }),
+    ),
     provideTranslateService({
       loader: provideTranslateLoader(TranslationLoader),
       fallbackLang: 'en',

@@ -1,12 +1,20 @@
 import { type Routes } from '@angular/router';
 
+import { authGuard, guestGuard } from './core/auth/auth.guard';
 import { Shell } from './core/shell/shell';
 
-/** One lazy route per feature, all inside the shell (toolbar + navigation). */
+/** One lazy route per feature, all inside the shell (toolbar + navigation); /login outside it. */
 export const routes: Routes = [
+  {
+    path: 'login',
+    title: 'login.title',
+    canActivate: [guestGuard],
+    loadComponent: () => import('./auth/login').then((m) => m.Login),
+  },
   {
     path: '',
     component: Shell,
+    canActivate: [authGuard],
     children: [
       {
         path: '',

@@ -35,6 +35,27 @@ export const EN = {
     comingSoon: 'Coming soon',
     plannedTitle: 'What will be here',
   },
+  auth: {
+    logout: 'Sign out',
+    signedInAs: 'Signed in as {{name}}',
+    roles: {
+      admin: 'Admin',
+      operator: 'Operator',
+      viewer: 'Viewer',
+    },
+  },
+  login: {
+    title: 'Sign in',
+    username: 'Username',
+    password: 'Password',
+    usernameRequired: 'Enter your username.',
+    passwordRequired: 'Enter your password.',
+    submit: 'Sign in',
+    invalid: 'Wrong username or password.',
+    throttled: 'Too many attempts. Try again in {{seconds}} seconds.',
+    unreachable: 'Could not reach the server.',
+    failed: 'Sign-in failed. Try again.',
+  },
   dashboard: {
     title: 'Dashboard',
     subtitle: 'An overview of your jobs, schedules and the server.',

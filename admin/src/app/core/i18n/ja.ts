@@ -34,6 +34,27 @@ export const JA: Translations = {
     comingSoon: '準備中',
     plannedTitle: 'ここに追加される機能',
   },
+  auth: {
+    logout: 'ログアウト',
+    signedInAs: '{{name}} としてログイン中',
+    roles: {
+      admin: '管理者',
+      operator: 'オペレーター',
+      viewer: '閲覧者',
+    },
+  },
+  login: {
+    title: 'ログイン',
+    username: 'ユーザー名',
+    password: 'パスワード',
+    usernameRequired: 'ユーザー名を入力してください。',
+    passwordRequired: 'パスワードを入力してください。',
+    submit: 'ログイン',
+    invalid: 'ユーザー名またはパスワードが違います。',
+    throttled: '試行回数が多すぎます。{{seconds}} 秒後にもう一度お試しください。',
+    unreachable: 'サーバーに接続できません。',
+    failed: 'ログインに失敗しました。もう一度お試しください。',
+  },
   dashboard: {
     title: 'ダッシュボード',
     subtitle: 'ジョブ、スケジュール、サーバーの概要です。',

@@ -8,6 +8,7 @@ import { MatSidenavModule } from '@angular/material/sidenav';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
+import { AuthService } from '../auth/auth.service';
 import { filter, map } from 'rxjs';
 
 import { Icon, type IconName } from '../../shared/icon/icon';
@@ -41,6 +42,8 @@ interface NavItem {
 })
 export class Shell {
   private readonly languageService = inject(LanguageService);
+  private readonly auth = inject(AuthService);
+  private readonly router = inject(Router);
   private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
 
   protected readonly nav: readonly NavItem[] = [
@@ -55,6 +58,7 @@ export class Shell {
   protected readonly languages = LANGUAGES;
   protected readonly languageNames = LANGUAGE_NAMES;
   protected readonly language = this.languageService.language;
+  protected readonly user = this.auth.user;
 
   /** Narrow screens get an overlay drawer instead of a docked side navigation. */
   protected readonly compact = toSignal(
@@ -66,8 +70,8 @@ export class Shell {
   protected readonly navOpen = linkedSignal(() => !this.compact());
 
   constructor() {
-    inject(Router)
-      .events.pipe(
+    this.router.events
+      .pipe(
         filter((event) => event instanceof NavigationEnd),
         takeUntilDestroyed(),
       )
@@ -86,6 +90,11 @@ export class Shell {
     if (isLanguage(change.value)) {
       void this.languageService.use(change.value);
     }
+  }
+
+  protected async logout(): Promise<void> {
+    await this.auth.logout().catch(() => undefined);
+    await this.router.navigate(['/login']);
   }
 
   /** In-page skip link: a plain `#id` href would resolve against `<base href>` and navigate. */

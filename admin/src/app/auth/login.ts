@@ -1,0 +1,94 @@
+import { HttpErrorResponse } from '@angular/common/http';
+import { ChangeDetectionStrategy, Component, inject, input, signal } from '@angular/core';
+import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatButtonToggleModule, type MatButtonToggleChange } from '@angular/material/button-toggle';
+import { MatCardModule } from '@angular/material/card';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { Router } from '@angular/router';
+import { TranslatePipe } from '@ngx-translate/core';
+
+import { safeReturnUrl } from '../core/auth/auth.guard';
+import { AuthService } from '../core/auth/auth.service';
+import { LANGUAGES, LANGUAGE_NAMES, LanguageService, isLanguage } from '../core/i18n/language';
+
+type LoginError = { key: string; params?: Record<string, unknown> };
+
+/** Sign-in page, outside the shell. */
+@Component({
+  selector: 'app-login',
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatButtonToggleModule,
+    MatCardModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+    TranslatePipe,
+  ],
+  templateUrl: './login.html',
+  styleUrl: './login.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class Login {
+  private readonly auth = inject(AuthService);
+  private readonly router = inject(Router);
+  private readonly languageService = inject(LanguageService);
+
+  /** Where to go after signing in (query parameter, bound by the router). */
+  readonly returnUrl = input<string>();
+
+  protected readonly languages = LANGUAGES;
+  protected readonly languageNames = LANGUAGE_NAMES;
+  protected readonly language = this.languageService.language;
+  protected readonly busy = signal(false);
+  protected readonly error = signal<LoginError | null>(null);
+  protected readonly form = new FormGroup({
+    username: new FormControl('', { nonNullable: true, validators: [Validators.required] }),
+    password: new FormControl('', { nonNullable: true, validators: [Validators.required] }),
+  });
+
+  protected async submit(): Promise<void> {
+    if (this.form.invalid) {
+      this.form.markAllAsTouched();
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      const { username, password } = this.form.getRawValue();
+      await this.auth.login(username.trim(), password);
+      await this.router.navigateByUrl(safeReturnUrl(this.returnUrl()));
+    } catch (error) {
+      this.error.set(toLoginError(error));
+      this.form.controls.password.reset();
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected setLanguage(change: MatButtonToggleChange): void {
+    if (isLanguage(change.value)) {
+      void this.languageService.use(change.value);
+    }
+  }
+}
+
+function toLoginError(error: unknown): LoginError {
+  if (error instanceof HttpErrorResponse) {
+    if (error.status === 401) {
+      return { key: 'login.invalid' };
+    }
+    if (error.status === 429) {
+      const seconds = Number(error.headers.get('Retry-After')) || 60;
+      return { key: 'login.throttled', params: { seconds } };
+    }
+    if (error.status === 0) {
+      return { key: 'login.unreachable' };
+    }
+  }
+  return { key: 'login.failed' };
+}
