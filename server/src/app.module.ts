@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { DatabaseErrorFilter } from './common/database-error.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConfigAsCodeModule } from './config-as-code/config-as-code.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { ExecutionsModule } from './executions/executions.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         ExecutionsModule,
         SchedulesModule,
         WebhooksModule,
+        ConfigAsCodeModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: DatabaseErrorFilter },

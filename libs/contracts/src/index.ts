@@ -6,3 +6,4 @@ export * from './executions.js';
 export * from './auth.js';
 export * from './schedules.js';
 export * from './webhooks.js';
+export * from './config-as-code.js';

@@ -10,7 +10,7 @@ import { RequestRenderer } from './render/request-renderer.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Serializes job writes so chain existence/cycle checks see a stable graph. */
-const JOBS_WRITE_LOCK = 727_100;
+export const JOBS_WRITE_LOCK = 727_100;
 
 @Injectable()
 export class JobsService {

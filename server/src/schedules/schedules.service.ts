@@ -57,8 +57,9 @@ export class SchedulesService {
     return row?.next ? new Date(row.next) : null;
   }
 
-  async create(dto: CreateScheduleDto): Promise<ScheduleView> {
-    const view = await this.dataSource.transaction(async (m) => {
+  /** `manager`: run inside the caller's transaction (config/apply writes everything in one). */
+  async create(dto: CreateScheduleDto, manager?: EntityManager): Promise<ScheduleView> {
+    const view = await this.tx(manager, async (m) => {
       const job = await this.findJob(m, dto.job);
       const s = m.create(Schedule, {
         jobId: job.id,
@@ -83,27 +84,32 @@ export class SchedulesService {
     return view;
   }
 
-  async update(id: string, dto: UpdateScheduleDto): Promise<ScheduleView> {
+  async update(id: string, dto: UpdateScheduleDto, manager?: EntityManager): Promise<ScheduleView> {
     if (dto.cron !== undefined && dto.intervalSeconds !== undefined) {
       throw new BadRequestException('Give either cron or intervalSeconds, not both');
     }
-    return this.mutate(id, 'updated', (s) => {
-      const before = TIMING.map((k) => String(s[k] instanceof Date ? (s[k] as Date).getTime() : s[k]));
-      if (dto.name !== undefined) s.name = dto.name;
-      if (dto.cron !== undefined) [s.cron, s.intervalSeconds] = [dto.cron, null];
-      if (dto.intervalSeconds !== undefined) [s.cron, s.intervalSeconds] = [null, dto.intervalSeconds];
-      if (dto.timezone !== undefined) s.timezone = dto.timezone;
-      if (dto.params !== undefined) s.params = dto.params;
-      if (dto.enabled !== undefined) s.enabled = dto.enabled;
-      if (dto.startsAt !== undefined) s.startsAt = dto.startsAt === null ? null : new Date(dto.startsAt);
-      if (dto.endsAt !== undefined) s.endsAt = dto.endsAt === null ? null : new Date(dto.endsAt);
-      if (dto.misfirePolicy !== undefined) s.misfirePolicy = dto.misfirePolicy;
-      if (dto.misfireCap !== undefined) s.misfireCap = dto.misfireCap;
-      const compiled = this.compile(s);
-      const after = TIMING.map((k) => String(s[k] instanceof Date ? (s[k] as Date).getTime() : s[k]));
-      // A new cron / zone / window: the old next slot must not fire; compute it afresh from now.
-      if (before.join('|') !== after.join('|')) s.nextRunAt = this.firstRun(s, compiled);
-    });
+    return this.mutate(
+      id,
+      'updated',
+      (s) => {
+        const before = TIMING.map((k) => String(s[k] instanceof Date ? (s[k] as Date).getTime() : s[k]));
+        if (dto.name !== undefined) s.name = dto.name;
+        if (dto.cron !== undefined) [s.cron, s.intervalSeconds] = [dto.cron, null];
+        if (dto.intervalSeconds !== undefined) [s.cron, s.intervalSeconds] = [null, dto.intervalSeconds];
+        if (dto.timezone !== undefined) s.timezone = dto.timezone;
+        if (dto.params !== undefined) s.params = dto.params;
+        if (dto.enabled !== undefined) s.enabled = dto.enabled;
+        if (dto.startsAt !== undefined) s.startsAt = dto.startsAt === null ? null : new Date(dto.startsAt);
+        if (dto.endsAt !== undefined) s.endsAt = dto.endsAt === null ? null : new Date(dto.endsAt);
+        if (dto.misfirePolicy !== undefined) s.misfirePolicy = dto.misfirePolicy;
+        if (dto.misfireCap !== undefined) s.misfireCap = dto.misfireCap;
+        const compiled = this.compile(s);
+        const after = TIMING.map((k) => String(s[k] instanceof Date ? (s[k] as Date).getTime() : s[k]));
+        // A new cron / zone / window: the old next slot must not fire; compute it afresh from now.
+        if (before.join('|') !== after.join('|')) s.nextRunAt = this.firstRun(s, compiled);
+      },
+      manager,
+    );
   }
 
   pause(id: string): Promise<ScheduleView> {
@@ -122,8 +128,8 @@ export class SchedulesService {
     });
   }
 
-  async remove(id: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+  async remove(id: string, manager?: EntityManager): Promise<void> {
+    await this.tx(manager, async (m) => {
       const s = await this.load(m, id, true);
       await m.delete(Schedule, { id: s.id });
       await this.changed(m, s, 'deleted');
@@ -163,8 +169,13 @@ export class SchedulesService {
     };
   }
 
-  private async mutate(id: string, op: ScheduleOp, apply: (s: Schedule) => void): Promise<ScheduleView> {
-    const view = await this.dataSource.transaction(async (m) => {
+  private async mutate(
+    id: string,
+    op: ScheduleOp,
+    apply: (s: Schedule) => void,
+    manager?: EntityManager,
+  ): Promise<ScheduleView> {
+    const view = await this.tx(manager, async (m) => {
       // Locks the row: waits for a firing transaction holding it, so the ticker never advances stale data.
       const s = await this.load(m, id, true);
       apply(s);
@@ -174,6 +185,11 @@ export class SchedulesService {
     });
     this.ticker.wake();
     return view;
+  }
+
+  /** A transaction of its own, or a nested one (savepoint) inside the caller's. */
+  private tx<T>(manager: EntityManager | undefined, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return manager ? manager.transaction(fn) : this.dataSource.transaction(fn);
   }
 
   /** NOTIFY every replica's ticker and publish an SSE event, both delivered at commit. */

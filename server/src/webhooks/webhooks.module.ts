@@ -38,5 +38,6 @@ import { WebhookSourcesService } from './webhook-sources.service.js';
     WebhookReceiverService,
     WebhookDeliveriesService,
   ],
+  exports: [WebhookSourcesService],
 })
 export class WebhooksModule {}

@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { Document, isMap, isSeq } from 'yaml';
+import type { Job } from '../jobs/job.entity.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from '../jobs/render/request-renderer.js';
+import type { Schedule } from '../schedules/schedule.entity.js';
+import type { WebhookSource } from '../webhooks/webhook-source.entity.js';
+import { canonical, escapeEnvRefs, isPlainObject } from './config-file.js';
+import type { ConfigState } from './config-planner.js';
+
+const EXECUTOR_DEFAULTS: Record<string, unknown> = {
+  method: 'GET',
+  query: {},
+  headers: {},
+  timeoutMs: DEFAULT_TIMEOUT_MS,
+  successStatuses: ['2xx'],
+  maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+  followRedirects: false,
+};
+const RETRY_DEFAULTS = {
+  maxAttempts: 1,
+  backoff: 'exponential',
+  initialDelayMs: 1000,
+  maxDelayMs: 60_000,
+  jitter: true,
+};
+const SCHEDULE_DEFAULTS: Record<string, unknown> = {
+  params: {},
+  enabled: true,
+  startsAt: null,
+  endsAt: null,
+  misfirePolicy: 'run_once',
+  misfireCap: 100,
+};
+
+/**
+ * GET /api/v1/config/export: the current jobs, schedules and sources as jobs.yaml. Defaults are left
+ * out; secrets never leave: secret headers and params are written as `{secret: true}` (applying that
+ * keeps the stored value), source secrets are omitted with a comment.
+ */
+@Injectable()
+export class ConfigExporter {
+  toYaml(state: ConfigState, now = new Date()): string {
+    const jobs = state.jobs.map((job) =>
+      this.job(
+        job,
+        state.schedules.filter((s) => s.jobId === job.id),
+      ),
+    );
+    const sources = state.sources.map((s) => this.source(s));
+    const doc = new Document({ version: 1, jobs, ...(sources.length ? { sources } : {}) });
+    doc.commentBefore =
+      ` API Manager configuration, exported ${now.toISOString()}.\n` +
+      ' Secrets are not exported: {secret: true} keeps the stored value when applied;\n' +
+      ' give a new one as {secret: true, value: ${ENV_NAME}} (expanded from the server environment).';
+    const seq = doc.get('sources', true);
+    if (isSeq(seq)) {
+      seq.items.forEach((item, i) => {
+        if (isMap(item) && state.sources[i]?.secret) {
+          item.commentBefore = ' secret: not exported (kept when applied); set it with secret: ${ENV_NAME}';
+        }
+      });
+    }
+    return doc.toString({ lineWidth: 0 });
+  }
+
+  private job(job: Job, schedules: Schedule[]): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: job.name };
+    if (job.title) out.title = job.title;
+    if (job.group !== null) out.group = job.group;
+    if (job.description) out.description = job.description;
+    if (!job.enabled) out.enabled = false;
+    if (job.timezone !== null) out.timezone = job.timezone;
+    const executor = withoutDefaults(job.executor, EXECUTOR_DEFAULTS);
+    if (isPlainObject(executor.headers)) {
+      executor.headers = Object.fromEntries(Object.entries(executor.headers).map(([k, v]) => [k, hideSecret(v)]));
+    }
+    out.executor = { kind: 'http', ...executor };
+    if (job.params.length) {
+      out.params = job.params.map((p) => (p.default === undefined ? p : { ...p, default: hideSecret(p.default) }));
+    }
+    const retry = withoutDefaults(job.retry, RETRY_DEFAULTS);
+    if (Object.keys(retry).length) out.retry = retry;
+    const c = job.concurrency;
+    if (!(c.max === null && c.overlap === 'allow' && c.fanOutParallelism === 4)) {
+      out.concurrency = withoutDefaults(c, { fanOutParallelism: 4 });
+    }
+    if (job.onSuccess.length) out.onSuccess = job.onSuccess;
+    if (job.onFailure.length) out.onFailure = job.onFailure;
+    if (Array.isArray(job.triggers.github) && job.triggers.github.length) out.triggers = job.triggers;
+    if (schedules.length) out.schedules = schedules.map((s) => this.schedule(s));
+    return escapeEnvRefs(out) as Record<string, unknown>;
+  }
+
+  private schedule(s: Schedule): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: s.name };
+    if (s.cron !== null) out.cron = s.cron;
+    else out.intervalSeconds = s.intervalSeconds;
+    out.timezone = s.timezone;
+    const rest = withoutDefaults(
+      {
+        params: s.params,
+        enabled: s.enabled,
+        startsAt: s.startsAt?.toISOString() ?? null,
+        endsAt: s.endsAt?.toISOString() ?? null,
+        misfirePolicy: s.misfirePolicy,
+        misfireCap: s.misfireCap,
+      },
+      SCHEDULE_DEFAULTS,
+    );
+    return { ...out, ...rest };
+  }
+
+  private source(s: WebhookSource): Record<string, unknown> {
+    return {
+      provider: s.provider,
+      ...(s.repository ? { repository: s.repository } : {}),
+      ...(s.insecure ? { insecure: true } : {}),
+      ...(s.description ? { description: s.description } : {}),
+    };
+  }
+}
+
+function withoutDefaults(o: Record<string, unknown>, defaults: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(o).filter(
+      ([k, v]) => v !== undefined && !(k in defaults && canonical(v) === canonical(defaults[k])),
+    ),
+  );
+}
+
+function hideSecret(v: unknown): unknown {
+  return isPlainObject(v) && v.secret === true ? { secret: true } : v;
+}
