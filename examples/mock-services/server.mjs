@@ -41,6 +41,10 @@ const routes = {
     summary: `Mostly calm (${String(i.prompt ?? '').length} prompt characters read).`,
     vibe_score: score(i.prompt ?? ''),
   }),
+  // ToyCI-style endpoints (examples/toyci.jobs.yaml)
+  'POST /ci/test': (i) => ({ status: 'ok', commit: i.commit, passed: 42, failed: 0 }),
+  'POST /ci/deploy': (i) => ({ status: 'ok', environment: i.environment, commit: i.commit }),
+  'POST /ci/docs': (i) => ({ status: 'ok', commit: i.commit, pages: 12 }),
   'POST /dashboard/summary': (i) => ({ status: 'ok', device_id: i.device_id, date: i.date, summary: 'A calm day.' }),
 };
 
@@ -73,6 +77,6 @@ const server = createServer((req, res) => {
 
 server.listen(port, '127.0.0.1', () => {
   const { port: actual } = server.address();
-  console.log(`WatchMe mock services on http://localhost:${actual} (${Object.keys(routes).length} endpoints)`);
+  console.log(`WatchMe mock services on http://127.0.0.1:${actual} (${Object.keys(routes).length} endpoints)`);
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.close(() => process.exit(0)));

@@ -19,8 +19,8 @@ async function startMock(): Promise<{ url: string; proc: ChildProcess; lines: st
     proc.stdout!.setEncoding('utf8');
     proc.stdout!.on('data', (chunk: string) => {
       lines.push(...chunk.split('\n').filter(Boolean));
-      const m = /on (http:\/\/localhost:\d+)/.exec(chunk);
-      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk);
+      if (m) resolve(m[1]!);
     });
     proc.once('exit', (code) => reject(new Error(`mock services exited with ${code}`)));
   });
@@ -33,7 +33,7 @@ async function stopMock(proc: ChildProcess | undefined): Promise<void> {
   await once(proc, 'exit');
 }
 
-const yamlFor = (mockUrl: string) => WATCHME.replaceAll('http://localhost:8090', mockUrl);
+const yamlFor = (mockUrl: string) => WATCHME.replaceAll('http://127.0.0.1:8090', mockUrl);
 
 async function applyYaml(app: TestApp, text: string, qs = '', headers: Record<string, string> = app.authHeaders) {
   const res = await fetch(`${app.baseUrl}/api/v1/config/apply${qs}`, {
@@ -320,6 +320,27 @@ sources:
     expect(denied.status).toBe(403);
     expect(await fingerprint(app)).toBe(before);
     expect((await applyYaml(app, source, '?dryRun=true', operator)).status).toBe(200);
+  });
+
+  it('the ToyCI example applies: webhook triggers, a chain, a schedule and a source with its secret from the env', async () => {
+    const toyci = readFileSync(new URL('../../examples/toyci.jobs.yaml', import.meta.url), 'utf8');
+    delete process.env.TOYCI_WEBHOOK_SECRET;
+    const missing = await applyYaml(app, toyci, '?dryRun=true');
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toEqual([
+      'sources[0].secret: environment variable TOYCI_WEBHOOK_SECRET is not set on the server',
+    ]);
+    process.env.TOYCI_WEBHOOK_SECRET = 'toyci-secret';
+    try {
+      const res = await applyYaml(app, toyci);
+      expect(res.status).toBe(200);
+      expect(res.body.summary).toMatchObject({ create: 6, update: 0, delete: 0 });
+      const job = await app.api('GET', '/api/v1/jobs/toy-app-test');
+      expect(job.body.triggers.github[0].watchFiles).toContain('src/**');
+      expect((await applyYaml(app, toyci)).body.applied).toBe(false);
+    } finally {
+      delete process.env.TOYCI_WEBHOOK_SECRET;
+    }
   });
 
   it('answers 415 for a body that is not YAML text', async () => {

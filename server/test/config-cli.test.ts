@@ -37,8 +37,8 @@ async function startMock(): Promise<{ url: string; proc: ChildProcess; lines: st
     proc.stdout!.setEncoding('utf8');
     proc.stdout!.on('data', (chunk: string) => {
       lines.push(...chunk.split('\n').filter(Boolean));
-      const m = /on (http:\/\/localhost:\d+)/.exec(chunk);
-      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk);
+      if (m) resolve(m[1]!);
     });
     proc.once('exit', (code) => reject(new Error(`mock services exited with ${code}`)));
   });
@@ -60,7 +60,7 @@ describe('the api-manager CLI against a running server', () => {
     dir = mkdtempSync(join(tmpdir(), 'apm-cli-'));
     file = join(dir, 'watchme.jobs.yaml');
     const example = readFileSync('examples/watchme.jobs.yaml', 'utf8');
-    writeFileSync(file, example.replaceAll('http://localhost:8090', mock.url));
+    writeFileSync(file, example.replaceAll('http://127.0.0.1:8090', mock.url));
     env = { API_MANAGER_URL: app.baseUrl, API_MANAGER_TOKEN: app.authHeaders.authorization!.slice('Bearer '.length) };
   });
   afterAll(async () => {
