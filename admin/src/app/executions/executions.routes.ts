@@ -1,5 +1,6 @@
 import { type Routes } from '@angular/router';
 
-import { Executions } from './executions';
-
-export const EXECUTIONS_ROUTES: Routes = [{ path: '', component: Executions }];
+export const EXECUTIONS_ROUTES: Routes = [
+  { path: '', loadComponent: () => import('./execution-list').then((m) => m.ExecutionList) },
+  { path: ':id', loadComponent: () => import('./execution-detail').then((m) => m.ExecutionDetailPage) },
+];

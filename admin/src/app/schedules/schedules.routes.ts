@@ -1,5 +1,7 @@
 import { type Routes } from '@angular/router';
 
-import { Schedules } from './schedules';
-
-export const SCHEDULES_ROUTES: Routes = [{ path: '', component: Schedules }];
+export const SCHEDULES_ROUTES: Routes = [
+  { path: '', loadComponent: () => import('./schedule-list').then((m) => m.ScheduleList) },
+  { path: 'new', loadComponent: () => import('./schedule-editor').then((m) => m.ScheduleEditor) },
+  { path: ':id', loadComponent: () => import('./schedule-editor').then((m) => m.ScheduleEditor) },
+];

@@ -1,5 +1,5 @@
 import { type Routes } from '@angular/router';
 
-import { Settings } from './settings';
-
-export const SETTINGS_ROUTES: Routes = [{ path: '', component: Settings }];
+export const SETTINGS_ROUTES: Routes = [
+  { path: '', loadComponent: () => import('./settings').then((m) => m.Settings) },
+];

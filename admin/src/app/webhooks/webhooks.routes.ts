@@ -1,5 +1,6 @@
 import { type Routes } from '@angular/router';
 
-import { Webhooks } from './webhooks';
-
-export const WEBHOOKS_ROUTES: Routes = [{ path: '', component: Webhooks }];
+export const WEBHOOKS_ROUTES: Routes = [
+  { path: '', loadComponent: () => import('./webhooks').then((m) => m.Webhooks) },
+  { path: 'deliveries/:id', loadComponent: () => import('./delivery-detail').then((m) => m.DeliveryDetailPage) },
+];

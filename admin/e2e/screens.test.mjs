@@ -1,0 +1,392 @@
+// Executions, schedules, webhooks and settings screens in real Chromium against the real server,
+// with data seeded through the REST API: a job calling a local HTTP target, runs, a signed webhook.
+import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  E2E_ADMIN_PASSWORD,
+  checkA11y,
+  launchBrowser,
+  newPage,
+  screenshot,
+  signIn,
+  startServer,
+  waitForText,
+  waitForValue,
+} from './helpers.mjs';
+
+const WEBHOOK_SECRET = 'e2e-webhook-secret-screens';
+const JOB = 'e2e-report';
+const SECRET_HEADER = 'x-secret-value-42';
+
+/** A local HTTP target that answers JSON and records what it received. */
+async function startTarget() {
+  const requests = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-target': 'e2e' });
+      res.end(JSON.stringify({ ok: true, path: req.url, received: body ? JSON.parse(body) : null }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** A REST client signed in as the first admin (session cookie + CSRF header). */
+async function apiClient(baseUrl) {
+  const login = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: E2E_ADMIN_PASSWORD }),
+  });
+  assert.equal(login.status, 200, await login.clone().text());
+  const { csrfToken } = await login.json();
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return async (method, path, body, expected) => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { cookie, 'x-csrf-token': csrfToken, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (expected) assert.equal(res.status, expected, `${method} ${path}: ${text}`);
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+}
+
+function pushPayload() {
+  const sha = (n) => n.toString(16).padStart(40, 'c');
+  return {
+    ref: 'refs/heads/main',
+    before: sha(1),
+    after: sha(2),
+    created: false,
+    deleted: false,
+    forced: false,
+    repository: { full_name: 'org/reports', name: 'reports', owner: { login: 'org', name: 'org' } },
+    pusher: { name: 'octo', email: 'octo@example.com' },
+    sender: { login: 'octo' },
+    head_commit: {
+      id: sha(2),
+      message: 'Update the weekly report',
+      author: { name: 'Octo', email: 'octo@example.com' },
+      added: ['reports/weekly.csv'],
+      removed: [],
+      modified: [],
+    },
+    commits: [
+      {
+        id: sha(2),
+        distinct: true,
+        message: 'Update the weekly report',
+        author: { name: 'Octo', email: 'octo@example.com' },
+        added: ['reports/weekly.csv'],
+        removed: [],
+        modified: [],
+      },
+    ],
+  };
+}
+
+async function deliverSigned(baseUrl, payload) {
+  const raw = JSON.stringify(payload);
+  const res = await fetch(`${baseUrl}/api/v1/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': 'sha256=' + createHmac('sha256', WEBHOOK_SECRET).update(raw).digest('hex'),
+    },
+    body: raw,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function waitForExecution(api, id, status) {
+  let last;
+  for (let i = 0; i < 100; i++) {
+    last = (await api('GET', `/api/v1/executions/${id}`, undefined, 200)).body;
+    if (last.status === status) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`execution ${id} is ${last?.status}, expected ${status}`);
+}
+
+describe('admin screens: executions, schedules, webhooks, settings', { timeout: 300_000 }, () => {
+  let server;
+  let browser;
+  let target;
+  let api;
+  let session;
+  let firstRun;
+  let deliveryId;
+  /** HTTP errors the page received: only the deliberate invalid cron preview is expected. */
+  const failedResponses = [];
+
+  before(async () => {
+    target = await startTarget();
+    [server, browser] = await Promise.all([
+      startServer({ env: { ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, WEBHOOK_SECRET } }),
+      launchBrowser(),
+    ]);
+    api = await apiClient(server.baseUrl);
+
+    await api(
+      'POST',
+      '/api/v1/jobs',
+      {
+        name: JOB,
+        title: 'E2E report',
+        group: 'psychology',
+        executor: {
+          kind: 'http',
+          method: 'POST',
+          url: `${target.url}/reports/{{ params.day }}`,
+          headers: { 'X-Api-Key': { secret: true, value: SECRET_HEADER } },
+          body: { day: '{{ params.day }}' },
+        },
+        params: [{ name: 'day', type: 'string', default: '2026-01-01' }],
+        triggers: { github: [{ repository: 'org/reports', branches: ['main'], watchFiles: ['reports/**'] }] },
+      },
+      201,
+    );
+    const run = await api('POST', `/api/v1/jobs/${JOB}/runs`, { params: { day: '2026-02-03' } }, 202);
+    firstRun = await waitForExecution(api, run.body.execution.id, 'succeeded');
+
+    const delivery = await deliverSigned(server.baseUrl, pushPayload());
+    assert.equal(delivery.status, 200, JSON.stringify(delivery.body));
+    assert.deepEqual(delivery.body.triggered_jobs, [JOB]);
+    deliveryId = delivery.body.delivery_id;
+
+    session = await newPage(browser, { baseURL: server.baseUrl });
+    session.page.on('response', (response) => {
+      if (response.status() >= 400) failedResponses.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    });
+    await session.page.goto('/');
+    await session.page.waitForURL('**/login');
+    await signIn(session.page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await target?.close();
+  });
+
+  const heading = () => session.page.getByRole('heading', { level: 1 });
+
+  test('executions: the list shows the runs, and a new run appears live with its final status', async () => {
+    const { page } = session;
+    await page.goto('/executions');
+    await waitForText(heading(), 'Executions');
+    const first = page.locator(`a.row[data-id="${firstRun.id}"]`);
+    await first.waitFor();
+    assert.equal(await first.getAttribute('data-status'), 'succeeded');
+    await waitForText(first, JOB);
+    await waitForText(first, 'Manual');
+
+    // Started after the page loaded: only the SSE stream can bring it in.
+    const run = await api('POST', `/api/v1/jobs/${JOB}/runs`, { params: { day: '2026-02-04' } }, 202);
+    const live = page.locator(`a.row[data-id="${run.body.execution.id}"]`);
+    await live.waitFor({ timeout: 15_000 });
+    await waitForValue(() => live.getAttribute('data-status'), 'succeeded', 15_000);
+    // Newest first.
+    assert.equal(await page.locator('a.row').first().getAttribute('data-id'), run.body.execution.id);
+
+    // Filter by status: nothing failed.
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'Failed' }).click();
+    await page.keyboard.press('Escape');
+    await waitForText(page.getByTestId('executions-list'), 'No executions match.');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await first.waitFor();
+
+    await screenshot(page, '20-executions');
+    await checkA11y(page, 'executions');
+  });
+
+  test('execution detail: timeline, masked request, pretty response, retry', async () => {
+    const { page } = session;
+    await page.locator(`a.row[data-id="${firstRun.id}"]`).click();
+    await page.waitForURL(`**/executions/${firstRun.id}`);
+    await waitForText(heading(), JOB);
+    assert.equal(await page.getByTestId('execution-status').getAttribute('data-status'), 'succeeded');
+    const timeline = page.getByTestId('timeline');
+    await timeline.locator('[data-step="finished"]').waitFor();
+    await timeline.locator('[data-step="queued"]').waitFor();
+    const request = page.getByTestId('request');
+    await waitForText(request, `${target.url}/reports/2026-02-03`);
+    const requestText = await request.textContent();
+    assert.ok(!requestText.includes(SECRET_HEADER), 'the secret header value must be masked');
+    await waitForText(page.getByTestId('response-body'), '"ok": true');
+    await waitForText(page.getByTestId('response'), 'HTTP 200');
+    await waitForText(page.getByTestId('params'), '"day": "2026-02-03"');
+    await screenshot(page, '21-execution-detail');
+    await checkA11y(page, 'execution detail');
+
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/executions/') && !url.pathname.endsWith(firstRun.id));
+    await waitForText(page.getByTestId('chain-links'), 'Retry of');
+    await waitForValue(() => page.getByTestId('execution-status').getAttribute('data-status'), 'succeeded', 15_000);
+  });
+
+  test('schedules: create one, see the description and next 5 times as you type, pause it', async () => {
+    const { page } = session;
+    await page.goto('/schedules');
+    await waitForText(heading(), 'Schedules');
+    await waitForText(page.locator('main'), 'No schedules yet.');
+    await page.getByRole('link', { name: 'New schedule' }).click();
+    await page.waitForURL('**/schedules/new');
+
+    await page.getByRole('combobox', { name: 'Job' }).click();
+    await page.getByRole('option', { name: /e2e-report/ }).click();
+    await page.getByLabel('Name').fill('weekday-morning');
+    await page.getByLabel('Cron expression').fill('0 9 * * 1-5');
+    await page.getByLabel('Time zone').fill('Asia/Tokyo');
+    const preview = page.getByTestId('schedule-preview');
+    await waitForText(preview.locator('.description'), 'Asia/Tokyo');
+    assert.equal(await preview.locator('li').count(), 5);
+    // The times are shown in the schedule's zone.
+    await waitForText(preview.locator('li').first(), /9:00:00 AM GMT\+9/);
+    assert.ok((await preview.locator('.description').textContent()).trim().length > 5);
+    await screenshot(page, '22-schedule-editor');
+    await checkA11y(page, 'schedule editor');
+
+    // A bad expression is explained, not saved.
+    await page.getByLabel('Cron expression').fill('61 * * * *');
+    await preview.getByRole('alert').waitFor();
+    await page.getByLabel('Cron expression').fill('0 9 * * 1-5');
+    await waitForValue(() => preview.locator('li').count(), 5);
+
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL((url) => url.pathname === '/schedules');
+    const row = page.locator('tr[data-name="weekday-morning"]');
+    await row.waitFor();
+    await waitForText(row, JOB);
+    await waitForText(row, 'Asia/Tokyo');
+    assert.notEqual((await row.locator('td.next').textContent()).trim(), '—');
+    await waitForText(row.locator('app-exec-status'), 'Active');
+    await screenshot(page, '23-schedules');
+    await checkA11y(page, 'schedules');
+
+    await row.getByRole('button', { name: /Pause/ }).click();
+    await waitForText(row.locator('app-exec-status'), 'Paused');
+    assert.equal((await row.locator('td.next').textContent()).trim(), '—');
+    const stored = await api('GET', '/api/v1/schedules', undefined, 200);
+    assert.equal(stored.body.items[0].enabled, false);
+    await row.getByRole('button', { name: /Resume/ }).click();
+    await waitForText(row.locator('app-exec-status'), 'Active');
+  });
+
+  test('webhooks: the signed delivery is listed, explained, and a dry run matches the job', async () => {
+    const { page } = session;
+    await page.goto('/webhooks');
+    await waitForText(heading(), 'Webhooks');
+    const row = page.locator(`tr[data-id="${deliveryId}"]`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-outcome'), 'triggered');
+    await waitForText(row, 'org/reports');
+    await waitForText(row, JOB);
+    await screenshot(page, '24-webhook-deliveries');
+    await checkA11y(page, 'webhook deliveries');
+
+    await row.getByRole('link').click();
+    await page.waitForURL(`**/webhooks/deliveries/${deliveryId}`);
+    const match = page.getByTestId('delivery-matches').locator(`li[data-job="${JOB}"]`);
+    await match.waitFor();
+    assert.equal(await match.getAttribute('data-matched'), 'true');
+    await waitForText(match, 'reports/weekly.csv');
+    await waitForText(page.getByTestId('delivery-executions'), JOB);
+    await screenshot(page, '25-webhook-delivery');
+    await checkA11y(page, 'webhook delivery');
+
+    await page.goto('/webhooks');
+    await page.getByRole('tab', { name: 'Dry run' }).click();
+    await page.getByLabel('Payload (JSON)').fill(JSON.stringify(pushPayload(), null, 2));
+    await page.getByRole('button', { name: 'Dry run' }).last().click();
+    const result = page.getByTestId('dry-run-result');
+    await waitForText(result, 'Would start');
+    await waitForText(result.locator('dd').nth(1), JOB);
+    await waitForText(result.locator(`li[data-job="${JOB}"]`), 'reports/weekly.csv');
+    await result.scrollIntoViewIfNeeded();
+    await screenshot(page, '26-webhook-dry-run');
+    await checkA11y(page, 'webhook dry run');
+
+    await page.getByRole('tab', { name: 'Sources' }).click();
+    await page.getByTestId('source-form').waitFor();
+    await screenshot(page, '27-webhook-sources');
+    await checkA11y(page, 'webhook sources');
+  });
+
+  test('settings: create a token (shown once, it works), revoke it (it stops working)', async () => {
+    const { page } = session;
+    await page.goto('/settings');
+    await waitForText(heading(), 'Settings');
+    const form = page.getByTestId('token-form');
+    await form.getByLabel('Name').fill('e2e-ci');
+    await form.getByRole('button', { name: 'Create token' }).click();
+    const secret = page.getByTestId('token-secret');
+    await secret.waitFor();
+    const token = (await secret.textContent()).trim();
+    assert.match(token, /^amk_/);
+    const row = page.locator('tr[data-name="e2e-ci"]');
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-revoked'), 'false');
+    await screenshot(page, '28-settings-token-created');
+    await checkA11y(page, 'settings (token created)');
+
+    const me = (t) => fetch(`${server.baseUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${t}` } });
+    assert.equal((await me(token)).status, 200);
+
+    await page.getByRole('button', { name: 'Done' }).click();
+    await row.getByRole('button', { name: /Revoke/ }).click();
+    await row.getByRole('button', { name: /Confirm revoke/ }).click();
+    await waitForValue(() => row.getAttribute('data-revoked'), 'true');
+    await waitForText(row, 'Revoked');
+    assert.equal((await me(token)).status, 401);
+    assert.equal(await page.getByTestId('token-secret').count(), 0);
+
+    await page.getByRole('tab', { name: 'Users' }).click();
+    await waitForText(page.locator('tr[data-username="admin"]'), 'admin');
+    await screenshot(page, '29-settings-users');
+    await checkA11y(page, 'settings users');
+
+    await page.getByRole('tab', { name: 'Audit log' }).click();
+    await waitForText(page.getByTestId('audit-table'), 'job');
+    await screenshot(page, '30-settings-audit');
+    await checkA11y(page, 'settings audit');
+  });
+
+  test('the screens in Japanese', async () => {
+    const { page } = session;
+    await page.goto('/executions');
+    await page.getByRole('radio', { name: '日本語' }).click();
+    await waitForText(heading(), '実行履歴');
+    await waitForText(page.locator(`a.row[data-id="${firstRun.id}"]`), '成功');
+    await screenshot(page, '31-executions-ja');
+    await checkA11y(page, 'executions (ja)');
+    await page.goto('/schedules/new');
+    await waitForText(heading(), '新規スケジュール');
+    await page.getByLabel('cron 式').fill('*/15 * * * *');
+    await waitForValue(() => page.getByTestId('schedule-preview').locator('li').count(), 5);
+    await screenshot(page, '32-schedule-editor-ja');
+    await page.getByRole('radio', { name: 'English' }).click();
+    await waitForText(heading(), 'New schedule');
+  });
+
+  test('no errors in the browser console', () => {
+    assert.deepEqual(failedResponses, ['400 /api/v1/schedules/preview']);
+    const unexpected = session.errors.filter((e) => !e.includes('status of 400 (Bad Request)'));
+    assert.deepEqual(unexpected, []);
+  });
+});

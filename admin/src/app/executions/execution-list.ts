@@ -1,0 +1,215 @@
+import { CdkVirtualScrollViewport, ScrollingModule } from '@angular/cdk/scrolling';
+import { ChangeDetectionStrategy, Component, inject, signal, viewChild } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { FormsModule } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSelectModule } from '@angular/material/select';
+import { ActivatedRoute, RouterLink } from '@angular/router';
+import type { ExecutionStatus, ExecutionSummary, ExecutionTrigger } from '@api-manager/contracts';
+import { TranslatePipe } from '@ngx-translate/core';
+import type { Subscription } from 'rxjs';
+
+import { LiveEvents } from '../core/api/events';
+import { ExecutionsApi, type ExecutionQuery } from '../core/api/executions-api';
+import { LanguageService } from '../core/i18n/language';
+import { ExecStatus } from '../shared/exec-status/exec-status';
+import { DurationPipe, TimePipe, apiErrorMessage } from '../shared/format/format';
+import { Icon } from '../shared/icon/icon';
+import { PageHeader } from '../shared/page-header/page-header';
+
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'skipped',
+  'partial',
+  'lost',
+];
+export const EXECUTION_TRIGGERS: readonly ExecutionTrigger[] = [
+  'manual',
+  'api',
+  'schedule',
+  'webhook',
+  'chain',
+  'retry',
+  'fanout',
+];
+
+const PAGE_SIZE = 50;
+/** Load the next page when the last rendered row is this close to the end of what is loaded. */
+const PREFETCH_ROWS = 15;
+
+/** Every execution, newest first: filters, endless scrolling over cursor pages, live status. */
+@Component({
+  selector: 'app-execution-list',
+  imports: [
+    FormsModule,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+    MatSelectModule,
+    RouterLink,
+    ScrollingModule,
+    TranslatePipe,
+    DurationPipe,
+    ExecStatus,
+    Icon,
+    PageHeader,
+    TimePipe,
+  ],
+  templateUrl: './execution-list.html',
+  styleUrl: './execution-list.scss',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class ExecutionList {
+  private readonly api = inject(ExecutionsApi);
+  private readonly viewport = viewChild(CdkVirtualScrollViewport);
+  protected readonly lang = inject(LanguageService).language;
+  protected readonly statuses = EXECUTION_STATUSES;
+  protected readonly triggers = EXECUTION_TRIGGERS;
+
+  protected readonly job = signal('');
+  protected readonly status = signal<ExecutionStatus[]>([]);
+  protected readonly trigger = signal<ExecutionTrigger[]>([]);
+  protected readonly since = signal('');
+  protected readonly until = signal('');
+
+  protected readonly items = signal<ExecutionSummary[]>([]);
+  protected readonly nextCursor = signal<string | null>(null);
+  protected readonly loading = signal(false);
+  protected readonly error = signal<string | null>(null);
+  protected readonly loaded = signal(false);
+  private request?: Subscription;
+
+  constructor() {
+    const query = inject(ActivatedRoute).snapshot.queryParamMap;
+    this.job.set(query.get('job') ?? '');
+    const trigger = query.get('trigger');
+    if (trigger) this.trigger.set(trigger.split(',') as ExecutionTrigger[]);
+    const status = query.get('status');
+    if (status) this.status.set(status.split(',') as ExecutionStatus[]);
+    this.reload();
+
+    inject(LiveEvents)
+      .events$.pipe(takeUntilDestroyed())
+      .subscribe((live) => {
+        if (live.type === 'open') {
+          if (this.loaded()) this.refreshHead();
+          return;
+        }
+        if (live.type !== 'execution') return;
+        const event = live.data;
+        const index = this.items().findIndex((item) => item.id === event.id);
+        if (index >= 0) {
+          this.items.update((items) =>
+            items.map((item, i) =>
+              i === index ? { ...item, status: event.status, progress: event.progress ?? item.progress } : item,
+            ),
+          );
+        } else {
+          this.refreshHead();
+        }
+      });
+  }
+
+  /** First page again with the current filters. */
+  protected reload(): void {
+    this.request?.unsubscribe();
+    this.items.set([]);
+    this.nextCursor.set(null);
+    this.loaded.set(false);
+    this.fetch();
+  }
+
+  protected clearFilters(): void {
+    this.job.set('');
+    this.status.set([]);
+    this.trigger.set([]);
+    this.since.set('');
+    this.until.set('');
+    this.reload();
+  }
+
+  protected onScroll(): void {
+    const viewport = this.viewport();
+    if (!viewport || this.loading() || !this.nextCursor()) return;
+    if (viewport.getRenderedRange().end >= this.items().length - PREFETCH_ROWS) {
+      this.fetch();
+    }
+  }
+
+  protected loadMore(): void {
+    if (!this.loading() && this.nextCursor()) this.fetch();
+  }
+
+  protected trackId(_index: number, item: ExecutionSummary): string {
+    return item.id;
+  }
+
+  private query(): ExecutionQuery {
+    return {
+      job: this.job().trim() || undefined,
+      status: this.status(),
+      trigger: this.trigger(),
+      since: toIso(this.since()),
+      until: toIso(this.until()),
+      limit: PAGE_SIZE,
+    };
+  }
+
+  private fetch(): void {
+    this.loading.set(true);
+    this.error.set(null);
+    const cursor = this.nextCursor() ?? undefined;
+    this.request = this.api.list({ ...this.query(), cursor }).subscribe({
+      next: (page) => {
+        const known = new Set(this.items().map((item) => item.id));
+        this.items.update((items) => [...items, ...page.items.filter((item) => !known.has(item.id))]);
+        this.nextCursor.set(page.nextCursor);
+        this.loading.set(false);
+        this.loaded.set(true);
+        // A short first page may not fill the viewport: keep loading until it scrolls.
+        queueMicrotask(() => this.onScroll());
+      },
+      error: (error: unknown) => {
+        this.error.set(apiErrorMessage(error));
+        this.loading.set(false);
+        this.loaded.set(true);
+      },
+    });
+  }
+
+  private headTimer?: ReturnType<typeof setTimeout>;
+
+  /** New executions appeared: fetch the newest page and put the unknown ones on top (batched). */
+  private refreshHead(): void {
+    if (this.headTimer) return;
+    this.headTimer = setTimeout(() => {
+      this.headTimer = undefined;
+      this.api.list(this.query()).subscribe({
+        next: (page) => {
+          const byId = new Map(page.items.map((item) => [item.id, item]));
+          const known = new Set(this.items().map((item) => item.id));
+          const fresh = page.items.filter((item) => !known.has(item.id));
+          this.items.update((items) => [...fresh, ...items.map((item) => byId.get(item.id) ?? item)]);
+          if (!this.loaded()) this.nextCursor.set(page.nextCursor);
+        },
+        error: () => undefined,
+      });
+    }, 500);
+  }
+}
+
+/** `datetime-local` value (local time) → ISO 8601 UTC. */
+function toIso(local: string): string | undefined {
+  if (!local) return undefined;
+  const date = new Date(local);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
