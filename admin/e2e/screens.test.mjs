@@ -130,6 +130,7 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
   let session;
   let firstRun;
   let deliveryId;
+  let fanOut;
   /** HTTP errors the page received: only the deliberate invalid cron preview is expected. */
   const failedResponses = [];
 
@@ -162,6 +163,30 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     );
     const run = await api('POST', `/api/v1/jobs/${JOB}/runs`, { params: { day: '2026-02-03' } }, 202);
     firstRun = await waitForExecution(api, run.body.execution.id, 'succeeded');
+
+    await api(
+      'POST',
+      '/api/v1/jobs',
+      {
+        name: 'e2e-fanout',
+        group: 'behavior',
+        executor: {
+          kind: 'http',
+          method: 'POST',
+          url: `${target.url}/devices`,
+          body: { device: '{{ params.devices }}' },
+        },
+        params: [{ name: 'devices', type: 'string[]', fanOut: true, required: true }],
+      },
+      201,
+    );
+    const fan = await api(
+      'POST',
+      '/api/v1/jobs/e2e-fanout/runs',
+      { params: { devices: ['dev-1', 'dev-2', 'dev-3'] } },
+      202,
+    );
+    fanOut = await waitForExecution(api, fan.body.execution.id, 'succeeded');
 
     const delivery = await deliverSigned(server.baseUrl, pushPayload());
     assert.equal(delivery.status, 200, JSON.stringify(delivery.body));
@@ -238,6 +263,25 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await page.waitForURL((url) => url.pathname.startsWith('/executions/') && !url.pathname.endsWith(firstRun.id));
     await waitForText(page.getByTestId('chain-links'), 'Retry of');
     await waitForValue(() => page.getByTestId('execution-status').getAttribute('data-status'), 'succeeded', 15_000);
+  });
+
+  test('execution detail of a fan-out: progress and one child per item', async () => {
+    const { page } = session;
+    await page.goto(`/executions/${fanOut.id}`);
+    await waitForText(heading(), 'e2e-fanout');
+    const children = page.getByTestId('children');
+    await waitForText(children, '3 done, 0 failed, of 3');
+    assert.equal(await children.locator('tbody tr').count(), 3);
+    for (const device of ['dev-1', 'dev-2', 'dev-3']) {
+      await waitForText(children.locator('tbody tr', { hasText: device }), 'Succeeded');
+    }
+    await children.locator('tbody tr').first().getByRole('link').click();
+    await waitForText(page.getByTestId('chain-links'), 'e2e-fanout');
+    await screenshot(page, '21b-execution-child');
+    await page.goto(`/executions/${fanOut.id}`);
+    await waitForText(page.getByTestId('children'), '3 done');
+    await screenshot(page, '21a-execution-fanout');
+    await checkA11y(page, 'execution detail (fan-out)');
   });
 
   test('schedules: create one, see the description and next 5 times as you type, pause it', async () => {

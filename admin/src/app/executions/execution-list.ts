@@ -7,7 +7,7 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
-import { ActivatedRoute, RouterLink } from '@angular/router';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import type { ExecutionStatus, ExecutionSummary, ExecutionTrigger } from '@api-manager/contracts';
 import { TranslatePipe } from '@ngx-translate/core';
 import type { Subscription } from 'rxjs';
@@ -70,6 +70,7 @@ const PREFETCH_ROWS = 15;
 })
 export class ExecutionList {
   private readonly api = inject(ExecutionsApi);
+  private readonly router = inject(Router);
   private readonly viewport = viewChild(CdkVirtualScrollViewport);
   protected readonly lang = inject(LanguageService).language;
   protected readonly statuses = EXECUTION_STATUSES;
@@ -122,6 +123,15 @@ export class ExecutionList {
   /** First page again with the current filters. */
   protected reload(): void {
     this.request?.unsubscribe();
+    // Keep the job / status / trigger filters in the address, so the view can be linked to.
+    void this.router.navigate([], {
+      queryParams: {
+        job: this.job().trim() || null,
+        status: this.status().join(',') || null,
+        trigger: this.trigger().join(',') || null,
+      },
+      replaceUrl: true,
+    });
     this.items.set([]);
     this.nextCursor.set(null);
     this.loaded.set(false);

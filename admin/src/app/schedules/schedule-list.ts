@@ -1,13 +1,16 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { rxResource, takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
+import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSelectModule } from '@angular/material/select';
 import { RouterLink } from '@angular/router';
-import type { Schedule } from '@api-manager/contracts';
+import type { ExecutionSummary, Schedule } from '@api-manager/contracts';
 import { TranslatePipe } from '@ngx-translate/core';
-import { debounceTime, filter } from 'rxjs';
+import { catchError, debounceTime, filter, forkJoin, map, of } from 'rxjs';
 
 import { LiveEvents } from '../core/api/events';
+import { ExecutionsApi } from '../core/api/executions-api';
 import { SchedulesApi } from '../core/api/schedules-api';
 import { AuthService } from '../core/auth/auth.service';
 import { LanguageService } from '../core/i18n/language';
@@ -19,7 +22,18 @@ import { PageHeader } from '../shared/page-header/page-header';
 /** All schedules with their next run and last run; pause / resume. Live from `schedule` events. */
 @Component({
   selector: 'app-schedule-list',
-  imports: [MatButtonModule, MatProgressBarModule, RouterLink, TranslatePipe, ExecStatus, Icon, PageHeader, TimePipe],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatProgressBarModule,
+    MatSelectModule,
+    RouterLink,
+    TranslatePipe,
+    ExecStatus,
+    Icon,
+    PageHeader,
+    TimePipe,
+  ],
   template: `
     <app-page-header [heading]="'schedules.title' | translate" [subtitle]="'schedules.subtitle' | translate">
       <button matButton="outlined" type="button" (click)="schedules.reload()">
@@ -41,9 +55,20 @@ import { PageHeader } from '../shared/page-header/page-header';
     @if (actionError()) {
       <div class="banner-error" role="alert">{{ actionError() }}</div>
     }
+    @if (jobNames().length > 1) {
+      <mat-form-field subscriptSizing="dynamic" class="job-filter">
+        <mat-label>{{ 'schedules.job' | translate }}</mat-label>
+        <mat-select [value]="job()" (selectionChange)="job.set($event.value)">
+          <mat-option value="">{{ 'schedules.allJobs' | translate }}</mat-option>
+          @for (name of jobNames(); track name) {
+            <mat-option [value]="name">{{ name }}</mat-option>
+          }
+        </mat-select>
+      </mat-form-field>
+    }
     @if (schedules.value(); as list) {
       <div class="card table-wrap">
-        @if (list.items.length) {
+        @if (visible().length) {
           <table class="data" data-testid="schedules-table">
             <caption class="cdk-visually-hidden">
               {{
@@ -64,7 +89,7 @@ import { PageHeader } from '../shared/page-header/page-header';
               </tr>
             </thead>
             <tbody>
-              @for (s of list.items; track s.id) {
+              @for (s of visible(); track s.id) {
                 <tr [attr.data-id]="s.id" [attr.data-name]="s.name">
                   <td>
                     <a [routerLink]="['/schedules', s.id]">{{ s.name }}</a>
@@ -78,8 +103,11 @@ import { PageHeader } from '../shared/page-header/page-header';
                     <span class="muted"> · {{ s.timezone }}</span>
                   </td>
                   <td class="next">{{ s.nextRunAt | appTime: lang() : s.timezone }}</td>
-                  <td>
-                    @if (s.lastRunAt) {
+                  <td class="last">
+                    @if (lastResults.value()?.get(s.id); as last) {
+                      <a [routerLink]="['/executions', last.id]">{{ last.createdAt | appTime: lang() }}</a>
+                      <app-exec-status [status]="last.status" />
+                    } @else if (s.lastRunAt) {
                       <a [routerLink]="['/executions']" [queryParams]="{ job: s.jobName, trigger: 'schedule' }">{{
                         s.lastRunAt | appTime: lang()
                       }}</a>
@@ -124,6 +152,14 @@ import { PageHeader } from '../shared/page-header/page-header';
       white-space: nowrap;
       font-weight: 500;
     }
+    .job-filter {
+      width: 240px;
+      margin-bottom: 16px;
+    }
+    .last a {
+      display: block;
+      margin-bottom: 4px;
+    }
     .row-actions {
       text-align: right;
       white-space: nowrap;
@@ -133,9 +169,42 @@ import { PageHeader } from '../shared/page-header/page-header';
 })
 export class ScheduleList {
   private readonly api = inject(SchedulesApi);
+  private readonly executions = inject(ExecutionsApi);
   protected readonly auth = inject(AuthService);
   protected readonly lang = inject(LanguageService).language;
   protected readonly schedules = rxResource({ stream: () => this.api.list() });
+  /** Jobs to list schedules of ('' = all). */
+  protected readonly job = signal('');
+  protected readonly jobNames = computed(() =>
+    [...new Set((this.schedules.value()?.items ?? []).map((s) => s.jobName))].sort(),
+  );
+  protected readonly visible = computed(() => {
+    const items = this.schedules.value()?.items ?? [];
+    return this.job() ? items.filter((s) => s.jobName === this.job()) : items;
+  });
+  /** The newest execution fired by each schedule (from the jobs' latest scheduled runs). */
+  protected readonly lastResults = rxResource({
+    params: () => ({ jobs: this.jobNames(), version: this.schedules.value() }),
+    stream: ({ params }) => {
+      if (!params.jobs.length) return of(new Map<string, ExecutionSummary>());
+      return forkJoin(
+        params.jobs.map((job) =>
+          this.executions.list({ job, trigger: ['schedule'], limit: 100 }).pipe(
+            map((page) => page.items),
+            catchError(() => of([] as ExecutionSummary[])),
+          ),
+        ),
+      ).pipe(
+        map((pages) => {
+          const last = new Map<string, ExecutionSummary>();
+          for (const item of pages.flat()) {
+            if (item.scheduleId && !last.has(item.scheduleId)) last.set(item.scheduleId, item);
+          }
+          return last;
+        }),
+      );
+    },
+  });
   protected readonly busy = signal<string | null>(null);
   protected readonly actionError = signal<string | null>(null);
 

@@ -109,6 +109,7 @@ export const EN = {
     breadcrumb: 'Breadcrumb',
     name: 'Name',
     nameHint: 'Unique per job; default: the cron or the interval.',
+    allJobs: 'All jobs',
     job: 'Job',
     when: 'When',
     nextRun: 'Next run',

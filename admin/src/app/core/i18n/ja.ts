@@ -108,6 +108,7 @@ export const JA: Translations = {
     breadcrumb: 'パンくずリスト',
     name: '名前',
     nameHint: 'ジョブごとに一意。省略時は cron または間隔。',
+    allJobs: 'すべてのジョブ',
     job: 'ジョブ',
     when: 'タイミング',
     nextRun: '次回実行',
