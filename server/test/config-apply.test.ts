@@ -194,6 +194,7 @@ describe('config as code: POST /api/v1/config/apply, GET /api/v1/config/export',
     const doc = parse(text) as { jobs: any[] };
     doc.jobs[3].schedules[0].cron = '61 * * * *';
     doc.jobs[1].executor.timeoutMs = -5;
+    doc.jobs[1].schedules[0].timezone = 'Mars/Olympus'; // in an invalid job: still reported
     doc.jobs[8].params[1].type = 'datum'; // (jobs[8] has params of its own, not a YAML alias)
     doc.jobs[4].executor.colour = 'red';
     doc.jobs[7].onSuccess[0].job = 'no-such-job';
@@ -208,7 +209,8 @@ describe('config as code: POST /api/v1/config/apply, GET /api/v1/config/export',
     expectOne(/^jobs\[8\]\.params\[1\]\.type must be one of the following values/);
     expectOne(/^jobs\[4\]\.executor\.colour: property colour should not exist$/);
     expectOne(/^jobs\[7\]\.onSuccess\[0\]\.job: job no-such-job does not exist$/);
-    expect(messages).toHaveLength(5);
+    expectOne(/^jobs\[1\]\.schedules\[0\]\.timezone must be an IANA time zone/);
+    expect(messages).toHaveLength(6);
     expect(await fingerprint(app)).toBe(before);
 
     const syntax = await applyYaml(app, 'jobs:\n  - name: a\n   bad: [');
@@ -216,6 +218,10 @@ describe('config as code: POST /api/v1/config/apply, GET /api/v1/config/export',
     expect(syntax.body.message[0]).toMatch(/^YAML line \d+, column \d+/);
     const twice = await applyYaml(app, text.replace('- name: emotion-features', '- name: behavior-features'));
     expect(twice.body.message).toEqual(['jobs[2].name behavior-features is declared twice (also jobs[1])']);
+    const job = (name: string, next: string) =>
+      `  - { name: ${name}, executor: { kind: http, url: 'http://127.0.0.1:9/' }, onSuccess: [{ job: ${next} }] }\n`;
+    const cycle = await applyYaml(app, 'jobs:\n' + job('ca', 'cb') + job('cb', 'ca'));
+    expect(cycle.body.message).toEqual(['jobs[0]: onSuccess/onFailure would form a cycle: ca -> cb -> ca']);
     const top = await applyYaml(app, 'jobz: []\n');
     expect(top.body.message[0]).toMatch(/^jobz: property jobz should not exist/);
   });
