@@ -74,7 +74,9 @@ export class ConfigExporter {
     if (isPlainObject(executor.headers)) {
       executor.headers = Object.fromEntries(Object.entries(executor.headers).map(([k, v]) => [k, hideSecret(v)]));
     }
-    out.executor = { kind: 'http', ...executor };
+    out.executor = Object.fromEntries(
+      Object.entries({ kind: 'http', ...executor }).sort(([a], [b]) => keyRank(a) - keyRank(b)),
+    );
     if (job.params.length) {
       out.params = job.params.map((p) => (p.default === undefined ? p : { ...p, default: hideSecret(p.default) }));
     }
@@ -130,4 +132,12 @@ function withoutDefaults(o: Record<string, unknown>, defaults: Record<string, un
 
 function hideSecret(v: unknown): unknown {
   return isPlainObject(v) && v.secret === true ? { secret: true } : v;
+}
+
+const EXECUTOR_ORDER = ['kind', 'method', 'url', 'query', 'headers', 'body'];
+
+/** The executor's keys in reading order (jsonb returns them sorted by length). */
+function keyRank(key: string): number {
+  const i = EXECUTOR_ORDER.indexOf(key);
+  return i < 0 ? EXECUTOR_ORDER.length : i;
 }
