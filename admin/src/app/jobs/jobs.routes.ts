@@ -1,5 +1,10 @@
 import { type Routes } from '@angular/router';
 
-import { Jobs } from './jobs';
+import { JobEditor } from './job-editor';
+import { JobList } from './job-list';
 
-export const JOBS_ROUTES: Routes = [{ path: '', component: Jobs }];
+export const JOBS_ROUTES: Routes = [
+  { path: '', component: JobList },
+  { path: 'new', component: JobEditor, title: 'jobs.newTitle' },
+  { path: ':name', component: JobEditor },
+];

@@ -1,12 +1,11 @@
 import { Injectable } from '@angular/core';
 import { type TranslateLoader, type TranslationObject } from '@ngx-translate/core';
-import { from, type Observable, of } from 'rxjs';
-
-import { EN } from './en';
+import { from, type Observable } from 'rxjs';
 
 /**
  * Loads translations from TypeScript modules bundled with the app (no network fetch of JSON).
- * English is in the initial bundle (it is the fallback); Japanese is a lazy chunk.
+ * Each language is a lazy chunk, so the initial bundle carries no dictionary; the app
+ * initializer waits for the chosen one before the first render.
  */
 @Injectable()
 export class TranslationLoader implements TranslateLoader {
@@ -14,6 +13,6 @@ export class TranslationLoader implements TranslateLoader {
     if (lang === 'ja') {
       return from(import('./ja').then((m) => m.JA));
     }
-    return of(EN);
+    return from(import('./en').then((m) => m.EN));
   }
 }

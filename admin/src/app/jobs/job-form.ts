@@ -1,0 +1,319 @@
+import { FormArray, FormControl, FormGroup, Validators } from '@angular/forms';
+import type {
+  ChainStep,
+  GithubTrigger,
+  HttpMethod,
+  JobDefinition,
+  JobView,
+  JsonValue,
+  ParamDefinition,
+  ParamType,
+  SecretInput,
+} from '@api-manager/contracts';
+
+export const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+export const PARAM_TYPES: readonly ParamType[] = [
+  'string',
+  'number',
+  'boolean',
+  'date',
+  'datetime',
+  'enum',
+  'string[]',
+];
+export type BodyMode = 'none' | 'json' | 'text';
+
+const text = (value = '') => new FormControl(value, { nonNullable: true });
+const flag = (value = false) => new FormControl(value, { nonNullable: true });
+
+export function queryRow(key = '', value = '') {
+  return new FormGroup({ key: text(key), value: text(value) });
+}
+
+/** A header; a secret one that is stored on the server shows no value (empty = keep it). */
+export function headerRow(name = '', value = '', secret = false, stored = false) {
+  return new FormGroup({ name: text(name), value: text(value), secret: flag(secret), stored: flag(stored) });
+}
+
+export function paramRow(def?: ParamDefinition<unknown>) {
+  const fallback = def?.default;
+  const storedSecret = typeof fallback === 'object' && fallback !== null && 'secret' in fallback;
+  return new FormGroup({
+    name: new FormControl(def?.name ?? '', { nonNullable: true, validators: [Validators.required] }),
+    type: new FormControl<ParamType>(def?.type ?? 'string', { nonNullable: true }),
+    title: text(def?.title ?? ''),
+    description: text(def?.description ?? ''),
+    required: flag(def?.required ?? false),
+    default: text(
+      fallback === undefined || fallback === null || storedSecret
+        ? ''
+        : Array.isArray(fallback)
+          ? fallback.join('\n')
+          : typeof fallback === 'string'
+            ? fallback
+            : JSON.stringify(fallback),
+    ),
+    pattern: text(def?.pattern ?? ''),
+    enum: text((def?.enum ?? []).join(', ')),
+    fanOut: flag(def?.fanOut ?? false),
+    secret: flag(def?.secret ?? false),
+    storedSecret: flag(storedSecret && (fallback as { set?: boolean }).set !== false),
+  });
+}
+
+export function chainRow(step?: ChainStep) {
+  return new FormGroup({
+    job: new FormControl(step?.job ?? '', { nonNullable: true, validators: [Validators.required] }),
+    params: text(step?.params && Object.keys(step.params).length ? JSON.stringify(step.params, null, 2) : ''),
+  });
+}
+
+export function triggerRow(trigger?: GithubTrigger) {
+  return new FormGroup({
+    repository: new FormControl(trigger?.repository ?? '', { nonNullable: true, validators: [Validators.required] }),
+    branches: text((trigger?.branches ?? []).join(', ')),
+    watchFiles: text((trigger?.watchFiles ?? []).join('\n')),
+    params: text(trigger?.params && Object.keys(trigger.params).length ? JSON.stringify(trigger.params, null, 2) : ''),
+    testPaths: text(''),
+  });
+}
+
+export type QueryRow = ReturnType<typeof queryRow>;
+export type HeaderRow = ReturnType<typeof headerRow>;
+export type ParamRow = ReturnType<typeof paramRow>;
+export type ChainRow = ReturnType<typeof chainRow>;
+export type TriggerRow = ReturnType<typeof triggerRow>;
+
+/** The editor's form. Control paths follow the API's field names, so a 400 lands on its field. */
+export function jobForm() {
+  return new FormGroup({
+    name: new FormControl('', {
+      nonNullable: true,
+      validators: [Validators.required, Validators.pattern(/^[a-z0-9][a-z0-9._-]{0,99}$/)],
+    }),
+    title: text(),
+    group: text(),
+    description: text(),
+    enabled: flag(true),
+    timezone: text(),
+    executor: new FormGroup({
+      method: new FormControl<HttpMethod>('GET', { nonNullable: true }),
+      url: new FormControl('', { nonNullable: true, validators: [Validators.required] }),
+      query: new FormArray<QueryRow>([]),
+      headers: new FormArray<HeaderRow>([]),
+      bodyMode: new FormControl<BodyMode>('none', { nonNullable: true }),
+      body: text(),
+      timeoutMs: new FormControl<number | null>(30000),
+      successStatuses: text('2xx'),
+      followRedirects: flag(false),
+    }),
+    params: new FormArray<ParamRow>([]),
+    retry: new FormGroup({
+      maxAttempts: new FormControl<number | null>(1),
+      backoff: new FormControl<'fixed' | 'exponential'>('exponential', { nonNullable: true }),
+      initialDelayMs: new FormControl<number | null>(1000),
+      maxDelayMs: new FormControl<number | null>(60000),
+      jitter: flag(true),
+    }),
+    concurrency: new FormGroup({
+      max: new FormControl<number | null>(null),
+      overlap: new FormControl<'queue' | 'skip' | 'allow'>('allow', { nonNullable: true }),
+      fanOutParallelism: new FormControl<number | null>(4),
+    }),
+    onSuccess: new FormArray<ChainRow>([]),
+    onFailure: new FormArray<ChainRow>([]),
+    triggers: new FormGroup({ github: new FormArray<TriggerRow>([]) }),
+  });
+}
+
+export type JobForm = ReturnType<typeof jobForm>;
+
+/** Fills the form from a job as the API returns it. */
+export function fillForm(form: JobForm, job: JobView): void {
+  const ex = job.executor;
+  const body = ex.body;
+  form.patchValue({
+    name: job.name,
+    title: job.title,
+    group: job.group ?? '',
+    description: job.description,
+    enabled: job.enabled,
+    timezone: job.timezone ?? '',
+    executor: {
+      method: ex.method,
+      url: ex.url,
+      bodyMode: body === undefined || body === null ? 'none' : typeof body === 'string' ? 'text' : 'json',
+      body: body === undefined || body === null ? '' : typeof body === 'string' ? body : JSON.stringify(body, null, 2),
+      timeoutMs: ex.timeoutMs,
+      successStatuses: ex.successStatuses.join(', '),
+      followRedirects: ex.followRedirects,
+    },
+    retry: job.retry,
+    concurrency: job.concurrency,
+  });
+  const exec = form.controls.executor.controls;
+  exec.query.clear();
+  for (const [key, value] of Object.entries(ex.query ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      exec.query.push(queryRow(key, v));
+    }
+  }
+  exec.headers.clear();
+  for (const [name, value] of Object.entries(ex.headers ?? {})) {
+    exec.headers.push(typeof value === 'string' ? headerRow(name, value) : headerRow(name, '', true, value.set));
+  }
+  form.controls.params.clear();
+  job.params.forEach((def) => form.controls.params.push(paramRow(def)));
+  form.controls.onSuccess.clear();
+  job.onSuccess.forEach((step) => form.controls.onSuccess.push(chainRow(step)));
+  form.controls.onFailure.clear();
+  job.onFailure.forEach((step) => form.controls.onFailure.push(chainRow(step)));
+  const github = form.controls.triggers.controls.github;
+  github.clear();
+  (job.triggers.github ?? []).forEach((trigger) => github.push(triggerRow(trigger)));
+}
+
+const split = (value: string, by: RegExp) =>
+  value
+    .split(by)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+
+/** Problems found before sending (bad JSON): path → message, like the API's. */
+export type LocalErrors = string[];
+
+function parseJson(value: string, path: string, errors: LocalErrors): JsonValue | undefined {
+  if (value.trim() === '') {
+    return undefined;
+  }
+  try {
+    return JSON.parse(value) as JsonValue;
+  } catch {
+    errors.push(`${path} must be valid JSON`);
+    return undefined;
+  }
+}
+
+function jsonObject(value: string, path: string, errors: LocalErrors): Record<string, JsonValue> | undefined {
+  const parsed = parseJson(value, path, errors);
+  if (parsed !== undefined && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))) {
+    errors.push(`${path} must be a JSON object`);
+    return undefined;
+  }
+  return parsed as Record<string, JsonValue> | undefined;
+}
+
+function paramDefault(row: ParamRow['value'], path: string, errors: LocalErrors): JsonValue | SecretInput | undefined {
+  const raw = row.default ?? '';
+  if (row.secret) {
+    if (raw !== '') {
+      return { secret: true, value: raw };
+    }
+    return row.storedSecret ? { secret: true } : undefined;
+  }
+  if (raw.trim() === '') {
+    return undefined;
+  }
+  switch (row.type) {
+    case 'number':
+      return raw.includes('{{') ? raw : Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    case 'boolean':
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    case 'string[]':
+      return raw.trim().startsWith('[') ? parseJson(raw, path, errors) : split(raw, /\n/);
+    default:
+      return raw;
+  }
+}
+
+/** The definition to send (POST, or PATCH replacing every top-level field). */
+export function toDefinition(form: JobForm, errors: LocalErrors): JobDefinition {
+  const v = form.getRawValue();
+  const ex = v.executor;
+  const query: Record<string, string | string[]> = {};
+  for (const row of ex.query) {
+    if (!row.key.trim()) continue;
+    const prev = query[row.key];
+    query[row.key] = prev === undefined ? row.value : [...(Array.isArray(prev) ? prev : [prev]), row.value];
+  }
+  const headers: Record<string, string | SecretInput> = {};
+  for (const row of ex.headers) {
+    if (!row.name.trim()) continue;
+    headers[row.name.trim()] = row.secret
+      ? row.value !== '' || !row.stored
+        ? { secret: true, value: row.value }
+        : { secret: true }
+      : row.value;
+  }
+  let body: JsonValue | undefined;
+  if (ex.bodyMode === 'json') {
+    body = parseJson(ex.body, 'executor.body', errors);
+  } else if (ex.bodyMode === 'text' && ex.body !== '') {
+    body = ex.body;
+  }
+  const statuses = split(ex.successStatuses, /[\s,]+/).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const chains = (rows: ChainRow['value'][], field: string): ChainStep[] =>
+    rows.map((row, i) => {
+      const params = jsonObject(row.params ?? '', `${field}.${i}.params`, errors);
+      return params ? { job: row.job ?? '', params } : { job: row.job ?? '' };
+    });
+
+  return {
+    name: v.name.trim(),
+    title: v.title,
+    group: v.group.trim() || null,
+    description: v.description,
+    enabled: v.enabled,
+    timezone: v.timezone.trim() || null,
+    executor: {
+      kind: 'http',
+      method: ex.method,
+      url: ex.url.trim(),
+      query,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      ...(ex.timeoutMs === null ? {} : { timeoutMs: ex.timeoutMs }),
+      successStatuses: statuses.length ? statuses : ['2xx'],
+      followRedirects: ex.followRedirects,
+    },
+    params: v.params.map((row, i) => {
+      const def: ParamDefinition = { name: row.name.trim(), type: row.type };
+      if (row.title) def.title = row.title;
+      if (row.description) def.description = row.description;
+      if (row.required) def.required = true;
+      const fallback = paramDefault(row, `params.${i}.default`, errors);
+      if (fallback !== undefined) def.default = fallback;
+      if (row.pattern) def.pattern = row.pattern;
+      if (row.type === 'enum') def.enum = split(row.enum, /,/);
+      if (row.type === 'string[]' && row.fanOut) def.fanOut = true;
+      if (row.secret) def.secret = true;
+      return def;
+    }),
+    retry: {
+      maxAttempts: v.retry.maxAttempts ?? 1,
+      backoff: v.retry.backoff,
+      initialDelayMs: v.retry.initialDelayMs ?? 1000,
+      maxDelayMs: v.retry.maxDelayMs ?? 60000,
+      jitter: v.retry.jitter,
+    },
+    concurrency: {
+      max: v.concurrency.max ?? null,
+      overlap: v.concurrency.overlap,
+      fanOutParallelism: v.concurrency.fanOutParallelism ?? 4,
+    },
+    onSuccess: chains(v.onSuccess, 'onSuccess'),
+    onFailure: chains(v.onFailure, 'onFailure'),
+    triggers: {
+      github: v.triggers.github.map((row, i) => {
+        const trigger: GithubTrigger = { repository: row.repository.trim() };
+        const branches = split(row.branches, /,/);
+        if (branches.length) trigger.branches = branches;
+        const watch = split(row.watchFiles, /\n/);
+        if (watch.length) trigger.watchFiles = watch;
+        const params = jsonObject(row.params, `triggers.github.${i}.params`, errors);
+        if (params) trigger.params = params;
+        return trigger;
+      }),
+    },
+  };
+}
