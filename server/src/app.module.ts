@@ -13,6 +13,7 @@ import { ExecutionsModule } from './executions/executions.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -39,6 +40,7 @@ export class AppModule {
         SchedulesModule,
         WebhooksModule,
         ConfigAsCodeModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: DatabaseErrorFilter },

@@ -195,4 +195,42 @@ export class EnvSchema {
   @IsInt()
   @Min(1000)
   RETENTION_INTERVAL_MS = 3600000;
+
+  // --- deployment and metrics ---
+  /**
+   * `<base href>` of the admin SPA's index.html, for serving it under a path prefix behind a proxy
+   * (e.g. `/manager/` with ops/nginx/api-manager.conf). Starts and ends with `/`.
+   */
+  @Matches(/^\/([A-Za-z0-9._~-]+\/)*$/, { message: 'must be a path that starts and ends with / (e.g. /manager/)' })
+  ADMIN_BASE_HREF = '/';
+
+  /** Serve Prometheus metrics (GET /api/metrics, or on METRICS_PORT). */
+  @Transform(toBool)
+  @IsBoolean()
+  METRICS_ENABLED = true;
+
+  /**
+   * Bearer token that may read /api/metrics (besides any API token with the read scope).
+   * Unset: only API tokens / sessions with read access.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  METRICS_TOKEN?: string = undefined;
+
+  /**
+   * Serve metrics on this separate port instead (GET /metrics, no credentials, bound to
+   * METRICS_HOST); /api/metrics then answers 404. Unset: metrics are served under /api.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number = undefined;
+
+  /** Interface of the separate metrics port. */
+  @IsString()
+  @MinLength(1)
+  METRICS_HOST = '127.0.0.1';
 }

@@ -11,6 +11,7 @@ import { FinalizerService, type ParentResponse } from './finalizer.service.js';
 import { Masker } from './masking.js';
 import { isRetryable, parseRetryAfter, retryDelayMs, retrySettings } from './retry-policy.js';
 import { toExecution } from './sql.js';
+import { recordAttempt } from '../metrics/execution-metrics.js';
 
 export interface RunHandle {
   owner: string;
@@ -154,6 +155,7 @@ export class RunnerService {
     }
     if (retry) h.requeued(delay);
     const done = toExecution(row);
+    recordAttempt(done.jobName, status, exec.startedAt, retry);
     void this.events.publish('execution', {
       id: done.id,
       status: done.status,
