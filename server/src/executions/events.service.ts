@@ -68,9 +68,36 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     }, 5);
   }
 
+  /**
+   * Events of one type as NOTIFY payloads for EVENTS_CHANNEL, packed as `publish` batches them (JSON
+   * arrays of at most MAX_PAYLOAD bytes), for a caller that sends them in its own transaction.
+   */
+  payloads(type: string, datas: unknown[]): string[] {
+    const items: string[] = [];
+    for (const data of datas) {
+      const item = JSON.stringify([type, data]);
+      if (item.length > MAX_PAYLOAD) this.logger.warn(`Event ${type} too large (${item.length} bytes), not published`);
+      else items.push(item);
+    }
+    return this.pack(items);
+  }
+
   private async flush(): Promise<void> {
     const items = this.pending;
     this.pending = [];
+    const chunks = this.pack(items);
+    if (!chunks.length) return;
+    try {
+      await poolOf(this.dataSource).query('SELECT pg_notify($1, c) FROM unnest($2::text[]) AS c', [
+        EVENTS_CHANNEL,
+        chunks,
+      ]);
+    } catch (err) {
+      this.logger.warn(`Publishing events failed: ${(err as Error).message}`);
+    }
+  }
+
+  private pack(items: string[]): string[] {
     const chunks: string[] = [];
     let cur: string[] = [];
     let size = 2;
@@ -84,15 +111,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
       size += it.length + 1;
     }
     if (cur.length) chunks.push(`[${cur.join(',')}]`);
-    if (!chunks.length) return;
-    try {
-      await poolOf(this.dataSource).query('SELECT pg_notify($1, c) FROM unnest($2::text[]) AS c', [
-        EVENTS_CHANNEL,
-        chunks,
-      ]);
-    } catch (err) {
-      this.logger.warn(`Publishing events failed: ${(err as Error).message}`);
-    }
+    return chunks;
   }
 
   onModuleDestroy(): void {

@@ -7,7 +7,7 @@ import { concurrencyOf } from './concurrency.js';
 import type { EnqueueInput } from './enqueue-input.js';
 import type { Execution } from './execution.entity.js';
 import { EventsService } from './events.service.js';
-import { CANCEL_CHANNEL, WAKE_CHANNEL } from './pg-listener.service.js';
+import { CANCEL_CHANNEL, EVENTS_CHANNEL, WAKE_CHANNEL } from './pg-listener.service.js';
 import { ProgressService } from './progress.service.js';
 import { retrySettings } from './retry-policy.js';
 import { FINAL_STATUSES, managerRows, poolOf, toExecution } from './sql.js';
@@ -137,6 +137,110 @@ export class ExecutionsService {
     if (status === 'queued' || fanItems.length) await m.query('SELECT pg_notify($1, $2)', [WAKE_CHANNEL, '']);
     await this.events.publish('execution', { id: exec.id, status: exec.status, jobName: exec.jobName }, m);
     return exec;
+  }
+
+  /**
+   * True when `enqueueMany` writes exactly what `enqueue` would for this input: an enabled job with
+   * no overlap 'skip' check (it counts running executions under a lock) and no fan-out (children
+   * rows), and no idempotency key (a reused key returns the earlier execution). Others go through `enqueue`.
+   */
+  canEnqueueMany(input: EnqueueInput): boolean {
+    const { job } = input;
+    return (
+      job.enabled &&
+      !input.idempotencyKey &&
+      input.trigger !== 'fanout' &&
+      concurrencyOf(job).overlap !== 'skip' &&
+      this.params.fanOutParam(job) === undefined
+    );
+  }
+
+  /**
+   * The params of one run as `enqueue` stores them: resolved (defaults, templates, types) and with
+   * secret params sealed. Throws 409 for a disabled job, 400 for bad params, like `enqueue`.
+   */
+  async prepareParams(input: EnqueueInput): Promise<Record<string, unknown>> {
+    const { job } = input;
+    if (!job.enabled) throw new ConflictException(`Job "${job.name}" is disabled: enable it before running it`);
+    const resolved = (await this.params.resolve(job, input.params ?? {}, input.context)) as Record<string, unknown>;
+    return this.params.sealParams(job, resolved);
+  }
+
+  /**
+   * Queue many runs in `m`'s transaction with one multi-row
+   * `INSERT … ON CONFLICT (schedule_id, scheduled_for) DO NOTHING`, one wake NOTIFY for the workers and
+   * the execution events in as few NOTIFYs as fit. For inputs accepted by `canEnqueueMany`, with
+   * params from `prepareParams`: the rows are those `enqueue` would insert (status 'queued').
+   * Returns the inserted executions (a slot that already exists is not inserted, as in `enqueue`).
+   */
+  async enqueueMany(
+    items: { input: EnqueueInput; params: Record<string, unknown> }[],
+    m: EntityManager,
+  ): Promise<{ id: string; scheduleId: string | null; scheduledFor: Date | null }[]> {
+    for (const { input } of items) {
+      if (!this.canEnqueueMany(input)) throw new Error(`enqueueMany cannot queue job "${input.job.name}": use enqueue`);
+    }
+    if (!items.length) return [];
+    // A stable row order (slot by slot) so concurrent batches take index locks in the same order.
+    const sorted = [...items].sort(
+      (a, b) =>
+        (a.input.scheduleId ?? '').localeCompare(b.input.scheduleId ?? '') ||
+        (a.input.scheduledFor?.getTime() ?? 0) - (b.input.scheduledFor?.getTime() ?? 0),
+    );
+    const col = <T>(f: (x: (typeof sorted)[number]) => T): T[] => sorted.map(f);
+    const rows = await managerRows<{
+      id: string;
+      status: string;
+      job_name: string;
+      schedule_id: string | null;
+      scheduled_for: Date | null;
+    }>(
+      m,
+      `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
+          parent_id, retry_of, params, status, max_attempts, run_at)
+       SELECT v.job_id, v.job_name, v.trigger, v.trigger_ref, v.actor, v.schedule_id, v.scheduled_for, v.delivery_id,
+              v.parent_id, v.retry_of, v.params::jsonb, 'queued', v.max_attempts, COALESCE(v.run_at, now())
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[],
+                     $8::uuid[], $9::uuid[], $10::uuid[], $11::text[], $12::int[], $13::timestamptz[])
+              WITH ORDINALITY AS v(job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
+                                   parent_id, retry_of, params, max_attempts, run_at, n)
+        ORDER BY v.n
+       ON CONFLICT (schedule_id, scheduled_for) WHERE schedule_id IS NOT NULL DO NOTHING
+       RETURNING id, status, job_name, schedule_id, scheduled_for`,
+      [
+        col((x) => x.input.job.id),
+        col((x) => x.input.job.name),
+        col((x) => x.input.trigger),
+        col((x) => x.input.triggerRef ?? null),
+        col((x) => x.input.actor ?? null),
+        col((x) => x.input.scheduleId ?? null),
+        col((x) => x.input.scheduledFor ?? null),
+        col((x) => x.input.deliveryId ?? null),
+        col((x) => x.input.parentId ?? null),
+        col((x) => x.input.retryOf ?? null),
+        col((x) => JSON.stringify(x.params)),
+        col((x) => retrySettings(x.input.job.retry).maxAttempts),
+        col((x) => x.input.runAt ?? null),
+      ],
+    );
+    if (rows.length) {
+      const events = this.events.payloads(
+        'execution',
+        rows.map((r) => ({ id: r.id, status: r.status, jobName: r.job_name })),
+      );
+      await m.query(
+        'SELECT pg_notify(c.channel, c.payload) FROM unnest($1::text[], $2::text[]) AS c(channel, payload)',
+        [
+          [WAKE_CHANNEL, ...events.map(() => EVENTS_CHANNEL)],
+          ['', ...events],
+        ],
+      );
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      scheduleId: r.schedule_id,
+      scheduledFor: r.scheduled_for === null ? null : new Date(r.scheduled_for),
+    }));
   }
 
   async findOne(id: string): Promise<Execution> {
