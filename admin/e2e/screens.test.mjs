@@ -28,6 +28,12 @@ async function startTarget() {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
+      if (req.url.startsWith('/slow')) {
+        // Answers late: long enough for the test to cancel the execution while it runs.
+        const timer = setTimeout(() => res.end('{"late":true}'), 60_000);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
       requests.push({ method: req.method, url: req.url, headers: req.headers, body });
       res.writeHead(200, { 'content-type': 'application/json', 'x-target': 'e2e' });
       res.end(JSON.stringify({ ok: true, path: req.url, received: body ? JSON.parse(body) : null }));
@@ -35,7 +41,15 @@ async function startTarget() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((r) => {
+        server.close(r);
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /** A REST client signed in as the first admin (session cookie + CSRF header). */
@@ -265,6 +279,32 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await waitForValue(() => page.getByTestId('execution-status').getAttribute('data-status'), 'succeeded', 15_000);
   });
 
+  test('execution detail: cancel a running execution', async () => {
+    const { page } = session;
+    await api(
+      'POST',
+      '/api/v1/jobs',
+      { name: 'e2e-slow', executor: { kind: 'http', url: `${target.url}/slow`, timeoutMs: 120_000 } },
+      201,
+    );
+    const run = await api('POST', '/api/v1/jobs/e2e-slow/runs', {}, 202);
+    await waitForExecution(api, run.body.execution.id, 'running');
+    await page.goto(`/executions/${run.body.execution.id}`);
+    const status = page.getByTestId('execution-status');
+    await waitForValue(() => status.getAttribute('data-status'), 'running');
+    await page.getByTestId('timeline').locator('[data-step="running"]').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Retry' }).count(), 0);
+    await screenshot(page, '21c-execution-running');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await waitForValue(() => status.getAttribute('data-status'), 'cancelled', 15_000);
+    await page.getByTestId('timeline').locator('[data-step="finished"]').waitFor();
+    await page.getByRole('button', { name: 'Retry' }).waitFor();
+    assert.equal(
+      (await api('GET', `/api/v1/executions/${run.body.execution.id}`, undefined, 200)).body.status,
+      'cancelled',
+    );
+  });
+
   test('execution detail of a fan-out: progress and one child per item', async () => {
     const { page } = session;
     await page.goto(`/executions/${fanOut.id}`);
@@ -367,9 +407,23 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await checkA11y(page, 'webhook dry run');
 
     await page.getByRole('tab', { name: 'Sources' }).click();
-    await page.getByTestId('source-form').waitFor();
+    const sourceForm = page.getByTestId('source-form');
+    await sourceForm.getByLabel('Repository').fill('org/other');
+    await sourceForm.getByLabel('Secret').fill('another-secret-value');
+    await sourceForm.getByLabel('Description').fill('The other repository');
+    await sourceForm.getByRole('button', { name: 'Add source' }).click();
+    const source = page.getByTestId('sources-table').locator('tr', { hasText: 'org/other' });
+    await waitForText(source, 'Set');
+    const sources = (await api('GET', '/api/v1/webhooks/sources', undefined, 200)).body;
+    assert.deepEqual(
+      sources.map((s) => [s.repository, s.hasSecret]),
+      [['org/other', true]],
+    );
     await screenshot(page, '27-webhook-sources');
     await checkA11y(page, 'webhook sources');
+    await source.getByRole('button', { name: /Remove/ }).click();
+    await waitForText(page.locator('main'), 'No sources');
+    assert.deepEqual((await api('GET', '/api/v1/webhooks/sources', undefined, 200)).body, []);
   });
 
   test('settings: create a token (shown once, it works), revoke it (it stops working)', async () => {

@@ -13,7 +13,7 @@ import { ExecutionsApi } from '../core/api/executions-api';
 import { AuthService } from '../core/auth/auth.service';
 import { LanguageService } from '../core/i18n/language';
 import { ExecStatus } from '../shared/exec-status/exec-status';
-import { DurationPipe, JsonTextPipe, TimePipe, apiErrorMessage } from '../shared/format/format';
+import { DurationPipe, JsonTextPipe, TimePipe, apiErrorMessage, formatDuration } from '../shared/format/format';
 import { PageHeader } from '../shared/page-header/page-header';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -136,16 +136,28 @@ export class ExecutionDetailPage {
 function buildTimeline(e: ExecutionDetail): TimelineStep[] {
   const steps: TimelineStep[] = [{ key: 'queued', at: e.createdAt }];
   const attempts = [...e.attempts].sort((a, b) => a.attempt - b.attempt);
-  for (const a of attempts) {
-    steps.push({
-      key: 'attempt',
-      at: a.startedAt ?? a.finishedAt,
-      status: a.status,
-      detail: [`#${a.attempt}`, a.httpStatus ? `HTTP ${a.httpStatus}` : '', a.error ?? ''].filter(Boolean).join(' · '),
-    });
+  const firstStart = attempts.find((a) => a.startedAt)?.startedAt ?? e.startedAt;
+  if (firstStart) steps.push({ key: 'started', at: firstStart });
+  // Attempts are worth a line each when there was more than one (retries).
+  if (attempts.length > 1) {
+    for (const a of attempts) {
+      steps.push({
+        key: 'attempt',
+        at: a.finishedAt,
+        status: a.status,
+        detail: [`#${a.attempt}`, a.httpStatus ? `HTTP ${a.httpStatus}` : '', a.error ?? '']
+          .filter(Boolean)
+          .join(' · '),
+      });
+    }
   }
-  if (!attempts.length && e.startedAt) steps.push({ key: 'started', at: e.startedAt });
-  if (e.finishedAt) steps.push({ key: 'finished', at: e.finishedAt, status: e.status });
-  else if (ACTIVE.has(e.status)) steps.push({ key: e.status, at: null, status: e.status });
+  if (e.finishedAt) {
+    const detail = [e.httpStatus ? `HTTP ${e.httpStatus}` : '', formatDuration(e.durationMs)]
+      .filter(Boolean)
+      .join(' · ');
+    steps.push({ key: 'finished', at: e.finishedAt, status: e.status, detail });
+  } else if (e.status === 'running') {
+    steps.push({ key: 'running', at: null });
+  }
   return steps;
 }

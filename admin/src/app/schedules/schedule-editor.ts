@@ -80,6 +80,9 @@ export class ScheduleEditor {
   protected readonly misfireCap = signal(10);
   protected readonly enabled = signal(true);
   protected readonly paramsText = signal('{}');
+  /** Optional window, as `datetime-local` values (browser time). */
+  protected readonly startsAt = signal('');
+  protected readonly endsAt = signal('');
 
   protected readonly saving = signal(false);
   protected readonly saveError = signal<string | null>(null);
@@ -153,6 +156,8 @@ export class ScheduleEditor {
       enabled: this.enabled(),
       misfirePolicy: this.misfirePolicy(),
       misfireCap: this.misfireCap(),
+      startsAt: localToIso(this.startsAt()),
+      endsAt: localToIso(this.endsAt()),
     };
     this.saving.set(true);
     this.saveError.set(null);
@@ -196,6 +201,8 @@ export class ScheduleEditor {
     this.misfireCap.set(s.misfireCap);
     this.enabled.set(s.enabled);
     this.paramsText.set(JSON.stringify(s.params ?? {}, null, 2));
+    this.startsAt.set(isoToLocal(s.startsAt));
+    this.endsAt.set(isoToLocal(s.endsAt));
   }
 }
 
@@ -205,4 +212,19 @@ function parseInterval(text: string): number | undefined {
   if (!match) return undefined;
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2].toLowerCase()] ?? 1;
   return Number(match[1]) * unit;
+}
+
+/** `datetime-local` value → ISO 8601 (null when empty: no bound). */
+function localToIso(local: string): string | null {
+  if (!local) return null;
+  const date = new Date(local);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** ISO 8601 → `datetime-local` value in the browser's time. */
+function isoToLocal(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }

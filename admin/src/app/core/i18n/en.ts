@@ -284,6 +284,9 @@ export const EN = {
     timezone: 'Time zone',
     preview: 'Preview',
     previewEmpty: 'Type a cron expression or an interval to see the next fire times.',
+    startsAt: 'Starts at',
+    endsAt: 'Ends at',
+    windowHint: 'Optional (browser time)',
     misfire: 'Misfire policy',
     misfirePolicies: {
       skip: 'Skip missed slots',
@@ -334,7 +337,7 @@ export const EN = {
     error: 'Error',
     params: 'Parameters',
     timeline: 'Timeline',
-    waiting: 'waiting…',
+    waiting: 'in progress…',
     step: {
       queued: 'Queued',
       started: 'Started',
@@ -424,7 +427,7 @@ export const EN = {
     remove: 'Remove',
     noSources: 'No sources: only the default secret is used.',
     addSource: 'Add source',
-    repositoryHint: 'owner/name; empty for every repository',
+    repositoryHint: 'Empty: every repository',
     insecureLabel: 'Accept unsigned deliveries (not recommended)',
     dryRunIntro: 'Paste a push payload to see which jobs it would start, and why. Nothing is stored or run.',
     payload: 'Payload (JSON)',

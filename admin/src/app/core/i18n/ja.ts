@@ -283,6 +283,9 @@ export const JA: Translations = {
     timezone: 'タイムゾーン',
     preview: 'プレビュー',
     previewEmpty: 'cron 式または間隔を入力すると次回の実行時刻が表示されます。',
+    startsAt: '開始日時',
+    endsAt: '終了日時',
+    windowHint: '任意（ブラウザーの時刻）',
     misfire: '実行漏れの扱い',
     misfirePolicies: {
       skip: '漏れた回はスキップ',
@@ -333,7 +336,7 @@ export const JA: Translations = {
     error: 'エラー',
     params: 'パラメーター',
     timeline: 'タイムライン',
-    waiting: '待機中…',
+    waiting: '進行中…',
     step: {
       queued: 'キュー投入',
       started: '開始',
@@ -423,7 +426,7 @@ export const JA: Translations = {
     remove: '削除',
     noSources: '送信元はありません。既定のシークレットのみ使われます。',
     addSource: '送信元を追加',
-    repositoryHint: 'owner/name。空欄ですべてのリポジトリ',
+    repositoryHint: '空欄: すべてのリポジトリ',
     insecureLabel: '署名のない配信を受け付ける（非推奨）',
     dryRunIntro: 'プッシュのペイロードを貼り付けると、起動されるジョブと理由がわかります。保存も実行もしません。',
     payload: 'ペイロード（JSON）',
