@@ -59,6 +59,6 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   );
   SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false });
 
-  for (const handler of spaHandlers(config.ADMIN_DIST_DIR)) app.use(handler);
+  for (const handler of spaHandlers(config.ADMIN_DIST_DIR, config.ADMIN_BASE_HREF)) app.use(handler);
   return { app, openApi };
 }
