@@ -2,7 +2,6 @@ import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, inject, input, signal } from '@angular/core';
 import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
-import { MatButtonToggleModule, type MatButtonToggleChange } from '@angular/material/button-toggle';
 import { MatCardModule } from '@angular/material/card';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -12,7 +11,7 @@ import { TranslatePipe } from '@ngx-translate/core';
 
 import { safeReturnUrl } from '../core/auth/auth.guard';
 import { AuthService } from '../core/auth/auth.service';
-import { LANGUAGES, LANGUAGE_NAMES, LanguageService, isLanguage } from '../core/i18n/language';
+import { LanguageSwitch } from '../core/shell/language-switch';
 
 type LoginError = { key: string; params?: Record<string, unknown> };
 
@@ -22,12 +21,12 @@ type LoginError = { key: string; params?: Record<string, unknown> };
   imports: [
     ReactiveFormsModule,
     MatButtonModule,
-    MatButtonToggleModule,
     MatCardModule,
     MatFormFieldModule,
     MatInputModule,
     MatProgressBarModule,
     TranslatePipe,
+    LanguageSwitch,
   ],
   templateUrl: './login.html',
   styleUrl: './login.scss',
@@ -36,14 +35,10 @@ type LoginError = { key: string; params?: Record<string, unknown> };
 export class Login {
   private readonly auth = inject(AuthService);
   private readonly router = inject(Router);
-  private readonly languageService = inject(LanguageService);
 
   /** Where to go after signing in (query parameter, bound by the router). */
   readonly returnUrl = input<string>();
 
-  protected readonly languages = LANGUAGES;
-  protected readonly languageNames = LANGUAGE_NAMES;
-  protected readonly language = this.languageService.language;
   protected readonly busy = signal(false);
   protected readonly error = signal<LoginError | null>(null);
   protected readonly form = new FormGroup({
@@ -67,12 +62,6 @@ export class Login {
       this.form.controls.password.reset();
     } finally {
       this.busy.set(false);
-    }
-  }
-
-  protected setLanguage(change: MatButtonToggleChange): void {
-    if (isLanguage(change.value)) {
-      void this.languageService.use(change.value);
     }
   }
 }

@@ -8,7 +8,7 @@ import { MAT_FORM_FIELD_DEFAULT_OPTIONS } from '@angular/material/form-field';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
-import { Subject, debounceTime, firstValueFrom, switchMap } from 'rxjs';
+import { EMPTY, Subject, catchError, debounceTime, firstValueFrom, interval, switchMap } from 'rxjs';
 
 import { type FieldErrors, apiErrors } from '../core/api/api-errors';
 import { LiveEvents } from '../core/api/events';
@@ -92,10 +92,18 @@ export class RunDialog {
     this.reload$
       .pipe(
         debounceTime(150),
-        switchMap(() => this.api.execution(this.execution()!.id)),
+        switchMap(() => this.api.execution(this.execution()!.id).pipe(catchError(() => EMPTY))),
         takeUntilDestroyed(inject(DestroyRef)),
       )
-      .subscribe({ next: (detail) => this.execution.set(detail), error: () => undefined });
+      .subscribe((detail) => this.execution.set(detail));
+    // A safety net for events missed while the stream (re)connects: look again every few seconds.
+    interval(5000)
+      .pipe(takeUntilDestroyed())
+      .subscribe(() => {
+        if (this.execution() && !this.finished()) {
+          this.reload$.next();
+        }
+      });
   }
 
   protected async submit(): Promise<void> {

@@ -2,17 +2,15 @@ import { BreakpointObserver } from '@angular/cdk/layout';
 import { ChangeDetectionStrategy, Component, type ElementRef, inject, linkedSignal, viewChild } from '@angular/core';
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
-import { type MatButtonToggleChange, MatButtonToggleModule } from '@angular/material/button-toggle';
-import { MatListModule } from '@angular/material/list';
 import { MatSidenavModule } from '@angular/material/sidenav';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
-import { AuthService } from '../auth/auth.service';
 import { filter, map } from 'rxjs';
 
 import { Icon, type IconName } from '../../shared/icon/icon';
-import { LANGUAGES, LANGUAGE_NAMES, LanguageService, isLanguage } from '../i18n/language';
+import { AuthService } from '../auth/auth.service';
+import { LanguageSwitch } from './language-switch';
 
 interface NavItem {
   path: string;
@@ -26,8 +24,6 @@ interface NavItem {
   selector: 'app-shell',
   imports: [
     MatButtonModule,
-    MatButtonToggleModule,
-    MatListModule,
     MatSidenavModule,
     MatToolbarModule,
     RouterLink,
@@ -35,13 +31,13 @@ interface NavItem {
     RouterOutlet,
     TranslatePipe,
     Icon,
+    LanguageSwitch,
   ],
   templateUrl: './shell.html',
   styleUrl: './shell.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class Shell {
-  private readonly languageService = inject(LanguageService);
   private readonly auth = inject(AuthService);
   private readonly router = inject(Router);
   private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
@@ -55,9 +51,6 @@ export class Shell {
     { path: '/settings', label: 'nav.settings', icon: 'settings' },
     { path: '/health', label: 'nav.health', icon: 'health' },
   ];
-  protected readonly languages = LANGUAGES;
-  protected readonly languageNames = LANGUAGE_NAMES;
-  protected readonly language = this.languageService.language;
   protected readonly user = this.auth.user;
 
   /** Narrow screens get an overlay drawer instead of a docked side navigation. */
@@ -84,12 +77,6 @@ export class Shell {
 
   protected toggleNav(): void {
     this.navOpen.update((open) => !open);
-  }
-
-  protected setLanguage(change: MatButtonToggleChange): void {
-    if (isLanguage(change.value)) {
-      void this.languageService.use(change.value);
-    }
   }
 
   protected async logout(): Promise<void> {

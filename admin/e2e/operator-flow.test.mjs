@@ -1,0 +1,278 @@
+// The operator's main flow in real Chromium against the real server and a local HTTP target:
+// sign in → create a job with a secret header (and see the API's field error first) → preview →
+// run it with params → watch it succeed live → dashboard → Japanese.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  E2E_ADMIN_PASSWORD,
+  checkA11y,
+  freePort,
+  launchBrowser,
+  newPage,
+  screenshot,
+  startServer,
+  waitForText,
+  waitForValue,
+} from './helpers.mjs';
+
+const SECRET = 'sk-live-very-secret-0042';
+
+/**
+ * The shell scrolls inside its content pane, so a full-page screenshot would only show the
+ * viewport: grow the viewport to the content's height for the shot, then restore it.
+ */
+async function fullShot(page, name) {
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  const height = await page.evaluate(() => {
+    const content = globalThis.document.querySelector('mat-sidenav-content');
+    return content ? content.scrollHeight + 64 : globalThis.document.documentElement.scrollHeight;
+  });
+  await page.setViewportSize({ width: size.width, height: Math.min(Math.max(height, size.height), 4000) });
+  try {
+    await screenshot(page, name);
+  } finally {
+    await page.setViewportSize(size);
+  }
+}
+
+/** A local API the job calls: records every request, answers JSON. */
+async function startTarget() {
+  const requests = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, path: req.url }));
+    });
+  });
+  const port = await freePort();
+  await new Promise((resolveListen) => server.listen(port, '127.0.0.1', resolveListen));
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+describe('operator flow', { timeout: 240_000 }, () => {
+  /** @type {Awaited<ReturnType<typeof startServer>>} */
+  let server;
+  /** @type {Awaited<ReturnType<typeof startTarget>>} */
+  let target;
+  /** @type {import('playwright-core').Browser} */
+  let browser;
+  /** @type {Awaited<ReturnType<typeof newPage>>} */
+  let session;
+
+  before(async () => {
+    [server, target, browser] = await Promise.all([
+      startServer({ env: { ADMIN_PASSWORD: E2E_ADMIN_PASSWORD } }),
+      startTarget(),
+      launchBrowser(),
+    ]);
+    session = await newPage(browser, { baseURL: server.baseUrl });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await target?.close();
+  });
+
+  const heading = () => session.page.getByRole('heading', { level: 1 });
+
+  test('an anonymous visit goes to the login page; a wrong password is refused', async () => {
+    const { page } = session;
+    await page.goto('/jobs');
+    await page.waitForURL('**/login?returnUrl=%2Fjobs');
+    await waitForText(heading(), 'Sign in');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await waitForText(page.getByTestId('login-error'), 'Wrong username or password');
+    await screenshot(page, 'op-01-login');
+    await checkA11y(page, 'login');
+  });
+
+  test('signs in and comes back to the page asked for, with the role in the toolbar', async () => {
+    const { page } = session;
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(E2E_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/jobs');
+    await waitForText(page.getByTestId('current-user'), 'Admin');
+    await waitForText(heading(), 'Jobs');
+    // The wrong password above logged a 401 in the console: that one was expected.
+    session.errors.length = 0;
+  });
+
+  test('creates a job with a secret header; the API’s 400 shows next to the field', async () => {
+    const { page } = session;
+    await page.getByTestId('new-job').click();
+    await page.waitForURL('**/jobs/new');
+    await page.getByLabel('Name', { exact: true }).fill('daily-report');
+    await page.getByLabel('Title').fill('Daily report');
+    await page.getByLabel('Group').fill('psychology');
+    await page.getByLabel('Time zone').fill('Asia/Tokyo');
+    await page.getByTestId('field-url').fill('ftp://example.com/report');
+
+    await page.getByTestId('add-header').click();
+    const header = page.locator('[data-header="0"]');
+    await header.getByLabel('Header').fill('X-Api-Key');
+    await header.getByLabel('Value').fill(SECRET);
+    await header.getByRole('checkbox', { name: 'Secret' }).check();
+    assert.equal(await header.getByLabel('Value').getAttribute('type'), 'password');
+
+    await page.getByTestId('add-param').click();
+    const param = page.locator('[data-param-row="0"]');
+    await param.getByLabel('Name').fill('day');
+    await param.getByLabel('Type').click();
+    await page.getByRole('option', { name: 'Date', exact: true }).click();
+    await param.getByRole('checkbox', { name: 'Required' }).check();
+
+    await page.getByTestId('save-job').click();
+    await waitForText(page.getByTestId('job-errors'), 'executor.url');
+    const urlField = page.locator('mat-form-field').filter({ has: page.getByTestId('field-url') });
+    await waitForText(urlField.locator('mat-error'), 'executor.url');
+    assert.equal(await page.getByTestId('field-url').getAttribute('aria-invalid'), 'true');
+    await fullShot(page, 'op-02-job-field-error');
+    await checkA11y(page, 'job editor (errors)');
+    // That 400 was the point: it is in the console as a failed resource load.
+    session.errors.length = 0;
+
+    await page.getByTestId('field-url').fill(`${target.url}/report/{{ params.day }}`);
+    await page.getByTestId('save-job').click();
+    await page.waitForURL('**/jobs/daily-report');
+    await waitForText(heading(), 'Daily report');
+    // The stored secret is never sent back: the field is empty, with a placeholder.
+    await waitForValue(() => page.locator('[data-header="0"]').getByLabel('Value').inputValue(), '');
+    assert.equal(await page.content().then((html) => html.includes(SECRET)), false);
+    await fullShot(page, 'op-03-job-saved');
+    await checkA11y(page, 'job editor');
+  });
+
+  test('previews the request for given params, the secret masked', async () => {
+    const { page } = session;
+    const preview = page.getByTestId('preview');
+    await preview.locator('[data-param="day"] input').fill('2026-11-30');
+    await page.getByTestId('preview-button').click();
+    await page
+      .getByTestId('rendered')
+      .waitFor({ timeout: 10_000 })
+      .catch(async (error) => {
+        await fullShot(page, 'op-04-preview-failed');
+        throw error;
+      });
+    await waitForText(page.getByTestId('rendered-url'), `${target.url}/report/2026-11-30`);
+    const rendered = await page.getByTestId('rendered').textContent();
+    assert.match(rendered ?? '', /X-Api-Key\s*\*\*\*/i);
+    assert.equal(rendered?.includes(SECRET), false);
+    assert.equal(target.requests.length, 0, 'a preview sends nothing');
+    await page.getByTestId('preview').scrollIntoViewIfNeeded();
+    await fullShot(page, 'op-04-preview');
+    await checkA11y(page, 'preview');
+  });
+
+  test('runs the job with params and watches it succeed live', async () => {
+    const { page } = session;
+    await page.getByTestId('editor-run').click();
+    const dialog = page.getByRole('dialog');
+    await waitForText(dialog.getByRole('heading'), 'Run Daily report');
+    await dialog.locator('[data-param="day"] input').fill('2026-12-01');
+    await screenshot(page, 'op-05-run-dialog');
+    await checkA11y(page, 'run dialog');
+    await dialog.getByTestId('run-submit').click();
+
+    const live = dialog.getByTestId('run-live');
+    await live.waitFor();
+    await waitForValue(() => live.locator('app-run-status').first().getAttribute('data-status'), 'succeeded', 30_000);
+    await waitForText(live, 'Succeeded');
+    assert.equal(target.requests.length, 1);
+    assert.equal(target.requests[0].url, '/report/2026-12-01');
+    assert.equal(target.requests[0].headers['x-api-key'], SECRET);
+    const href = await dialog.getByTestId('open-execution').getAttribute('href');
+    assert.match(href ?? '', /^\/executions\/[0-9a-f-]{36}$/);
+    await screenshot(page, 'op-06-run-succeeded');
+    await checkA11y(page, 'run dialog (done)');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  test('the list shows the last run; disabling and enabling goes through (CSRF header sent)', async () => {
+    const { page } = session;
+    await page.getByRole('link', { name: 'All jobs' }).click();
+    await page.waitForURL(/\/jobs$/);
+    const row = page.locator('tr[data-job="daily-report"]');
+    await waitForValue(() => row.locator('app-run-status').getAttribute('data-status'), 'succeeded');
+    const toggle = row.getByRole('switch');
+    assert.equal(await toggle.getAttribute('aria-checked'), 'true');
+    const patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/jobs/'));
+    await toggle.click();
+    assert.equal((await patched).status(), 200);
+    await waitForValue(() => toggle.getAttribute('aria-checked'), 'false');
+    assert.equal(await row.getByRole('button', { name: 'Run Daily report' }).isDisabled(), true);
+    await toggle.click();
+    await waitForValue(() => toggle.getAttribute('aria-checked'), 'true');
+    await page.getByLabel('Search jobs').fill('nothing-like-this');
+    await waitForText(page.locator('.empty'), 'No jobs match');
+    await page.getByLabel('Search jobs').fill('daily');
+    await row.waitFor();
+    await fullShot(page, 'op-07-jobs-list');
+    await checkA11y(page, 'jobs list');
+  });
+
+  test('the dashboard groups the job, shows its success rate and updates live', async () => {
+    const { page } = session;
+    await page.goto('/');
+    const group = page.locator('section[data-group="psychology"]');
+    const row = group.locator('tr[data-job="daily-report"]');
+    await waitForText(row.locator('[data-cell="success"]'), '100%');
+    await waitForValue(() => page.getByTestId('live-indicator').getAttribute('data-state'), 'open');
+    await waitForText(page.locator('[data-total="succeeded"] .value'), '1');
+
+    // A run started elsewhere (the REST API) shows up without a reload.
+    const csrf = (await page.context().cookies()).find((c) => c.name === 'apm_csrf')?.value;
+    const response = await page.request.post('/api/v1/jobs/daily-report/runs', {
+      data: { params: { day: '2026-12-02' } },
+      headers: { 'X-CSRF-Token': csrf ?? '' },
+    });
+    assert.equal(response.status(), 202);
+    await waitForText(page.locator('[data-total="succeeded"] .value'), '2', 20_000);
+    await waitForText(row.locator('[data-cell="success"]'), '(2/2)');
+    assert.equal(target.requests.length, 2);
+    await fullShot(page, 'op-08-dashboard');
+    await checkA11y(page, 'dashboard');
+  });
+
+  test('switches to Japanese', async () => {
+    const { page } = session;
+    await page.getByRole('radiogroup', { name: 'Language' }).getByRole('radio', { name: '日本語' }).click();
+    await waitForValue(() => page.locator('html').getAttribute('lang'), 'ja');
+    await waitForText(heading(), 'ダッシュボード');
+    await waitForText(page.locator('[data-total="succeeded"] .label'), '成功');
+    await waitForText(page.getByTestId('current-user'), '管理者');
+    await fullShot(page, 'op-09-dashboard-ja');
+    await checkA11y(page, 'dashboard (ja)');
+
+    await page.goto('/jobs/daily-report');
+    await waitForText(page.getByRole('heading', { level: 2 }).first(), '基本情報');
+    await page.getByTestId('editor-run').click();
+    await waitForText(page.getByRole('dialog').getByRole('heading'), 'Daily report を実行');
+    await screenshot(page, 'op-10-run-dialog-ja');
+    await checkA11y(page, 'run dialog (ja)');
+    await page.keyboard.press('Escape');
+  });
+
+  test('signs out', async () => {
+    const { page } = session;
+    await page.getByRole('button', { name: 'ログアウト' }).click();
+    await page.waitForURL('**/login');
+    await waitForText(heading(), 'ログイン');
+    await page.goto('/');
+    await page.waitForURL('**/login');
+  });
+
+  test('no errors in the browser console', () => {
+    assert.deepEqual(session.errors, []);
+  });
+});
