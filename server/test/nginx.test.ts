@@ -194,6 +194,9 @@ describe('nginx in front of the server', () => {
         expect([asset, res.status]).toEqual([asset, 200]);
         await res.arrayBuffer();
       }
+      const index = await fetch(`${hostUrl}/manager/index.html`);
+      expect(index.status).toBe(200);
+      expect(await index.text()).toContain('<base href="/manager/" />');
       const bare = await fetch(`${hostUrl}/manager`, { redirect: 'manual' });
       expect(bare.status).toBe(301);
       expect(bare.headers.get('location')).toMatch(/\/manager\/$/);

@@ -14,15 +14,19 @@ export function spaHandlers(distDir: string, baseHref = '/'): RequestHandler[] {
   const index = path.join(dir, 'index.html');
   if (!distDir || !existsSync(index)) return [];
   const html = baseHref === '/' ? null : withBaseHref(readFileSync(index, 'utf8'), baseHref);
+  // With a rewritten <base href>, /index.html itself is answered from memory too.
+  const isRewrittenIndex = (p: string) => html !== null && p === '/index.html';
   const fallback: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (req.path === '/api' || req.path.startsWith('/api/') || req.path === '/webhook') return next();
-    if (path.extname(req.path)) return next(); // a missing asset is a 404, not the SPA
+    if (path.extname(req.path) && !isRewrittenIndex(req.path)) return next(); // a missing asset is a 404, not the SPA
     res.setHeader('Cache-Control', 'no-cache');
     if (html === null) return res.sendFile(index);
     res.type('html').send(html);
   };
-  return [express.static(dir, { index: false, maxAge: '1h' }), fallback];
+  const assets = express.static(dir, { index: false, maxAge: '1h' });
+  const files: RequestHandler = (req, res, next) => (isRewrittenIndex(req.path) ? next() : assets(req, res, next));
+  return [files, fallback];
 }
 
 /** index.html with its `<base href="…">` set to `baseHref` (added to <head> when it has none). */
