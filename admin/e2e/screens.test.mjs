@@ -465,6 +465,36 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await checkA11y(page, 'settings audit');
   });
 
+  test('settings: dates follow a chosen time zone, remembered', async () => {
+    const { page } = session;
+    await page.goto('/settings');
+    await page.getByRole('tab', { name: 'Preferences' }).click();
+    const form = page.getByTestId('preferences-form');
+    await form.getByRole('radio', { name: 'Another zone' }).check();
+    await form.getByRole('combobox', { name: 'Time zone' }).fill('Mars/Olympus');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await waitForText(form.getByRole('alert'), 'not a known time zone');
+    await form.getByRole('combobox', { name: 'Time zone' }).fill('Asia/Tokyo');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await waitForText(page.getByTestId('zone-example'), 'GMT+9');
+    await screenshot(page, '30b-settings-preferences');
+    await checkA11y(page, 'settings preferences');
+
+    await page.goto('/executions');
+    await waitForText(page.locator(`a.row[data-id="${firstRun.id}"]`), 'GMT+9');
+    await page.goto('/settings');
+    await page.getByRole('tab', { name: 'Preferences' }).click();
+    await page
+      .getByTestId('preferences-form')
+      .getByRole('radio', { name: /This browser/ })
+      .check();
+    await page.getByTestId('preferences-form').getByRole('button', { name: 'Save' }).click();
+    await page.goto('/executions');
+    const row = page.locator(`a.row[data-id="${firstRun.id}"]`);
+    await waitForText(row, JOB);
+    assert.ok(!(await row.textContent()).includes('GMT+9'));
+  });
+
   test('the screens in Japanese', async () => {
     const { page } = session;
     await page.goto('/executions');
@@ -556,7 +586,7 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
       await page.getByTestId('token-form').waitFor();
       assert.deepEqual(
         (await page.getByRole('tab').allTextContents()).map((t) => t.trim()),
-        ['API tokens'],
+        ['API tokens', 'Preferences'],
       );
       await screenshot(page, '33-settings-viewer');
       await checkA11y(page, 'settings (viewer)');

@@ -466,7 +466,7 @@ export const EN = {
   },
   settings: {
     title: 'Settings',
-    subtitle: 'API tokens, users and the audit log.',
+    subtitle: 'API tokens, users, the audit log and display preferences.',
     tokens: {
       title: 'API tokens',
       create: 'Create a token',
@@ -509,6 +509,18 @@ export const EN = {
       password: 'Password',
       passwordHint: 'At least 12 characters',
       roles: { viewer: 'Viewer', operator: 'Operator', admin: 'Admin' },
+    },
+    preferences: {
+      title: 'Preferences',
+      zoneTitle: 'Time zone of dates',
+      zoneHint: 'Dates and times on every screen are shown in this zone (schedules also show their own).',
+      browser: 'This browser’s ({{zone}})',
+      chosen: 'Another zone',
+      zone: 'Time zone',
+      invalid: '“{{zone}}” is not a known time zone.',
+      example: 'Now:',
+      save: 'Save',
+      saved: 'Saved.',
     },
     audit: {
       title: 'Audit log',

@@ -465,7 +465,7 @@ export const JA: Translations = {
   },
   settings: {
     title: '設定',
-    subtitle: 'API トークン、ユーザー、監査ログ。',
+    subtitle: 'API トークン、ユーザー、監査ログ、表示設定。',
     tokens: {
       title: 'API トークン',
       create: 'トークンを作成',
@@ -508,6 +508,18 @@ export const JA: Translations = {
       password: 'パスワード',
       passwordHint: '12 文字以上',
       roles: { viewer: '閲覧者', operator: 'オペレーター', admin: '管理者' },
+    },
+    preferences: {
+      title: '表示設定',
+      zoneTitle: '日時のタイムゾーン',
+      zoneHint: 'すべての画面の日時をこのタイムゾーンで表示します（スケジュールは自身のタイムゾーンも表示）。',
+      browser: 'このブラウザーのタイムゾーン（{{zone}}）',
+      chosen: '別のタイムゾーン',
+      zone: 'タイムゾーン',
+      invalid: '「{{zone}}」は不明なタイムゾーンです。',
+      example: '現在:',
+      save: '保存',
+      saved: '保存しました。',
     },
     audit: {
       title: '監査ログ',

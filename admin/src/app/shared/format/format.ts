@@ -1,5 +1,7 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { Pipe, type PipeTransform } from '@angular/core';
+import { Pipe, type PipeTransform, inject } from '@angular/core';
+
+import { DisplayZone } from './display-zone';
 
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 
@@ -50,11 +52,18 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** `{{ iso | appTime: lang() }}`: pass the language so the pipe re-runs when it changes. */
-@Pipe({ name: 'appTime' })
+/**
+ * `{{ iso | appTime: lang() }}`, or `{{ iso | appTime: lang() : zone }}` for a given zone.
+ * Without a zone, the display zone (Settings → Preferences) applies: the pipe is impure so that
+ * reading that signal during rendering refreshes the view when it changes (formats are cached).
+ */
+@Pipe({ name: 'appTime', pure: false })
 export class TimePipe implements PipeTransform {
+  private readonly display = inject(DisplayZone);
+
   transform(value: string | Date | null | undefined, lang: string, timeZone?: string): string {
-    return formatDateTime(value, lang, timeZone);
+    const chosen = this.display.choice();
+    return formatDateTime(value, lang, timeZone ?? chosen ?? undefined);
   }
 }
 
