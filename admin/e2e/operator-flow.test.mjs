@@ -12,12 +12,28 @@ import {
   launchBrowser,
   newPage,
   screenshot,
+  signIn,
   startServer,
   waitForText,
   waitForValue,
 } from './helpers.mjs';
 
 const SECRET = 'sk-live-very-secret-0042';
+
+/** Waits for a Material dialog to finish its opening animation, so a screenshot shows it settled. */
+async function dialogSettled(page) {
+  await page.locator('mat-dialog-container.mat-mdc-dialog-container').waitFor();
+  await page.waitForFunction(() => {
+    const surface = globalThis.document.querySelector('.mat-mdc-dialog-surface');
+    return !!surface && globalThis.getComputedStyle(surface).opacity === '1' && surface.getAnimations().length === 0;
+  });
+}
+
+/** The session's CSRF token (double-submit cookie), for API calls made next to the UI. */
+async function csrfHeaders(page) {
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'apm_csrf')?.value;
+  return { 'X-CSRF-Token': csrf ?? '' };
+}
 
 /**
  * The shell scrolls inside its content pane, so a full-page screenshot would only show the
@@ -179,6 +195,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
     const dialog = page.getByRole('dialog');
     await waitForText(dialog.getByRole('heading'), 'Run Daily report');
     await dialog.locator('[data-param="day"] input').fill('2026-12-01');
+    await dialogSettled(page);
     await screenshot(page, 'op-05-run-dialog');
     await checkA11y(page, 'run dialog');
     await dialog.getByTestId('run-submit').click();
@@ -231,10 +248,9 @@ describe('operator flow', { timeout: 240_000 }, () => {
     await waitForText(page.locator('[data-total="succeeded"] .value'), '1');
 
     // A run started elsewhere (the REST API) shows up without a reload.
-    const csrf = (await page.context().cookies()).find((c) => c.name === 'apm_csrf')?.value;
     const response = await page.request.post('/api/v1/jobs/daily-report/runs', {
       data: { params: { day: '2026-12-02' } },
-      headers: { 'X-CSRF-Token': csrf ?? '' },
+      headers: await csrfHeaders(page),
     });
     assert.equal(response.status(), 202);
     await waitForText(page.locator('[data-total="succeeded"] .value'), '2', 20_000);
@@ -244,21 +260,101 @@ describe('operator flow', { timeout: 240_000 }, () => {
     await checkA11y(page, 'dashboard');
   });
 
+  test('a fan-out run: the list input counts the children, the dialog shows per-item status', async () => {
+    const { page } = session;
+    const created = await page.request.post('/api/v1/jobs', {
+      headers: await csrfHeaders(page),
+      data: {
+        name: 'device-sync',
+        title: 'Device sync',
+        group: 'behavior',
+        executor: { kind: 'http', url: `${target.url}/sync`, query: { device: '{{ params.devices }}' } },
+        params: [{ name: 'devices', title: 'Devices', type: 'string[]', fanOut: true, required: true }],
+      },
+    });
+    assert.equal(created.status(), 201);
+    const before = target.requests.length;
+    await page.goto('/jobs');
+    await page.getByRole('button', { name: 'Run Device sync' }).click();
+    const dialog = page.getByRole('dialog');
+    const devices = dialog.getByLabel('Devices');
+    await devices.fill('tablet-1\ntablet-2\n\ntablet-3');
+    await waitForText(dialog.getByTestId('fanout-count'), '3 items: creates 3 child executions');
+    await dialog.getByTestId('run-submit').click();
+    const live = dialog.getByTestId('run-live');
+    await waitForValue(() => live.locator('app-run-status').first().getAttribute('data-status'), 'succeeded', 30_000);
+    await waitForText(live.getByTestId('run-progress'), '3 of 3 done, 0 failed');
+    const items = live.locator('.children li');
+    await waitForValue(() => items.count(), 3);
+    assert.deepEqual((await items.locator('code').allTextContents()).map((t) => t.trim()).sort(), [
+      'tablet-1',
+      'tablet-2',
+      'tablet-3',
+    ]);
+    await waitForValue(() => live.locator('.children [data-status="succeeded"]').count(), 3);
+    assert.deepEqual(
+      target.requests
+        .slice(before)
+        .map((r) => r.url)
+        .sort(),
+      ['/sync?device=tablet-1', '/sync?device=tablet-2', '/sync?device=tablet-3'],
+    );
+    await screenshot(page, 'op-09-fanout');
+    await checkA11y(page, 'run dialog (fan-out)');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  test('a viewer sees the jobs but no buttons to change or run them', async () => {
+    const { page } = session;
+    const password = 'viewer-password-123';
+    const user = await page.request.post('/api/v1/users', {
+      headers: await csrfHeaders(page),
+      data: { username: 'vera', password, role: 'viewer', displayName: 'Vera Viewer' },
+    });
+    assert.equal(user.status(), 201);
+    const viewer = await newPage(browser, { baseURL: server.baseUrl });
+    try {
+      await viewer.page.goto('/jobs');
+      await viewer.page.waitForURL('**/login?returnUrl=%2Fjobs');
+      await signIn(viewer.page, 'vera', password);
+      await viewer.page.waitForURL(/\/jobs$/);
+      await waitForText(viewer.page.getByTestId('current-user'), 'Viewer');
+      const row = viewer.page.locator('tr[data-job="daily-report"]');
+      await waitForText(row, 'Enabled');
+      assert.equal(await viewer.page.getByTestId('new-job').count(), 0);
+      assert.equal(await row.getByRole('switch').count(), 0);
+      assert.equal(await row.getByRole('button').count(), 0);
+      await viewer.page.goto('/jobs/daily-report');
+      await waitForText(viewer.page.getByRole('heading', { level: 1 }), 'Daily report');
+      assert.equal(await viewer.page.getByTestId('save-job').count(), 0);
+      assert.equal(await viewer.page.getByTestId('editor-run').count(), 0);
+      assert.equal(await viewer.page.getByTestId('field-url').isDisabled(), true);
+      await screenshot(viewer.page, 'op-10-viewer-jobs');
+      assert.deepEqual(viewer.errors, []);
+    } finally {
+      await viewer.context.close();
+    }
+  });
+
   test('switches to Japanese', async () => {
     const { page } = session;
+    await page.goto('/');
+    await waitForText(heading(), 'Dashboard');
     await page.getByRole('radiogroup', { name: 'Language' }).getByRole('radio', { name: '日本語' }).click();
     await waitForValue(() => page.locator('html').getAttribute('lang'), 'ja');
     await waitForText(heading(), 'ダッシュボード');
     await waitForText(page.locator('[data-total="succeeded"] .label'), '成功');
     await waitForText(page.getByTestId('current-user'), '管理者');
-    await fullShot(page, 'op-09-dashboard-ja');
+    await fullShot(page, 'op-11-dashboard-ja');
     await checkA11y(page, 'dashboard (ja)');
 
     await page.goto('/jobs/daily-report');
     await waitForText(page.getByRole('heading', { level: 2 }).first(), '基本情報');
     await page.getByTestId('editor-run').click();
     await waitForText(page.getByRole('dialog').getByRole('heading'), 'Daily report を実行');
-    await screenshot(page, 'op-10-run-dialog-ja');
+    await dialogSettled(page);
+    await screenshot(page, 'op-12-run-dialog-ja');
     await checkA11y(page, 'run dialog (ja)');
     await page.keyboard.press('Escape');
   });

@@ -59,7 +59,6 @@ export class Login {
       await this.router.navigateByUrl(safeReturnUrl(this.returnUrl()));
     } catch (error) {
       this.error.set(toLoginError(error));
-      this.form.controls.password.reset();
     } finally {
       this.busy.set(false);
     }

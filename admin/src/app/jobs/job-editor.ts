@@ -109,8 +109,11 @@ export class JobEditor {
         fillForm(this.form, job);
         this.form.controls.name.disable();
       }
+      // After filling: rows pushed into a disabled array would be enabled again.
+      if (this.readOnly()) {
+        this.form.disable();
+      }
     });
-    effect(() => (this.readOnly() ? this.form.disable() : undefined));
   }
 
   protected addQuery(): void {
@@ -173,6 +176,7 @@ export class JobEditor {
         : await firstValueFrom(this.api.create(definition));
       this.job.set(saved);
       fillForm(this.form, saved);
+      this.form.controls.name.disable();
       this.form.markAsPristine();
       this.saved.set(true);
       if (!current) {
@@ -223,6 +227,13 @@ export class JobEditor {
     } catch (error) {
       this.showErrors(apiErrors(error));
     }
+  }
+
+  /** The preview is below the form: bring it into view and move focus there. */
+  protected goToPreview(): void {
+    const heading = globalThis.document?.getElementById('sec-preview');
+    heading?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    heading?.focus({ preventScroll: true });
   }
 
   protected headerEntries(headers: Record<string, string>): [string, string][] {

@@ -108,6 +108,7 @@ export const EN = {
     newTitle: 'New job',
     newSubtitle: 'Describe the HTTP request, its parameters and how it runs.',
     editSubtitle: 'Edit the request, parameters, policies, chains and triggers.',
+    viewSubtitle: 'The request, parameters, policies, chains and triggers (read only for your role).',
     backToList: 'All jobs',
     search: 'Search jobs',
     group: 'Group',

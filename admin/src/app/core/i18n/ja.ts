@@ -107,6 +107,7 @@ export const JA: Translations = {
     newTitle: '新規ジョブ',
     newSubtitle: 'HTTP リクエスト、パラメーター、実行方法を設定します。',
     editSubtitle: 'リクエスト、パラメーター、ポリシー、チェーン、トリガーを編集します。',
+    viewSubtitle: 'リクエスト、パラメーター、ポリシー、チェーン、トリガー（このロールでは閲覧のみ）。',
     backToList: 'ジョブ一覧',
     search: 'ジョブを検索',
     group: 'グループ',
