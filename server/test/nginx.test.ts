@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { TEST_ADMIN_PASSWORD } from './helpers/auth.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { freePort } from './helpers/ports.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -202,6 +204,33 @@ describe('nginx in front of the server', () => {
       expect(bare.headers.get('location')).toMatch(/\/manager\/$/);
       const root = await fetch(`${hostUrl}/`, { redirect: 'manual' });
       expect(root.status).toBe(302);
+    });
+
+    it('the SPA boots in Chromium under /manager/: login redirect, sign-in, a page of data through nginx', async () => {
+      const browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-gpu'],
+      });
+      try {
+        const page = await browser.newPage();
+        const failed: string[] = [];
+        page.on('response', (r) => {
+          // Everything but the API (whose 401 before sign-in is expected) must load.
+          if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/api/'))
+            failed.push(`${r.status()} ${r.url()}`);
+        });
+        page.on('requestfailed', (r) => failed.push(`failed ${r.url()}`));
+        await page.goto(`${hostUrl}/manager/jobs`);
+        await page.waitForURL('**/manager/login?returnUrl=%2Fjobs');
+        await page.getByLabel('Username').fill('admin');
+        await page.getByLabel('Password').fill(TEST_ADMIN_PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL('**/manager/jobs');
+        await page.getByText('behind-nginx').first().waitFor();
+        expect(failed).toEqual([]);
+      } finally {
+        await browser.close();
+      }
     });
 
     it('passes the health endpoints and the API through', async () => {
