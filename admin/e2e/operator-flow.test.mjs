@@ -137,7 +137,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
     await header.getByLabel('Header').fill('X-Api-Key');
     await header.getByLabel('Value').fill(SECRET);
     await header.getByRole('checkbox', { name: 'Secret' }).check();
-    assert.equal(await header.getByLabel('Value').getAttribute('type'), 'password');
+    await waitForValue(() => header.getByLabel('Value').getAttribute('type'), 'password');
 
     await page.getByTestId('add-param').click();
     const param = page.locator('[data-param-row="0"]');
@@ -255,6 +255,13 @@ describe('operator flow', { timeout: 240_000 }, () => {
     assert.equal(response.status(), 202);
     await waitForText(page.locator('[data-total="succeeded"] .value'), '2', 20_000);
     await waitForText(row.locator('[data-cell="success"]'), '(2/2)');
+    // The 24 h history: one bar per run, labelled for screen readers.
+    await waitForValue(() => row.locator('[data-cell="history"]').getAttribute('data-runs'), '2');
+    assert.equal(await row.locator('[data-cell="history"] .bar.good').count(), 2);
+    assert.match(
+      (await row.locator('[data-cell="history"]').getAttribute('aria-label')) ?? '',
+      /2 runs in the last 24 hours, 0 failed/,
+    );
     assert.equal(target.requests.length, 2);
     await fullShot(page, 'op-08-dashboard');
     await checkA11y(page, 'dashboard');

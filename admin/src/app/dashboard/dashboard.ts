@@ -1,13 +1,15 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject } from '@angular/core';
-import { rxResource, takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import type { JobStatus, JobView } from '@api-manager/contracts';
+import { rxResource, takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
+import type { ExecutionSummary, JobStatus, JobView } from '@api-manager/contracts';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
+import { debounceTime } from 'rxjs';
 
 import { LiveEvents } from '../core/api/events';
+import { ExecutionsApi } from '../core/api/executions-api';
 import { JobStatusStore } from '../core/api/job-status-store';
 import { JobsApi } from '../core/api/jobs-api';
 import { LanguageService } from '../core/i18n/language';
@@ -23,7 +25,25 @@ interface JobRow {
   status: JobStatus | undefined;
   /** Succeeded share of the finished runs in the last 24 h, in %; null without runs. */
   successRate: number | null;
+  history: History | undefined;
 }
+
+/** One bar of the 24 h history: height from the duration, colour and shape from the status. */
+interface HistoryBar {
+  id: string;
+  tone: 'good' | 'bad' | 'active' | 'warn';
+  height: number;
+  title: string;
+}
+
+interface History {
+  bars: HistoryBar[];
+  runs: number;
+  failed: number;
+}
+
+const HISTORY_BARS = 30;
+const BAD = new Set(['failed', 'timed_out', 'lost']);
 
 interface Group {
   name: string | null;
@@ -53,14 +73,43 @@ export class Dashboard {
   private readonly api = inject(JobsApi);
   private readonly store = inject(JobStatusStore);
   private readonly languageService = inject(LanguageService);
+  private readonly executionsApi = inject(ExecutionsApi);
 
   protected readonly readiness = readinessResource();
   private readonly events = inject(LiveEvents);
   protected readonly live = this.events.connection;
   protected readonly jobs = rxResource({ stream: () => this.api.list() });
 
+  /** Runs of the last 24 h (not fan-out children), reloaded a second after the events settle. */
+  private readonly historyTick = toSignal(toObservable(this.store.changes).pipe(debounceTime(1000)), {
+    initialValue: 0,
+  });
+  private readonly recent = rxResource({
+    params: () => ({ tick: this.historyTick() }),
+    stream: () =>
+      this.executionsApi.list({
+        since: new Date(Date.now() - 24 * 3600 * 1000).toISOString(),
+        trigger: ['manual', 'api', 'schedule', 'webhook', 'chain', 'retry'],
+        limit: 200,
+      }),
+  });
+  private readonly histories = computed(() => {
+    const byJob = new Map<string, ExecutionSummary[]>();
+    for (const exec of this.recent.hasValue() ? this.recent.value().items : []) {
+      const list = byJob.get(exec.jobName) ?? [];
+      list.push(exec);
+      byJob.set(exec.jobName, list);
+    }
+    const out = new Map<string, History>();
+    for (const [name, list] of byJob) {
+      out.set(name, toHistory(list));
+    }
+    return out;
+  });
+
   protected readonly groups = computed<Group[]>(() => {
     const statuses = this.store.statuses();
+    const histories = this.histories();
     const byGroup = new Map<string | null, JobRow[]>();
     for (const job of this.jobs.hasValue() ? this.jobs.value().items : []) {
       const status = statuses.get(job.name);
@@ -70,6 +119,7 @@ export class Dashboard {
         job,
         status,
         successRate: counts && finished ? Math.round((100 * counts.succeeded) / finished) : null,
+        history: histories.get(job.name),
       };
       const list = byGroup.get(job.group) ?? [];
       list.push(row);
@@ -119,4 +169,27 @@ export class Dashboard {
   protected duration(ms: number | null | undefined): string {
     return formatDuration(ms);
   }
+}
+
+/** Newest first from the API; the bars read left (older) to right (newer). */
+function toHistory(newestFirst: ExecutionSummary[]): History {
+  const runs = newestFirst.slice(0, HISTORY_BARS).reverse();
+  const longest = Math.max(1, ...runs.map((run) => run.durationMs ?? 0));
+  return {
+    runs: newestFirst.length,
+    failed: newestFirst.filter((run) => BAD.has(run.status)).length,
+    bars: runs.map((run) => ({
+      id: run.id,
+      tone:
+        run.status === 'succeeded'
+          ? 'good'
+          : BAD.has(run.status)
+            ? 'bad'
+            : run.status === 'running' || run.status === 'queued'
+              ? 'active'
+              : 'warn',
+      height: run.durationMs === null ? 30 : Math.round(20 + (80 * run.durationMs) / longest),
+      title: `${run.status} · ${formatDuration(run.durationMs)}`,
+    })),
+  };
 }

@@ -57,6 +57,8 @@ export const EN = {
     failed: 'Sign-in failed. Try again.',
   },
   dashboard: {
+    history: 'Last 24 h',
+    historyLabel: '{{runs}} runs in the last 24 hours, {{failed}} failed',
     live: 'Live',
     offline: 'Not live',
     totals: 'Totals',

@@ -56,6 +56,8 @@ export const JA: Translations = {
     failed: 'ログインに失敗しました。もう一度お試しください。',
   },
   dashboard: {
+    history: '直近 24 時間',
+    historyLabel: '直近 24 時間に {{runs}} 回実行、{{failed}} 回失敗',
     live: 'ライブ',
     offline: 'ライブ停止',
     totals: '合計',
