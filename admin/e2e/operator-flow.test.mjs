@@ -312,6 +312,50 @@ describe('operator flow', { timeout: 240_000 }, () => {
     await dialog.waitFor({ state: 'detached' });
   });
 
+  test('the webhook trigger box tests watch patterns against pasted paths', async () => {
+    const { page } = session;
+    await page.goto('/jobs/new');
+    await page.getByTestId('add-trigger').click();
+    await page.getByLabel('Repository').fill('acme/watchme');
+    await page.getByLabel(/Watched files/).fill('src/**/*.ts\n!src/**/*.spec.ts');
+    await page.getByLabel('Test these paths against the patterns').fill('src/a/b.ts\nsrc/a/b.spec.ts\nREADME.md');
+    const results = page.getByTestId('pattern-results').locator('li');
+    await waitForValue(() => results.count(), 3);
+    assert.deepEqual(await results.evaluateAll((items) => items.map((li) => li.getAttribute('data-matched'))), [
+      'true',
+      'false',
+      'false',
+    ]);
+    await waitForText(results.first(), 'matches');
+    await page.getByTestId('pattern-results').scrollIntoViewIfNeeded();
+    await screenshot(page, 'op-09b-trigger-patterns');
+    await checkA11y(page, 'job editor (trigger patterns)');
+  });
+
+  test('when the session ends, the next API call leads to the login page and back', async () => {
+    const { context, page, errors } = await newPage(browser, { baseURL: server.baseUrl });
+    try {
+      await page.goto('/login');
+      await signIn(page);
+      await page.goto('/jobs');
+      await page.locator('tr[data-job="daily-report"]').waitFor();
+      // The server forgets the session (as after SESSION_TTL_HOURS or a sign-out elsewhere).
+      const logout = await page.request.post('/api/v1/auth/logout', { headers: await csrfHeaders(page) });
+      assert.equal(logout.status(), 204);
+      await page.getByLabel('Search jobs').fill('daily');
+      await page.waitForURL('**/login?returnUrl=%2Fjobs');
+      await signIn(page);
+      await page.waitForURL(/\/jobs$/);
+      // The 401 that sent us to the login page is the only console error.
+      assert.deepEqual(
+        errors.filter((e) => !e.includes('401')),
+        [],
+      );
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a viewer sees the jobs but no buttons to change or run them', async () => {
     const { page } = session;
     const password = 'viewer-password-123';
