@@ -109,6 +109,18 @@ async function runServers(serverUrl, mainJs, targetUrl, replicas) {
 
   const db = new pg.Client({ connectionString: url });
   await db.connect();
+  // slot→visible: when the execution's event (NOTIFY apm_events, sent in the firing transaction, so
+  // delivered at its COMMIT) reaches this client. created_at is only the transaction's start.
+  const seen = new Map();
+  const listen = new pg.Client({ connectionString: url });
+  await listen.connect();
+  listen.on('notification', (msg) => {
+    const at = Date.now();
+    for (const [type, data] of JSON.parse(msg.payload)) {
+      if (type === 'execution' && data.status !== 'running' && !seen.has(data.id)) seen.set(data.id, at);
+    }
+  });
+  await listen.query('LISTEN apm_events');
   try {
     await db.query(
       `INSERT INTO jobs (name, executor)
@@ -131,9 +143,10 @@ async function runServers(serverUrl, mainJs, targetUrl, replicas) {
     // Let workers start what was queued (no bulk UPDATE to stop the schedules: it would queue
     // behind the tickers' row locks; the replicas are simply stopped afterwards).
     if (WORKERS) await drain(db, start, end);
-    const stats = await measure(db, start, end);
+    const stats = await measure(db, start, end, seen);
     return { name: `${replicas} replica${replicas > 1 ? 's' : ''}`, replicas, ...stats };
   } finally {
+    await listen.end();
     await db.end();
     await Promise.all(
       procs.map(
@@ -161,7 +174,7 @@ async function drain(db, start, end) {
   }
 }
 
-async function measure(db, start, end) {
+async function measure(db, start, end, seen) {
   const q = async (sql) => (await db.query(sql, [new Date(start), new Date(end)])).rows[0];
   const counts = await q(
     `SELECT count(*)::int AS total,
@@ -180,6 +193,14 @@ async function measure(db, start, end) {
       WHERE trigger = 'schedule' AND scheduled_for >= $1 AND scheduled_for < $2 GROUP BY status`,
     [new Date(start), new Date(end)],
   );
+  const { rows: slotRows } = await db.query(
+    `SELECT id, (extract(epoch FROM scheduled_for) * 1000)::float8 AS slot FROM executions
+      WHERE trigger = 'schedule' AND scheduled_for >= $1 AND scheduled_for < $2`,
+    [new Date(start), new Date(end)],
+  );
+  const visible = slotRows.filter((r) => seen.has(r.id)).map((r) => seen.get(r.id) - r.slot);
+  visible.sort((a, b) => a - b);
+  const pick = (p) => visible[Math.min(visible.length - 1, Math.floor(p * visible.length))] ?? null;
   const expected = SCHEDULES * DURATION;
   const round = (o) =>
     Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? null : Math.round(Number(v) * 10) / 10]));
@@ -189,6 +210,8 @@ async function measure(db, start, end) {
     duplicated: counts.total - counts.distinct_slots,
     missed: expected - counts.distinct_slots,
     lagQueuedMs: round(await lag('created_at')),
+    lagVisibleMs: visible.length ? round({ p50: pick(0.5), p99: pick(0.99), max: visible.at(-1) }) : null,
+    visibleSeen: visible.length,
     lagStartedMs: WORKERS ? round(await lag('started_at')) : null,
     statuses: Object.fromEntries(statusRows.map((r) => [r.status, r.n])),
   };
@@ -259,7 +282,16 @@ function render(results) {
   const f = (v) => (v === null || v === undefined ? '—' : String(v));
   const lagCell = (l) => (l ? `${f(l.p50)} / ${f(l.p99)} / ${f(l.max)}` : '—');
   const rows = [
-    ['setup', 'expected', 'fired', 'duplicated', 'missed', 'slot→queued ms p50/p99/max', 'slot→started ms p50/p99/max'],
+    [
+      'setup',
+      'expected',
+      'fired',
+      'duplicated',
+      'missed',
+      'slot→queued ms p50/p99/max',
+      'slot→visible ms p50/p99/max',
+      'slot→started ms p50/p99/max',
+    ],
     ...results.map((r) => [
       r.name,
       r.expected,
@@ -267,6 +299,7 @@ function render(results) {
       r.duplicated,
       r.missed,
       lagCell(r.lagQueuedMs),
+      lagCell(r.lagVisibleMs),
       lagCell(r.lagStartedMs),
     ]),
   ].map((r) => r.map(f));
