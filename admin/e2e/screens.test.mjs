@@ -77,7 +77,7 @@ async function apiClient(baseUrl) {
   };
 }
 
-function pushPayload() {
+function pushPayload(message = 'Update the weekly report') {
   const sha = (n) => n.toString(16).padStart(40, 'c');
   return {
     ref: 'refs/heads/main',
@@ -91,7 +91,7 @@ function pushPayload() {
     sender: { login: 'octo' },
     head_commit: {
       id: sha(2),
-      message: 'Update the weekly report',
+      message,
       author: { name: 'Octo', email: 'octo@example.com' },
       added: ['reports/weekly.csv'],
       removed: [],
@@ -101,7 +101,7 @@ function pushPayload() {
       {
         id: sha(2),
         distinct: true,
-        message: 'Update the weekly report',
+        message,
         author: { name: 'Octo', email: 'octo@example.com' },
         added: ['reports/weekly.csv'],
         removed: [],
@@ -381,6 +381,15 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     assert.equal(await row.getAttribute('data-outcome'), 'triggered');
     await waitForText(row, 'org/reports');
     await waitForText(row, JOB);
+
+    // Arrives while the page is open: the live stream brings it in, with the reason it was skipped.
+    const skipped = await deliverSigned(server.baseUrl, pushPayload('Typo fix [skip ci]'));
+    assert.equal(skipped.status, 200, JSON.stringify(skipped.body));
+    const skippedRow = page.locator(`tr[data-id="${skipped.body.delivery_id}"]`);
+    await skippedRow.waitFor({ timeout: 15_000 });
+    assert.equal(await skippedRow.getAttribute('data-outcome'), 'skipped');
+    await waitForText(skippedRow, '[skip ci]');
+    assert.equal(await page.locator('tbody tr').first().getAttribute('data-id'), skipped.body.delivery_id);
     await screenshot(page, '24-webhook-deliveries');
     await checkA11y(page, 'webhook deliveries');
 
@@ -393,6 +402,13 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await waitForText(page.getByTestId('delivery-executions'), JOB);
     await screenshot(page, '25-webhook-delivery');
     await checkA11y(page, 'webhook delivery');
+
+    await page.getByRole('button', { name: 'Replay' }).click();
+    const replayed = page.getByRole('status').filter({ hasText: 'Replayed' });
+    await waitForText(replayed, `Replayed: ${JOB}.`);
+    await replayed.getByRole('link', { name: 'Open the replay' }).click();
+    await waitForText(page.getByTestId('delivery-matches'), JOB);
+    await page.getByRole('link', { name: deliveryId }).waitFor();
 
     await page.goto('/webhooks');
     await page.getByRole('tab', { name: 'Dry run' }).click();
@@ -477,6 +493,9 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await form.getByRole('combobox', { name: 'Time zone' }).fill('Asia/Tokyo');
     await form.getByRole('button', { name: 'Save' }).click();
     await waitForText(page.getByTestId('zone-example'), 'GMT+9');
+    // Let the button's ripple fade before checking colours.
+    await page.evaluate(() => globalThis.document.activeElement?.blur());
+    await page.waitForFunction(() => globalThis.document.getAnimations().length === 0);
     await screenshot(page, '30b-settings-preferences');
     await checkA11y(page, 'settings preferences');
 
@@ -489,6 +508,8 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
       .getByRole('radio', { name: /This browser/ })
       .check();
     await page.getByTestId('preferences-form').getByRole('button', { name: 'Save' }).click();
+    await waitForValue(async () => (await page.getByTestId('zone-example').textContent()).includes('GMT+9'), false);
+    assert.equal(await page.evaluate(() => localStorage.getItem('api-manager.timeZone')), null);
     await page.goto('/executions');
     const row = page.locator(`a.row[data-id="${firstRun.id}"]`);
     await waitForText(row, JOB);
@@ -508,8 +529,18 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await page.getByLabel('cron 式').fill('*/15 * * * *');
     await waitForValue(() => page.getByTestId('schedule-preview').locator('li').count(), 5);
     await screenshot(page, '32-schedule-editor-ja');
+    await checkA11y(page, 'schedule editor (ja)');
+    await page.goto('/webhooks');
+    await waitForText(page.locator(`tr[data-id="${deliveryId}"]`), '起動');
+    await screenshot(page, '34-webhooks-ja');
+    await checkA11y(page, 'webhooks (ja)');
+    await page.goto('/settings');
+    await page.getByTestId('token-form').waitFor();
+    await waitForText(page.getByTestId('tokens-table'), '失効');
+    await screenshot(page, '35-settings-ja');
+    await checkA11y(page, 'settings (ja)');
     await page.getByRole('radio', { name: 'English' }).click();
-    await waitForText(heading(), 'New schedule');
+    await waitForText(heading(), 'Settings');
   });
 
   test('executions: endless scrolling over 10,000 rows keeps the DOM small (cursor pages, virtual scroll)', async () => {
