@@ -1,4 +1,14 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  Injector,
+  afterNextRender,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+} from '@angular/core';
 import { rxResource } from '@angular/core/rxjs-interop';
 import { type AbstractControl, FormArray, ReactiveFormsModule } from '@angular/forms';
 import type { JobView, RenderResponse } from '@api-manager/contracts';
@@ -63,6 +73,7 @@ export class JobEditor {
   private readonly api = inject(JobsApi);
   private readonly router = inject(Router);
   private readonly dialog = inject(MatDialog);
+  private readonly injector = inject(Injector);
   protected readonly auth = inject(AuthService);
 
   /** Route parameter: the job's name; absent on /jobs/new. */
@@ -250,7 +261,8 @@ export class JobEditor {
         control.markAsTouched();
       }
     }
-    globalThis.document?.getElementById('job-errors')?.focus();
+    // Move focus to the summary once it is rendered, so screen readers and keyboards land on it.
+    afterNextRender(() => globalThis.document?.getElementById('job-errors')?.focus(), { injector: this.injector });
   }
 }
 
