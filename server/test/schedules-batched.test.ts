@@ -93,7 +93,7 @@ describe('batched firing (ExecutionsService.enqueueMany)', () => {
     expect([...new Set(announced)].sort()).toEqual([...ids].sort());
   });
 
-  it('keeps enqueue semantics: params resolved per slot, secrets sealed, bad params and disabled jobs skipped, overlap skip', async () => {
+  it('keeps enqueue semantics: params per slot, secrets sealed, bad params / disabled job skipped, overlap skip, fan-out', async () => {
     const jobParams = JSON.stringify([
       { name: 'slot', type: 'string', default: '{{ now }}' },
       { name: 'n', type: 'number', required: true },
@@ -104,9 +104,10 @@ describe('batched firing (ExecutionsService.enqueueMany)', () => {
       `INSERT INTO jobs (name, executor, params, enabled, concurrency) VALUES
          ('p-ok', $1::jsonb, $2::jsonb, true, '{}'),
          ('p-off', $1::jsonb, '[]', false, '{}'),
-         ('p-skip', $1::jsonb, '[]', true, '{"overlap":"skip","max":1}')
+         ('p-skip', $1::jsonb, '[]', true, '{"overlap":"skip","max":1}'),
+         ('p-fan', $1::jsonb, $3::jsonb, true, '{}')
        RETURNING id, name`,
-      [EXECUTOR, jobParams],
+      [EXECUTOR, jobParams, JSON.stringify([{ name: 'device', type: 'string[]', fanOut: true, required: true }])],
     );
     const job = (name: string) => jobs.find((j) => j.name === name)!.id;
     const start = Math.ceil(Date.now() / 1000) * 1000 + 2000;
@@ -117,9 +118,10 @@ describe('batched firing (ExecutionsService.enqueueMany)', () => {
          ($1, 'good', '* * * * * *', 'UTC', '{"n":"5","token":"s3cret"}', $5, $6, $5),
          ($2, 'bad', '* * * * * *', 'UTC', '{"n":"five"}', $5, $6, $5),
          ($3, 'off', '* * * * * *', 'UTC', '{}', $5, $6, $5),
-         ($4, 'skip', '* * * * * *', 'UTC', '{}', $5, $6, $5)
+         ($4, 'skip', '* * * * * *', 'UTC', '{}', $5, $6, $5),
+         ($7, 'fan', '* * * * * *', 'UTC', '{"device":["a","b"]}', $5, $6, $5)
        RETURNING id, name`,
-      [job('p-ok'), job('p-ok'), job('p-off'), job('p-skip'), new Date(start), new Date(end)],
+      [job('p-ok'), job('p-ok'), job('p-off'), job('p-skip'), new Date(start), new Date(end), job('p-fan')],
     );
     const sid = (name: string) => schedules.find((s) => s.name === name)!.id;
     const batchedBefore = apps.reduce((n, a) => n + a.app.get(ScheduleTicker).batched, 0);
@@ -159,6 +161,16 @@ describe('batched firing (ExecutionsService.enqueueMany)', () => {
     expect(of('off')).toEqual([]);
     // Overlap 'skip' (max 1) goes through enqueue one by one: the first slot queued, the next ones skipped.
     expect(of('skip').map((e) => e.status)).toEqual(['queued', 'skipped', 'skipped']);
+    // A fan-out job also goes through enqueue: each slot is a running parent with one child per item.
+    expect(of('fan').map((e) => e.status)).toEqual(['running', 'running', 'running']);
+    const [children] = await query<{ n: string; items: string[] }>(
+      db.url,
+      `SELECT count(*) AS n, array_agg(DISTINCT c.params->>'device' ORDER BY c.params->>'device') AS items
+         FROM executions c JOIN executions p ON p.id = c.parent_id
+        WHERE p.schedule_id = $1 AND c.trigger = 'fanout'`,
+      [sid('fan')],
+    );
+    expect(children).toEqual({ n: '6', items: ['a', 'b'] });
 
     // All four advanced past their window anyway (ended), so none of them blocks the ticker.
     const rows = await query<{ name: string; next_run_at: Date | null; last_run_at: Date | null }>(
