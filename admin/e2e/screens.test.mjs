@@ -370,6 +370,22 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     assert.equal(stored.body.items[0].enabled, false);
     await row.getByRole('button', { name: /Resume/ }).click();
     await waitForText(row.locator('app-exec-status'), 'Active');
+
+    // Edit: the form opens filled in; switching to an interval is saved as seconds.
+    await row.getByRole('link', { name: 'weekday-morning' }).click();
+    await page.waitForURL((url) => /^\/schedules\/[0-9a-f-]{36}$/.test(url.pathname));
+    await waitForText(heading(), 'Edit schedule');
+    await waitForValue(() => page.getByLabel('Cron expression').inputValue(), '0 9 * * 1-5');
+    assert.equal(await page.getByRole('combobox', { name: 'Time zone' }).inputValue(), 'Asia/Tokyo');
+    await page.getByRole('radio', { name: 'Interval' }).click();
+    await page.getByLabel('Every').fill('90m');
+    await waitForText(page.getByTestId('schedule-preview').locator('.description'), /90|1.5|hour/i);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL((url) => url.pathname === '/schedules');
+    const edited = (await api('GET', '/api/v1/schedules', undefined, 200)).body.items[0];
+    assert.equal(edited.cron, null);
+    assert.equal(edited.intervalSeconds, 5400);
+    await waitForText(page.locator('tr[data-name="weekday-morning"]'), 'every 5400 s');
   });
 
   test('webhooks: the signed delivery is listed, explained, and a dry run matches the job', async () => {

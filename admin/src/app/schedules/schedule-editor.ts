@@ -77,7 +77,7 @@ export class ScheduleEditor {
   protected readonly interval = signal('15m');
   protected readonly timezone = signal(BROWSER_ZONE);
   protected readonly misfirePolicy = signal<MisfirePolicy>('run_once');
-  protected readonly misfireCap = signal(10);
+  protected readonly misfireCap = signal(100);
   protected readonly enabled = signal(true);
   protected readonly paramsText = signal('{}');
   /** Optional window, as `datetime-local` values (browser time). */
