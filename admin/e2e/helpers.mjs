@@ -263,5 +263,5 @@ export async function signIn(page, username = 'admin', password = E2E_ADMIN_PASS
   await page.getByLabel(/Username|ユーザー名/).fill(username);
   await page.getByLabel(/Password|パスワード/).fill(password);
   await page.getByRole('button', { name: /Sign in|ログイン/ }).click();
-  await page.getByTestId('current-user').waitFor();
+  await page.getByTestId('current-user').waitFor({ state: 'attached' });
 }

@@ -380,7 +380,11 @@ describe('operator flow', { timeout: 240_000 }, () => {
       // The server forgets the session (as after SESSION_TTL_HOURS or a sign-out elsewhere).
       const logout = await page.request.post('/api/v1/auth/logout', { headers: await csrfHeaders(page) });
       assert.equal(logout.status(), 204);
-      await page.getByLabel('Search jobs').fill('daily');
+      // Any API call now gets a 401: a search does one (a live status reload may come first, also fine).
+      await page
+        .getByLabel('Search jobs')
+        .fill('daily', { timeout: 2_000 })
+        .catch(() => undefined);
       await page.waitForURL('**/login?returnUrl=%2Fjobs');
       await signIn(page);
       await page.waitForURL(/\/jobs$/);
@@ -446,6 +450,23 @@ describe('operator flow', { timeout: 240_000 }, () => {
     await screenshot(page, 'op-12-run-dialog-ja');
     await checkA11y(page, 'run dialog (ja)');
     await page.keyboard.press('Escape');
+  });
+
+  test('on a narrow screen the jobs list and the dashboard stay usable', async () => {
+    const { page } = session;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto('/jobs');
+      await page.locator('tr[data-job="daily-report"]').waitFor();
+      await screenshot(page, 'op-13-mobile-jobs');
+      await checkA11y(page, 'jobs list (narrow)');
+      await page.goto('/');
+      await page.locator('tr[data-job="daily-report"]').waitFor();
+      await screenshot(page, 'op-14-mobile-dashboard');
+      await checkA11y(page, 'dashboard (narrow)');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 
   test('signs out', async () => {
