@@ -252,6 +252,14 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
 
     await screenshot(page, '20-executions');
     await checkA11y(page, 'executions');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitForText(page.locator(`a.row[data-id="${firstRun.id}"]`), 'Succeeded');
+    // The navigation becomes a closed drawer on narrow screens: let it finish sliding out.
+    await page.locator('mat-sidenav').waitFor({ state: 'hidden' });
+    await screenshot(page, '20c-executions-narrow');
+    await checkA11y(page, 'executions (narrow)');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   test('execution detail: timeline, masked request, pretty response, retry', async () => {
@@ -270,6 +278,7 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await waitForText(page.getByTestId('response-body'), '"ok": true');
     await waitForText(page.getByTestId('response'), 'HTTP 200');
     await waitForText(page.getByTestId('params'), '"day": "2026-02-03"');
+    assert.equal(await page.getByTestId('job-link').getAttribute('href'), `/jobs/${JOB}`);
     await screenshot(page, '21-execution-detail');
     await checkA11y(page, 'execution detail');
 

@@ -144,9 +144,10 @@ export class ScheduleEditor {
       this.mode() === 'cron'
         ? { cron: this.cron().trim() }
         : {
-            intervalSeconds: preview?.ok
-              ? (preview.preview.intervalSeconds ?? undefined)
-              : parseInterval(this.interval()),
+            // The typed text, else what the server understood of it (when the preview is of an interval).
+            intervalSeconds:
+              parseInterval(this.interval()) ??
+              (preview?.ok ? (preview.preview.intervalSeconds ?? undefined) : undefined),
           };
     const body = {
       name: this.name().trim() || undefined,
