@@ -384,7 +384,8 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await row.getByRole('link', { name: 'weekday-morning' }).click();
     await page.waitForURL((url) => /^\/schedules\/[0-9a-f-]{36}$/.test(url.pathname));
     await waitForText(heading(), 'Edit schedule');
-    await waitForValue(() => page.getByLabel('Cron expression').inputValue(), '0 9 * * 1-5');
+    await waitForValue(() => page.getByLabel('Name').inputValue(), 'weekday-morning');
+    assert.equal(await page.getByLabel('Cron expression').inputValue(), '0 9 * * 1-5');
     assert.equal(await page.getByRole('combobox', { name: 'Time zone' }).inputValue(), 'Asia/Tokyo');
     await page.getByRole('radio', { name: 'Interval' }).click();
     await page.getByLabel('Every').fill('90m');

@@ -191,6 +191,10 @@ export class ScheduleEditor {
     });
   }
 
+  protected errorText(error: unknown): string {
+    return apiErrorMessage(error);
+  }
+
   private fill(s: Schedule): void {
     this.job.set(s.jobName);
     this.name.set(s.name);

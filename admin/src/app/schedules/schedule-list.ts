@@ -91,10 +91,10 @@ import { PageHeader } from '../shared/page-header/page-header';
             <tbody>
               @for (s of visible(); track s.id) {
                 <tr [attr.data-id]="s.id" [attr.data-name]="s.name">
-                  <td>
+                  <td class="nowrap">
                     <a [routerLink]="['/schedules', s.id]">{{ s.name }}</a>
                   </td>
-                  <td>{{ s.jobName }}</td>
+                  <td class="nowrap">{{ s.jobName }}</td>
                   <td>
                     <div>{{ s.description }}</div>
                     <code class="muted">{{
@@ -147,6 +147,9 @@ import { PageHeader } from '../shared/page-header/page-header';
     @use '../shared/ui';
     .card {
       padding: 4px 8px;
+    }
+    .nowrap {
+      white-space: nowrap;
     }
     .next {
       white-space: nowrap;
