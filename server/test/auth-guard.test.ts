@@ -24,6 +24,8 @@ const PUBLIC = new Set([
   'POST /api/v1/webhooks/gitea',
   'POST /api/v1/webhooks/receive',
   'POST /webhook',
+  // Metrics authenticate themselves (MetricsGuard: METRICS_TOKEN or read credentials, else 401; metrics.test.ts).
+  'GET /api/metrics',
 ]);
 
 /** Every route the Express router knows, as "METHOD /path/:param". */

@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { entities } from './entities.js';
 import { migrations } from './migrations/index.js';
+import { TypeOrmLogger } from './typeorm-logger.js';
 
 /** The one DataSource configuration, used by the app, the migration CLI and the tests. */
 export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
@@ -12,7 +13,8 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     synchronize: false,
     migrationsRun: false,
     migrationsTableName: 'migrations',
-    logging: ['error'],
+    logging: ['error', 'warn', 'migration'],
+    logger: new TypeOrmLogger(),
     poolSize,
     extra: {
       // Fail fast when the database is down so readiness reports it within seconds.
