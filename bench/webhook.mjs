@@ -172,24 +172,28 @@ async function runServers(serverUrl) {
   const appSecret = randomBytes(32).toString('hex');
   for (let i = 0; i < REPLICAS; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [mainJs], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        APP_SECRET: appSecret,
-        ADMIN_PASSWORD: 'bench-password-123',
-        WEBHOOK_SECRET: SECRET,
-        WORKERS_ENABLED: 'false',
-        SCHEDULER_ENABLED: 'false',
-        DB_POOL_SIZE: '30',
-        ADMIN_DIST_DIR: '',
+    const child = spawn(
+      process.execPath,
+      [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), mainJs],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: url,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+          APP_SECRET: appSecret,
+          ADMIN_PASSWORD: 'bench-password-123',
+          WEBHOOK_SECRET: SECRET,
+          WORKERS_ENABLED: 'false',
+          SCHEDULER_ENABLED: 'false',
+          DB_POOL_SIZE: '30',
+          ADMIN_DIST_DIR: '',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    );
     child.stderr.on('data', (d) => process.stderr.write(`[replica ${i}] ${d}`));
     procs.push({ child, port });
     if (i === 0) await ready(port);
