@@ -352,6 +352,56 @@ describe('webhook receiver', () => {
     expect(forgejoBad.status).toBe(401);
   });
 
+  it('writes plain runs together and keeps enqueue semantics for fan-out, overlap skip and bad params', async () => {
+    const post = async (def: Record<string, unknown>) =>
+      expect((await app.api('POST', '/api/v1/jobs', def)).status).toBe(201);
+    const github = [{ repository: 'org/repo', watchFiles: ['mixed/**'] }];
+    await post({ name: 'mx-plain', executor: { kind: 'http', url: 'http://127.0.0.1:9/a' }, triggers: { github } });
+    await post({
+      name: 'mx-fan',
+      executor: { kind: 'http', url: 'http://127.0.0.1:9/b' },
+      params: [{ name: 'dev', type: 'string[]', fanOut: true, default: ['d1', 'd2', 'd3'] }],
+      triggers: { github },
+    });
+    await post({
+      name: 'mx-skip',
+      executor: { kind: 'http', url: 'http://127.0.0.1:9/c' },
+      concurrency: { max: 1, overlap: 'skip' },
+      triggers: { github },
+    });
+    await post({
+      name: 'mx-bad',
+      executor: { kind: 'http', url: 'http://127.0.0.1:9/d' },
+      params: [{ name: 'n', type: 'number', required: true }],
+      triggers: { github: [{ ...github[0], params: { n: 'not-a-number' } }] },
+    });
+    const res = await deliver(app.baseUrl, githubPush({ commits: [{ added: ['mixed/x.txt'] }] }));
+    expect(res.status).toBe(200);
+    expect([...res.body.triggered_jobs].sort()).toEqual(['mx-fan', 'mx-plain', 'mx-skip']);
+    const rows = await executionsOf(res.body.delivery_id);
+    expect(rows.map((r) => `${r.job_name}:${r.status}`).sort()).toEqual([
+      'mx-fan:running',
+      'mx-plain:queued',
+      'mx-skip:queued',
+    ]);
+    const [fan] = await query<{ children_total: number; n: string }>(
+      app.db.url,
+      `SELECT p.children_total, (SELECT count(*) FROM executions c WHERE c.parent_id = p.id) AS n
+         FROM executions p WHERE p.delivery_id = $1 AND p.job_name = 'mx-fan'`,
+      [res.body.delivery_id],
+    );
+    expect(fan).toEqual({ children_total: 3, n: '3' });
+    const detail = await app.api('GET', `/api/v1/webhooks/deliveries/${res.body.delivery_id}`);
+    const bad = detail.body.matches.find((m: { jobName: string }) => m.jobName === 'mx-bad');
+    expect(bad.error).toMatch(/n/);
+    // A second push while mx-skip's run is still queued: recorded as skipped, the others queue again.
+    const again = await deliver(app.baseUrl, githubPush({ commits: [{ added: ['mixed/y.txt'] }] }));
+    const second = await executionsOf(again.body.delivery_id);
+    expect(second.find((r) => r.job_name === 'mx-skip')?.status).toBe('skipped');
+    expect(second.find((r) => r.job_name === 'mx-plain')?.status).toBe('queued');
+    for (const name of ['mx-plain', 'mx-fan', 'mx-skip', 'mx-bad']) await app.api('DELETE', `/api/v1/jobs/${name}`);
+  });
+
   it('rolls back the delivery row and every execution when one enqueue fails', async () => {
     // Named to sort last: 'prompts' is enqueued (inserted) first, then this one fails.
     await createJob('zz-explodes', [{ repository: 'org/repo', watchFiles: ['prompts/**'] }]);

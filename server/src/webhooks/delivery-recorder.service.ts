@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { WebhookJobMatch, WebhookOutcome, WebhookReceiveResponse } from '@api-manager/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EventsService } from '../executions/events.service.js';
+import type { EnqueueInput } from '../executions/enqueue-input.js';
 import { ExecutionsService } from '../executions/executions.service.js';
 import type { Job } from '../jobs/job.entity.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
@@ -170,32 +171,49 @@ export class DeliveryRecorder {
   ): Promise<void> {
     const ctx = { push: pushContext(input.push, deliveryId, input.evaluation.files) };
     let changed = false;
+    // Deterministic refusals (invalid params, job disabled meanwhile) are recorded against the job;
+    // anything else (database errors) rolls the whole delivery back.
+    const refuse = (match: JobMatch<Job>, err: unknown) => {
+      if (!(err instanceof HttpException) || err.getStatus() >= 500) throw err;
+      const res = err.getResponse() as { message?: string | string[] } | string;
+      const msg =
+        typeof res === 'string'
+          ? res
+          : Array.isArray(res.message)
+            ? res.message.join('; ')
+            : (res.message ?? err.message);
+      stored.find((s) => s.jobId === match.job.id)!.error = msg;
+      body.triggered_jobs = body.triggered_jobs.filter((n) => n !== match.job.name);
+      changed = true;
+      this.logger.warn(`Delivery ${deliveryId}: job ${match.job.name} matched but got no execution: ${msg}`);
+    };
+    // Plain runs are written together (one INSERT + one NOTIFY for all); runs that need enqueue's
+    // checks (overlap skip, fan-out) go one by one, on the same transaction.
+    const batch: { input: EnqueueInput; params: Record<string, unknown> }[] = [];
     for (const match of matched) {
       const spec = (match.job.triggers.github as GithubTrigger[])[match.trigger ?? 0] ?? {};
-      const entry = stored.find((s) => s.jobId === match.job.id)!;
       try {
         const params = spec.params ? await this.params.renderMapping(spec.params, ctx) : {};
-        const exec = await this.executions.enqueue(
-          { job: match.job, trigger: 'webhook', triggerRef: deliveryId, params, context: ctx, deliveryId },
-          m,
-        );
-        if (!exec) throw new HttpException('the execution was not created', 409);
+        const run: EnqueueInput = {
+          job: match.job,
+          trigger: 'webhook',
+          triggerRef: deliveryId,
+          params,
+          context: ctx,
+          deliveryId,
+        };
+        if (this.executions.canEnqueueMany(run)) {
+          batch.push({ input: run, params: await this.executions.prepareParams(run) });
+        } else if (!(await this.executions.enqueue(run, m))) {
+          throw new HttpException('the execution was not created', 409);
+        }
       } catch (err) {
-        // Deterministic refusals (invalid params, job disabled meanwhile) are recorded against the job;
-        // anything else (database errors) rolls the whole delivery back.
-        if (!(err instanceof HttpException) || err.getStatus() >= 500) throw err;
-        const res = err.getResponse() as { message?: string | string[] } | string;
-        const msg =
-          typeof res === 'string'
-            ? res
-            : Array.isArray(res.message)
-              ? res.message.join('; ')
-              : (res.message ?? err.message);
-        entry.error = msg;
-        body.triggered_jobs = body.triggered_jobs.filter((n) => n !== match.job.name);
-        changed = true;
-        this.logger.warn(`Delivery ${deliveryId}: job ${match.job.name} matched but got no execution: ${msg}`);
+        refuse(match, err);
       }
+    }
+    if (batch.length) {
+      const rows = await this.executions.enqueueMany(batch, m);
+      if (rows.length !== batch.length) throw new Error(`queued ${rows.length} of ${batch.length} executions`);
     }
     if (changed) {
       await m.query(
