@@ -2,6 +2,7 @@
 // Run with `node --test admin/e2e/` after `npm run build` (dist/server and dist/admin).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -10,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
+import pg from 'pg';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -60,8 +62,12 @@ export async function startServer(options = {}) {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
   };
+  let dropDatabase = async () => {};
   if (process.env.DATABASE_URL) {
-    env.DATABASE_URL = process.env.DATABASE_URL;
+    // A fresh database of that server for each started server: runs never see each other's users or jobs.
+    const database = await createDatabase(process.env.DATABASE_URL);
+    env.DATABASE_URL = database.url;
+    dropDatabase = database.drop;
   } else {
     // The embedded Postgres gets its own port too, so a dev server or another suite can run alongside.
     env.EMBEDDED_PG_PORT = String(await freePort());
@@ -98,6 +104,7 @@ export async function startServer(options = {}) {
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+      await dropDatabase();
     }
   };
 
@@ -108,6 +115,24 @@ export async function startServer(options = {}) {
     throw new Error(`${/** @type {Error} */ (error).message}\n--- server output ---\n${log}`);
   }
   return { baseUrl, output: () => log, stop };
+}
+
+/** CREATE DATABASE apm_e2e_<random> on the server of `serverUrl`; `drop` removes it (even if still connected). */
+async function createDatabase(serverUrl) {
+  const name = `apm_e2e_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 async function waitForReady(url, hasExited) {
