@@ -208,7 +208,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
 
     const live = dialog.getByTestId('run-live');
     await live.waitFor();
-    await waitForValue(() => live.locator('app-run-status').first().getAttribute('data-status'), 'succeeded', 30_000);
+    await waitForValue(() => live.locator('app-exec-status').first().getAttribute('data-status'), 'succeeded', 30_000);
     await waitForText(live, 'Succeeded');
     assert.equal(target.requests.length, 1);
     assert.equal(target.requests[0].url, '/report/2026-12-01');
@@ -226,7 +226,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
     await page.getByRole('link', { name: 'All jobs' }).click();
     await page.waitForURL(/\/jobs$/);
     const row = page.locator('tr[data-job="daily-report"]');
-    await waitForValue(() => row.locator('app-run-status').getAttribute('data-status'), 'succeeded');
+    await waitForValue(() => row.locator('app-exec-status').getAttribute('data-status'), 'succeeded');
     const toggle = row.getByRole('switch');
     assert.equal(await toggle.getAttribute('aria-checked'), 'true');
     const patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/jobs/'));
@@ -295,7 +295,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
     await waitForText(dialog.getByTestId('fanout-count'), '3 items: creates 3 child executions');
     await dialog.getByTestId('run-submit').click();
     const live = dialog.getByTestId('run-live');
-    await waitForValue(() => live.locator('app-run-status').first().getAttribute('data-status'), 'succeeded', 30_000);
+    await waitForValue(() => live.locator('app-exec-status').first().getAttribute('data-status'), 'succeeded', 30_000);
     await waitForText(live.getByTestId('run-progress'), '3 of 3 done, 0 failed');
     const items = live.locator('.children li');
     await waitForValue(() => items.count(), 3);

@@ -13,7 +13,7 @@ import { ExecutionsApi } from '../core/api/executions-api';
 import { JobStatusStore } from '../core/api/job-status-store';
 import { JobsApi } from '../core/api/jobs-api';
 import { LanguageService } from '../core/i18n/language';
-import { RunStatus } from '../jobs/run-status';
+import { ExecStatus } from '../shared/exec-status/exec-status';
 import { formatDuration, formatTime } from '../jobs/time';
 import { Icon } from '../shared/icon/icon';
 import { PageHeader } from '../shared/page-header/page-header';
@@ -61,7 +61,7 @@ interface Group {
     TranslatePipe,
     Icon,
     PageHeader,
-    RunStatus,
+    ExecStatus,
     StatusBadge,
   ],
   providers: [JobStatusStore],

@@ -19,7 +19,7 @@ import { AuthService } from '../core/auth/auth.service';
 import { LanguageService } from '../core/i18n/language';
 import { PageHeader } from '../shared/page-header/page-header';
 import { RunDialog, type RunDialogData } from './run-dialog';
-import { RunStatus } from './run-status';
+import { ExecStatus } from '../shared/exec-status/exec-status';
 import { formatTime } from './time';
 
 /** Searchable list of jobs with enable/disable, status and a Run button. */
@@ -35,7 +35,7 @@ import { formatTime } from './time';
     RouterLink,
     TranslatePipe,
     PageHeader,
-    RunStatus,
+    ExecStatus,
   ],
   providers: [JobStatusStore],
   templateUrl: './job-list.html',

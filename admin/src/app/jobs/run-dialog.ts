@@ -13,7 +13,7 @@ import { EMPTY, Subject, catchError, debounceTime, firstValueFrom, interval, swi
 import { type FieldErrors, apiErrors } from '../core/api/api-errors';
 import { LiveEvents } from '../core/api/events';
 import { JobsApi } from '../core/api/jobs-api';
-import { RunStatus } from './run-status';
+import { ExecStatus } from '../shared/exec-status/exec-status';
 import { ParamsFields, paramsForm, paramsValue, showParamErrors } from './params-fields';
 
 export interface RunDialogData {
@@ -41,7 +41,7 @@ const FINAL: ReadonlySet<ExecutionStatus> = new Set([
     RouterLink,
     TranslatePipe,
     ParamsFields,
-    RunStatus,
+    ExecStatus,
   ],
   templateUrl: './run-dialog.html',
   styleUrl: './run-dialog.scss',

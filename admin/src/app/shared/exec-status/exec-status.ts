@@ -14,6 +14,7 @@ const TONES: Record<string, StatusTone> = {
   rejected: 'bad',
   revoked: 'bad',
   partial: 'warn',
+  cancelled: 'warn',
   skipped: 'warn',
   paused: 'warn',
   queued: 'active',
