@@ -17,7 +17,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -217,10 +217,26 @@ async function runServers(serverUrl) {
     }
     console.log(`probe: ${probe.body}`);
     await saturate(urls, 3, 'warm-up');
+    const postmaster = await postmasterPid(db);
     const before = await counts(db);
+    const cpu0 = await cpuMs(
+      procs.map((p) => p.child.pid),
+      postmaster,
+    );
     const sat = await saturate(urls, DURATION, `saturation, ${REPLICAS} replicas`);
+    const cpu1 = await cpuMs(
+      procs.map((p) => p.child.pid),
+      postmaster,
+    );
     const after = await counts(db);
     const recorded = (after.deliveries - before.deliveries) / sat.seconds;
+    // CPU time per recorded delivery: less sensitive to other load on the machine than req/s.
+    const n = after.deliveries - before.deliveries;
+    const cpu = {
+      serverMsPerDelivery: round((cpu1.server - cpu0.server) / n),
+      postgresMsPerDelivery: postmaster ? round((cpu1.postgres - cpu0.postgres) / n) : null,
+    };
+    console.log(`CPU per delivery: server ${cpu.serverMsPerDelivery} ms, postgres ${cpu.postgresMsPerDelivery} ms`);
     const enqueued = (after.executions - before.executions) / sat.seconds;
     const open = await openLoop(urls, RATE, DURATION);
     const dup = await db.query(
@@ -237,6 +253,7 @@ async function runServers(serverUrl) {
         recordedPerS: recorded,
         executionsPerS: enqueued,
         duplicates: dup.rows[0].n,
+        ...cpu,
       },
       { name: `API Manager, ${REPLICAS} replicas`, mode: `open loop ${RATE}/s`, ...open },
     ];
@@ -253,6 +270,46 @@ async function runServers(serverUrl) {
       ),
     );
   }
+}
+
+/** The Postgres server process (parent of our backend), when it runs on this machine. */
+async function postmasterPid(db) {
+  const { rows } = await db.query('SELECT pg_backend_pid() AS pid');
+  try {
+    const stat = await readFile(`/proc/${rows[0].pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** utime+stime (ms) of the server processes, and of the postmaster with its children (live + reaped). */
+async function cpuMs(serverPids, postmaster) {
+  const tick = 1000 / 100; // USER_HZ
+  const stat = async (pid) => {
+    try {
+      const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+      return s.slice(s.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      return null;
+    }
+  };
+  let server = 0;
+  for (const pid of serverPids) {
+    const f = await stat(pid);
+    if (f) server += (Number(f[11]) + Number(f[12])) * tick;
+  }
+  let postgres = 0;
+  if (postmaster) {
+    const own = await stat(postmaster);
+    if (own) postgres += (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * tick;
+    for (const d of await readdir('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      const f = await stat(d);
+      if (f && Number(f[1]) === postmaster) postgres += (Number(f[11]) + Number(f[12])) * tick;
+    }
+  }
+  return { server, postgres };
 }
 
 async function counts(db) {
@@ -388,8 +445,12 @@ async function runBare() {
     }
     const url = `http://127.0.0.1:${port}/`;
     await saturate([url], 3, 'bare warm-up');
+    const cpu0 = await cpuMs([child.pid], null);
     const sat = await saturate([url], DURATION, 'bare node:http, 1 process');
-    return { name: 'bare node:http, 1 process', mode: 'saturation', ...sat };
+    const cpu1 = await cpuMs([child.pid], null);
+    const serverMsPerDelivery = round((cpu1.server - cpu0.server) / (sat.rps * sat.seconds));
+    console.log(`CPU per request: bare handler ${serverMsPerDelivery} ms`);
+    return { name: 'bare node:http, 1 process', mode: 'saturation', ...sat, serverMsPerDelivery };
   } finally {
     child.kill('SIGTERM');
   }
@@ -450,7 +511,18 @@ function timingSafe(a, b) {
 // ---------------------------------------------------------------------------------------------
 
 function render(results, ratio) {
-  const head = ['setup', 'load', 'req/s', 'recorded/s', 'executions/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors'];
+  const head = [
+    'setup',
+    'load',
+    'req/s',
+    'recorded/s',
+    'executions/s',
+    'p50 ms',
+    'p90 ms',
+    'p99 ms',
+    'errors',
+    'CPU ms/delivery (node + postgres)',
+  ];
   const rows = results.map((r) => [
     r.name,
     r.mode,
@@ -461,6 +533,9 @@ function render(results, ratio) {
     String(r.p90 ?? ''),
     String(r.p99 ?? ''),
     String(r.errors ?? ''),
+    r.serverMsPerDelivery === undefined
+      ? ''
+      : `${r.serverMsPerDelivery}${r.postgresMsPerDelivery == null ? '' : ` + ${r.postgresMsPerDelivery}`}`,
   ]);
   const lines = [
     '| ' + head.join(' | ') + ' |',

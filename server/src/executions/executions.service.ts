@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -13,6 +14,43 @@ import { retrySettings } from './retry-policy.js';
 import { FINAL_STATUSES, managerRows, poolOf, toExecution } from './sql.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const RUN_COLUMNS = `id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
+  parent_id, retry_of, params, status, max_attempts, run_at`;
+
+/** `SELECT` list + `FROM unnest(…)` of queued runs from `runColumns`' arrays ($first…), in their order. */
+function runValues(first: number, when = 'true'): string {
+  const types = ['uuid', 'uuid', 'text', 'text', 'text', 'text', 'uuid', 'timestamptz', 'uuid', 'uuid', 'uuid', 'text'];
+  const arrays = [...types, 'int', 'timestamptz'].map((t, i) => `$${first + i}::${t}[]`).join(', ');
+  return `v.id, v.job_id, v.job_name, v.trigger, v.trigger_ref, v.actor, v.schedule_id, v.scheduled_for, v.delivery_id,
+              v.parent_id, v.retry_of, v.params::jsonb, 'queued', v.max_attempts, COALESCE(v.run_at, now())
+         FROM unnest(${arrays})
+              WITH ORDINALITY AS v(id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for,
+                                   delivery_id, parent_id, retry_of, params, max_attempts, run_at, n)
+        WHERE ${when}
+        ORDER BY v.n`;
+}
+
+/** One array per column of `runValues`, ids chosen here. */
+function runColumns(items: { input: EnqueueInput; params: Record<string, unknown> }[]): unknown[][] {
+  const col = <T>(f: (x: (typeof items)[number]) => T): T[] => items.map(f);
+  return [
+    col(() => randomUUID()),
+    col((x) => x.input.job.id),
+    col((x) => x.input.job.name),
+    col((x) => x.input.trigger),
+    col((x) => x.input.triggerRef ?? null),
+    col((x) => x.input.actor ?? null),
+    col((x) => x.input.scheduleId ?? null),
+    col((x) => x.input.scheduledFor ?? null),
+    col((x) => x.input.deliveryId ?? null),
+    col((x) => x.input.parentId ?? null),
+    col((x) => x.input.retryOf ?? null),
+    col((x) => JSON.stringify(x.params)),
+    col((x) => retrySettings(x.input.job.retry).maxAttempts),
+    col((x) => x.input.runAt ?? null),
+  ];
+}
 
 /** The one way into the queue (every trigger), plus cancel and retry. */
 @Injectable()
@@ -187,7 +225,6 @@ export class ExecutionsService {
         (a.input.scheduleId ?? '').localeCompare(b.input.scheduleId ?? '') ||
         (a.input.scheduledFor?.getTime() ?? 0) - (b.input.scheduledFor?.getTime() ?? 0),
     );
-    const col = <T>(f: (x: (typeof sorted)[number]) => T): T[] => sorted.map(f);
     const rows = await managerRows<{
       id: string;
       status: string;
@@ -196,32 +233,11 @@ export class ExecutionsService {
       scheduled_for: Date | null;
     }>(
       m,
-      `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
-          parent_id, retry_of, params, status, max_attempts, run_at)
-       SELECT v.job_id, v.job_name, v.trigger, v.trigger_ref, v.actor, v.schedule_id, v.scheduled_for, v.delivery_id,
-              v.parent_id, v.retry_of, v.params::jsonb, 'queued', v.max_attempts, COALESCE(v.run_at, now())
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[],
-                     $8::uuid[], $9::uuid[], $10::uuid[], $11::text[], $12::int[], $13::timestamptz[])
-              WITH ORDINALITY AS v(job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
-                                   parent_id, retry_of, params, max_attempts, run_at, n)
-        ORDER BY v.n
+      `INSERT INTO executions (${RUN_COLUMNS})
+       SELECT ${runValues(1)}
        ON CONFLICT (schedule_id, scheduled_for) WHERE schedule_id IS NOT NULL DO NOTHING
        RETURNING id, status, job_name, schedule_id, scheduled_for`,
-      [
-        col((x) => x.input.job.id),
-        col((x) => x.input.job.name),
-        col((x) => x.input.trigger),
-        col((x) => x.input.triggerRef ?? null),
-        col((x) => x.input.actor ?? null),
-        col((x) => x.input.scheduleId ?? null),
-        col((x) => x.input.scheduledFor ?? null),
-        col((x) => x.input.deliveryId ?? null),
-        col((x) => x.input.parentId ?? null),
-        col((x) => x.input.retryOf ?? null),
-        col((x) => JSON.stringify(x.params)),
-        col((x) => retrySettings(x.input.job.retry).maxAttempts),
-        col((x) => x.input.runAt ?? null),
-      ],
+      runColumns(sorted),
     );
     if (rows.length) {
       const events = this.events.payloads(
@@ -241,6 +257,43 @@ export class ExecutionsService {
       scheduleId: r.schedule_id,
       scheduledFor: r.scheduled_for === null ? null : new Date(r.scheduled_for),
     }));
+  }
+
+  /**
+   * Runs as parts of a caller's single statement (one round trip, atomic without BEGIN/COMMIT, as the
+   * webhook receiver writes a delivery with its runs): `ctes` inserts the runs when the SQL condition
+   * `when` holds, wakes the workers and sends the execution events; the caller selects `count` so
+   * the CTEs are evaluated. Run ids are chosen here, so the events are known beforehand. Only for
+   * inputs accepted by `canEnqueueMany`, with params from `prepareParams`, and without a schedule
+   * slot (nothing can conflict): every row is inserted when `when` holds, none otherwise.
+   * Parameters are numbered from `first`.
+   */
+  runsStatement(
+    items: { input: EnqueueInput; params: Record<string, unknown> }[],
+    first: number,
+    when: string,
+  ): { ctes: string; count: string; params: unknown[]; ids: string[] } {
+    for (const { input } of items) {
+      if (!this.canEnqueueMany(input) || input.scheduleId)
+        throw new Error(`runsStatement cannot queue job "${input.job.name}": use enqueue`);
+    }
+    const params = runColumns(items);
+    const ids = params[0] as string[];
+    const events = this.events.payloads(
+      'execution',
+      items.map((x, i) => ({ id: ids[i], status: 'queued', jobName: x.input.job.name })),
+    );
+    const n = first + params.length;
+    return {
+      ctes: `apm_runs AS (
+          INSERT INTO executions (${RUN_COLUMNS}) SELECT ${runValues(first, when)} RETURNING id),
+        apm_runs_notify AS (
+          SELECT pg_notify(c.channel, c.payload) FROM unnest($${n}::text[], $${n + 1}::text[]) AS c(channel, payload)
+           WHERE ${when})`,
+      count: '(SELECT count(*) FROM apm_runs)::int AS queued, (SELECT count(*) FROM apm_runs_notify)::int AS notified',
+      params: [...params, [WAKE_CHANNEL, ...events.map(() => EVENTS_CHANNEL)], ['', ...events]],
+      ids,
+    };
   }
 
   async findOne(id: string): Promise<Execution> {

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { WebhookJobMatch, WebhookOutcome, WebhookReceiveResponse } from '@api-manager/contracts';
+import type {
+  WebhookJobMatch,
+  WebhookOutcome,
+  WebhookReceiveResponse,
+  WebhookTriggerResult,
+} from '@api-manager/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EventsService } from '../executions/events.service.js';
 import type { EnqueueInput } from '../executions/enqueue-input.js';
 import { ExecutionsService } from '../executions/executions.service.js';
+import { managerRows, poolOf } from '../executions/sql.js';
 import type { Job } from '../jobs/job.entity.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import { changedFiles } from './changed-files.js';
@@ -79,9 +85,12 @@ export class DeliveryRecorder {
   }
 
   /**
-   * INSERT the delivery (ON CONFLICT DO NOTHING on the provider's delivery id), then one execution per
-   * matched job through ExecutionsService.enqueue on the same transaction. A concurrent duplicate
-   * waits on the first insert and then answers the first response; any failure rolls back both.
+   * INSERT the delivery (ON CONFLICT DO NOTHING on the provider's delivery id) with one execution per
+   * matched job, atomically. Runs are prepared first (params resolved; deterministic refusals such as
+   * invalid params or a job disabled meanwhile are recorded against the job). When every run is a
+   * plain one (the usual case) the delivery and its runs are ONE statement: one round trip, atomic
+   * without BEGIN/COMMIT. Runs that need enqueue's checks (overlap skip, fan-out) go through a
+   * transaction. A concurrent duplicate waits on the first insert and then answers the first response.
    */
   async record(input: RecordInput): Promise<RecordResult> {
     const ev = input.evaluation;
@@ -93,103 +102,102 @@ export class DeliveryRecorder {
       matched.map((m) => m.job.name),
     );
     const stored = ev.matches.map(toStoredMatch);
-    const pushJson = input.push ? pushSummary(input.push) : null;
+    const plan = await this.prepare(id, input, matched, stored, body);
+    const values = this.deliveryValues(id, input, stored, body);
 
-    const result = await this.dataSource.transaction(async (m) => {
-      const inserted = (await m.query(
-        `INSERT INTO webhook_deliveries (id, delivery_key, provider, event, outcome, repository, ref, before_sha, after_sha,
-            head_commit, changed_file_count, changed_files, untrusted_reason, skip_reason, matches, triggered_jobs, push,
-            headers, response_code, response, source_id, replay_of, actor)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-         ON CONFLICT (provider, delivery_key) DO NOTHING
-         RETURNING id`,
-        [
-          id,
-          input.deliveryKey,
-          input.provider,
-          ev.event,
-          ev.outcome,
-          input.repository,
-          input.push?.ref ?? null,
-          input.push?.before ?? null,
-          input.push?.after ?? null,
-          input.push?.headCommit ? JSON.stringify(input.push.headCommit) : null,
-          ev.files.length,
-          JSON.stringify(ev.files),
-          ev.untrustedReason,
-          ev.skipReason,
-          JSON.stringify(stored),
-          matched.map((x) => x.job.name),
-          pushJson ? JSON.stringify(pushJson) : null,
-          JSON.stringify(input.headers),
-          ev.responseCode,
-          JSON.stringify(body),
-          input.sourceId,
-          input.replayOf ?? null,
-          input.actor ?? null,
-        ],
-      )) as Array<{ id: string }>;
-      if (inserted.length === 0) return this.duplicate(m, input);
-      if (matched.length) await this.enqueueAll(m, id, input, matched, stored, body);
-      return { code: ev.responseCode, body, recorded: true };
-    });
-    if ('recorded' in result) {
-      deliveriesTotal.inc({ provider: input.provider, outcome: ev.outcome });
-      void this.events.publish('delivery', {
-        id,
-        provider: input.provider,
-        event: ev.event,
-        outcome: body.triggered_jobs.length ? ev.outcome : ev.outcome === 'triggered' ? 'no_match' : ev.outcome,
-        repository: input.repository,
-        triggeredJobs: body.triggered_jobs,
+    let result: RecordResult | null;
+    if (plan.each.length === 0) {
+      const runs = this.executions.runsStatement(plan.batch, values.length + 1, 'EXISTS (SELECT 1 FROM d)');
+      const { rows } = await poolOf(this.dataSource).query(
+        `WITH d AS (${INSERT_DELIVERY} RETURNING id), ${runs.ctes}
+         SELECT (SELECT count(*) FROM d)::int AS inserted, ${runs.count}`,
+        [...values, ...runs.params],
+      );
+      const row = rows[0] as { inserted: number; queued: number };
+      if (row.inserted && row.queued !== plan.batch.length)
+        throw new Error(`queued ${row.queued} of ${plan.batch.length} executions`);
+      result = row.inserted ? { code: ev.responseCode, body } : null;
+    } else {
+      result = await this.dataSource.transaction(async (m) => {
+        const inserted = await managerRows(m, `${INSERT_DELIVERY} RETURNING id`, values);
+        if (inserted.length === 0) return null;
+        await this.enqueueEach(m, id, plan, stored, body);
+        return { code: ev.responseCode, body };
       });
     }
-    return { code: result.code, body: result.body };
+    if (!result) return this.duplicate(input);
+    deliveriesTotal.inc({ provider: input.provider, outcome: ev.outcome });
+    void this.events.publish('delivery', {
+      id,
+      provider: input.provider,
+      event: ev.event,
+      outcome: body.triggered_jobs.length ? ev.outcome : ev.outcome === 'triggered' ? 'no_match' : ev.outcome,
+      repository: input.repository,
+      triggeredJobs: body.triggered_jobs,
+    });
+    return result;
   }
 
-  private async duplicate(m: EntityManager, input: RecordInput): Promise<RecordResult> {
+  private deliveryValues(
+    id: string,
+    input: RecordInput,
+    stored: WebhookJobMatch[],
+    body: WebhookReceiveResponse,
+  ): unknown[] {
+    const ev = input.evaluation;
+    const pushJson = input.push ? pushSummary(input.push) : null;
+    return [
+      id,
+      input.deliveryKey,
+      input.provider,
+      ev.event,
+      body.triggered_jobs.length || ev.outcome !== 'triggered' ? ev.outcome : 'no_match',
+      input.repository,
+      input.push?.ref ?? null,
+      input.push?.before ?? null,
+      input.push?.after ?? null,
+      input.push?.headCommit ? JSON.stringify(input.push.headCommit) : null,
+      ev.files.length,
+      JSON.stringify(ev.files),
+      ev.untrustedReason,
+      ev.skipReason,
+      JSON.stringify(stored.map(toRowMatch)),
+      body.triggered_jobs,
+      pushJson ? JSON.stringify(pushJson) : null,
+      JSON.stringify(input.headers),
+      ev.responseCode,
+      JSON.stringify(body),
+      input.sourceId,
+      input.replayOf ?? null,
+      input.actor ?? null,
+    ];
+  }
+
+  private async duplicate(input: RecordInput): Promise<RecordResult> {
     // (wrapped in a CTE so the driver answers rows, as for a SELECT)
-    const [row] = (await m.query(
+    const { rows } = await poolOf(this.dataSource).query(
       `WITH u AS (
          UPDATE webhook_deliveries SET duplicate_count = duplicate_count + 1, last_duplicate_at = now()
           WHERE provider = $1 AND delivery_key = $2 RETURNING response, response_code)
        SELECT * FROM u`,
       [input.provider, input.deliveryKey],
-    )) as Array<{ response: WebhookReceiveResponse; response_code: number }>;
+    );
+    const row = rows[0] as { response: WebhookReceiveResponse; response_code: number } | undefined;
     if (!row) throw new HttpException('The first delivery with this id disappeared; retry', 409);
     this.logger.log(`Duplicate ${input.provider} delivery ${input.deliveryKey}: answered the first result`);
     return { code: row.response_code, body: { ...row.response, duplicate: true } };
   }
 
-  private async enqueueAll(
-    m: EntityManager,
+  /** Params of every matched job's run, resolved before anything is written; refusals recorded. */
+  private async prepare(
     deliveryId: string,
     input: RecordInput,
     matched: JobMatch<Job>[],
     stored: WebhookJobMatch[],
     body: WebhookReceiveResponse,
-  ): Promise<void> {
+  ): Promise<Plan> {
     const ctx = { push: pushContext(input.push, deliveryId, input.evaluation.files) };
-    let changed = false;
-    // Deterministic refusals (invalid params, job disabled meanwhile) are recorded against the job;
-    // anything else (database errors) rolls the whole delivery back.
-    const refuse = (match: JobMatch<Job>, err: unknown) => {
-      if (!(err instanceof HttpException) || err.getStatus() >= 500) throw err;
-      const res = err.getResponse() as { message?: string | string[] } | string;
-      const msg =
-        typeof res === 'string'
-          ? res
-          : Array.isArray(res.message)
-            ? res.message.join('; ')
-            : (res.message ?? err.message);
-      stored.find((s) => s.jobId === match.job.id)!.error = msg;
-      body.triggered_jobs = body.triggered_jobs.filter((n) => n !== match.job.name);
-      changed = true;
-      this.logger.warn(`Delivery ${deliveryId}: job ${match.job.name} matched but got no execution: ${msg}`);
-    };
-    // Plain runs are written together (one INSERT + one NOTIFY for all); runs that need enqueue's
-    // checks (overlap skip, fan-out) go one by one, on the same transaction.
-    const batch: { input: EnqueueInput; params: Record<string, unknown> }[] = [];
+    const plan: Plan = { batch: [], each: [] };
     for (const match of matched) {
       const spec = (match.job.triggers.github as GithubTrigger[])[match.trigger ?? 0] ?? {};
       try {
@@ -202,25 +210,46 @@ export class DeliveryRecorder {
           context: ctx,
           deliveryId,
         };
-        if (this.executions.canEnqueueMany(run)) {
-          batch.push({ input: run, params: await this.executions.prepareParams(run) });
-        } else if (!(await this.executions.enqueue(run, m))) {
-          throw new HttpException('the execution was not created', 409);
-        }
+        if (this.executions.canEnqueueMany(run))
+          plan.batch.push({ input: run, params: await this.executions.prepareParams(run) });
+        else plan.each.push(run);
       } catch (err) {
-        refuse(match, err);
+        this.refuse(deliveryId, match.job, err, stored, body);
       }
     }
-    if (batch.length) {
-      const rows = await this.executions.enqueueMany(batch, m);
-      if (rows.length !== batch.length) throw new Error(`queued ${rows.length} of ${batch.length} executions`);
+    return plan;
+  }
+
+  /**
+   * The transaction path: runs that need enqueue's checks one by one, then the plain ones together.
+   * A refusal found here (e.g. 409) is recorded by updating the delivery in the same transaction.
+   */
+  private async enqueueEach(
+    m: EntityManager,
+    deliveryId: string,
+    plan: Plan,
+    stored: WebhookJobMatch[],
+    body: WebhookReceiveResponse,
+  ): Promise<void> {
+    const before = body.triggered_jobs.length;
+    for (const run of plan.each) {
+      try {
+        if (!(await this.executions.enqueue(run, m))) throw new HttpException('the execution was not created', 409);
+      } catch (err) {
+        this.refuse(deliveryId, run.job, err, stored, body);
+      }
     }
-    if (changed) {
+    if (plan.batch.length) {
+      const rows = await this.executions.enqueueMany(plan.batch, m);
+      if (rows.length !== plan.batch.length)
+        throw new Error(`queued ${rows.length} of ${plan.batch.length} executions`);
+    }
+    if (body.triggered_jobs.length !== before) {
       await m.query(
         `UPDATE webhook_deliveries SET matches = $2, triggered_jobs = $3, response = $4, outcome = $5 WHERE id = $1`,
         [
           deliveryId,
-          JSON.stringify(stored),
+          JSON.stringify(stored.map(toRowMatch)),
           body.triggered_jobs,
           JSON.stringify(body),
           body.triggered_jobs.length ? 'triggered' : 'no_match',
@@ -228,7 +257,44 @@ export class DeliveryRecorder {
       );
     }
   }
+
+  /**
+   * A matched job that gets no execution for a deterministic reason (HttpException < 500): recorded
+   * against the job and left out of the answer. Anything else (database errors) rolls back.
+   */
+  private refuse(
+    deliveryId: string,
+    job: Job,
+    err: unknown,
+    stored: WebhookJobMatch[],
+    body: WebhookReceiveResponse,
+  ): void {
+    if (!(err instanceof HttpException) || err.getStatus() >= 500) throw err;
+    const res = err.getResponse() as { message?: string | string[] } | string;
+    const msg =
+      typeof res === 'string'
+        ? res
+        : Array.isArray(res.message)
+          ? res.message.join('; ')
+          : (res.message ?? err.message);
+    stored.find((s) => s.jobId === job.id)!.error = msg;
+    body.triggered_jobs = body.triggered_jobs.filter((n) => n !== job.name);
+    this.logger.warn(`Delivery ${deliveryId}: job ${job.name} matched but got no execution: ${msg}`);
+  }
 }
+
+interface Plan {
+  /** Plain runs: written together (one INSERT + one NOTIFY). */
+  batch: { input: EnqueueInput; params: Record<string, unknown> }[];
+  /** Runs that need enqueue's checks (overlap skip, fan-out), on the same transaction. */
+  each: EnqueueInput[];
+}
+
+const INSERT_DELIVERY = `INSERT INTO webhook_deliveries (id, delivery_key, provider, event, outcome, repository, ref,
+    before_sha, after_sha, head_commit, changed_file_count, changed_files, untrusted_reason, skip_reason, matches,
+    triggered_jobs, push, headers, response_code, response, source_id, replay_of, actor)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+  ON CONFLICT (provider, delivery_key) DO NOTHING`;
 
 export function responseBody(id: string, ev: Evaluation, triggered: string[]): WebhookReceiveResponse {
   const body: WebhookReceiveResponse = { status: 'ok', triggered_jobs: triggered, delivery_id: id };
@@ -246,6 +312,44 @@ export function toStoredMatch(m: JobMatch<Job>): WebhookJobMatch {
     reason: m.reason,
     triggers: m.triggers,
   };
+}
+
+/** A match as `webhook_deliveries.matches` keeps it. */
+export type RowMatch = Omit<WebhookJobMatch, 'triggers'> & { triggers?: WebhookTriggerResult[] };
+
+/**
+ * The stored form of a match. Most jobs of a push match nothing, and their one trigger only repeats
+ * the job's reason: those are kept as the reason alone (`fromRowMatch` restores the trigger), which
+ * keeps a delivery against 100 jobs at a few kB instead of tens.
+ */
+export function toRowMatch(m: WebhookJobMatch): RowMatch {
+  const [t, ...more] = m.triggers;
+  const plain =
+    !m.matched &&
+    t !== undefined &&
+    more.length === 0 &&
+    t.trigger === 0 &&
+    !t.matched &&
+    t.reason === m.reason &&
+    t.matchedFileCount === 0 &&
+    t.matchedFiles.length === 0 &&
+    t.excludedFiles.length === 0;
+  if (!plain) return m;
+  const { triggers: _omit, ...rest } = m;
+  return rest;
+}
+
+export function fromRowMatch(m: RowMatch): WebhookJobMatch {
+  if (m.triggers) return m as WebhookJobMatch;
+  const trigger = {
+    trigger: 0,
+    matched: false,
+    reason: m.reason,
+    matchedFiles: [],
+    matchedFileCount: 0,
+    excludedFiles: [],
+  };
+  return { ...m, triggers: [trigger] };
 }
 
 /** The normalized push without its commit list (what replays re-evaluate). */

@@ -65,9 +65,12 @@ describe('watchFiles matching', () => {
     expect(matchedNames(m, ['src/x/notes.md'])).toEqual(['all-but-docs']);
     expect(matchedNames(m, ['src/README.md'])).toEqual(['readme-back', 'all-but-docs']);
     expect(matchedNames(m, ['docs/a.md', 'docs/b/c.txt'])).toEqual([]);
-    const [noMd] = m.match(push(), ['prompts/a.md', 'prompts/b.txt'], null);
+    const [noMd, , allButDocs] = m.match(push(), ['prompts/a.md', 'prompts/b.txt', 'docs/guide.md'], null);
     expect(noMd.triggers[0].matchedFiles).toEqual([{ file: 'prompts/b.txt', pattern: 'prompts/**' }]);
+    // docs/guide.md hits `!**/*.md` too, but prompts/** never included it: it is not an exclusion.
     expect(noMd.triggers[0].excludedFiles).toEqual([{ file: 'prompts/a.md', pattern: '!**/*.md' }]);
+    // A negation-only list starts with every file included, so its negations do exclude.
+    expect(allButDocs.triggers[0].excludedFiles).toEqual([{ file: 'docs/guide.md', pattern: '!docs/**' }]);
   });
 
   it('literal paths, braces, ./ prefixes and a pattern equal to a directory', () => {

@@ -222,6 +222,10 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
     const lastNegated = new Uint8Array(n);
     const lastSource: string[] = new Array(n);
     const stamp = new Int32Array(n).fill(-1);
+    // The file of the trigger's last non-negated hit: an exclusion is reported only when it removed a
+    // file that a pattern (or a negation-only list's implicit `**`) had included, not for every file
+    // a shared `!**/*.md` touches in jobs that never watched it.
+    const positive = new Int32Array(n).fill(-1);
     const touched: number[] = [];
     const hit = (u: PatternUser, fileIndex: number) => {
       if (!active[u.trigger]) return;
@@ -230,6 +234,7 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
         lastOrder[u.trigger] = -1;
         touched.push(u.trigger);
       }
+      if (!u.negated) positive[u.trigger] = fileIndex;
       if (u.order > lastOrder[u.trigger]) {
         lastOrder[u.trigger] = u.order;
         lastNegated[u.trigger] = u.negated ? 1 : 0;
@@ -253,7 +258,9 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
       for (const t of touched) {
         const r = results[t];
         if (lastNegated[t]) {
-          if (r.excludedFiles.length < MAX_FILES_IN_EXPLANATION) r.excludedFiles.push({ file, pattern: lastSource[t] });
+          const wasIncluded = positive[t] === fi || this.triggers[t].startsIncluded;
+          if (wasIncluded && r.excludedFiles.length < MAX_FILES_IN_EXPLANATION)
+            r.excludedFiles.push({ file, pattern: lastSource[t] });
         } else {
           r.matchedFileCount++;
           if (r.matchedFiles.length < MAX_FILES_IN_EXPLANATION) r.matchedFiles.push({ file, pattern: lastSource[t] });

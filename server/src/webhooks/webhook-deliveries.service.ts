@@ -6,12 +6,11 @@ import type {
   WebhookDeliveryPage,
   WebhookDeliverySummary,
   WebhookDryRunResponse,
-  WebhookJobMatch,
   WebhookReplayResponse,
 } from '@api-manager/contracts';
 import { DataSource } from 'typeorm';
 import type { Actor } from '../auth/access.decorators.js';
-import { DeliveryRecorder, toStoredMatch } from './delivery-recorder.service.js';
+import { DeliveryRecorder, fromRowMatch, type RowMatch, toStoredMatch } from './delivery-recorder.service.js';
 import type { DeliveryQueryDto, DryRunDto, ReplayDto } from './dto/webhook-delivery.dto.js';
 import { ProviderFactory } from './providers/provider-factory.js';
 import { type NormalizedPush, PayloadError, type ProviderName } from './push-event.js';
@@ -67,9 +66,9 @@ export class WebhookDeliveriesService {
       ]) as Promise<Array<{ id: string }>>,
     ]);
     const byJob = new Map(executions.map((e) => [e.job_id, e.id]));
-    const matches = (row.matches as WebhookJobMatch[]).map((m) =>
-      m.matched ? { ...m, executionId: byJob.get(m.jobId) ?? null } : m,
-    );
+    const matches = (row.matches as RowMatch[])
+      .map(fromRowMatch)
+      .map((m) => (m.matched ? { ...m, executionId: byJob.get(m.jobId) ?? null } : m));
     return {
       ...toSummary(row),
       headers: row.headers,
