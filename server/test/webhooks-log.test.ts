@@ -68,6 +68,20 @@ describe('webhook deliveries log, replay, dry run, sources', () => {
     const api = d.body.matches.find((m: any) => m.jobName === 'api');
     expect(api).toMatchObject({ matched: false });
     expect(api.reason).toContain('none of 3 changed files match watchFiles');
+    // Stored as its reason alone (the shared `!**/*.md` excluded nothing it watched); the API restores the trigger.
+    expect(api.triggers).toEqual([
+      { trigger: 0, matched: false, reason: api.reason, matchedFiles: [], matchedFileCount: 0, excludedFiles: [] },
+    ]);
+    const [row] = await query<{ matches: any[] }>(app.db.url, 'SELECT matches FROM webhook_deliveries WHERE id = $1', [
+      res.body.delivery_id,
+    ]);
+    expect(row.matches.find((m) => m.jobName === 'api')).toEqual({
+      jobId: api.jobId,
+      jobName: 'api',
+      matched: false,
+      reason: api.reason,
+    });
+    expect(row.matches.find((m) => m.jobName === 'prompts').triggers).toHaveLength(1);
     expect(d.body.executions).toEqual([{ id: expect.any(String), jobName: 'prompts', status: 'queued' }]);
     expect((await app.api('GET', `/api/v1/webhooks/deliveries/${randomUUID()}`)).status).toBe(404);
     expect((await app.api('GET', '/api/v1/webhooks/deliveries/not-a-uuid')).status).toBe(404);
