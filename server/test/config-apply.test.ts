@@ -1,37 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { once } from 'node:events';
 import { parse } from 'yaml';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { startMock, stopMock } from './helpers/mock-services.js';
 
 const WATCHME = readFileSync(new URL('../../examples/watchme.jobs.yaml', import.meta.url), 'utf8');
 const JOB_COUNT = 10;
 const SCHEDULE_COUNT = 9;
-
-/** The WatchMe mock services (examples/mock-services/server.mjs) on a free port. */
-async function startMock(): Promise<{ url: string; proc: ChildProcess; lines: string[] }> {
-  const proc = spawn(process.execPath, ['examples/mock-services/server.mjs', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.setEncoding('utf8');
-    proc.stdout!.on('data', (chunk: string) => {
-      lines.push(...chunk.split('\n').filter(Boolean));
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`mock services exited with ${code}`)));
-  });
-  return { url, proc, lines };
-}
-
-async function stopMock(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null) return;
-  proc.kill('SIGTERM');
-  await once(proc, 'exit');
-}
 
 const yamlFor = (mockUrl: string) => WATCHME.replaceAll('http://127.0.0.1:8090', mockUrl);
 

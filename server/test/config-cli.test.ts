@@ -1,11 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { startMock, stopMock } from './helpers/mock-services.js';
 
 interface CliResult {
   code: number;
@@ -28,23 +28,6 @@ function cli(args: string[], env: Record<string, string | undefined> = {}): Prom
   });
 }
 
-async function startMock(): Promise<{ url: string; proc: ChildProcess; lines: string[] }> {
-  const proc = spawn(process.execPath, ['examples/mock-services/server.mjs', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.setEncoding('utf8');
-    proc.stdout!.on('data', (chunk: string) => {
-      lines.push(...chunk.split('\n').filter(Boolean));
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`mock services exited with ${code}`)));
-  });
-  return { url, proc, lines };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the api-manager CLI against a running server', () => {
@@ -65,10 +48,7 @@ describe('the api-manager CLI against a running server', () => {
   });
   afterAll(async () => {
     await app?.close();
-    if (mock?.proc.exitCode === null) {
-      mock.proc.kill('SIGTERM');
-      await once(mock.proc, 'exit');
-    }
+    await stopMock(mock?.proc);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
