@@ -361,8 +361,14 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await page.getByLabel('Cron expression').fill('0 9 * * 1-5');
     await waitForValue(() => preview.locator('li').count(), 5);
 
+    // The window is typed on the clock of the schedule's zone (not the browser's).
+    await waitForText(page.locator('mat-form-field', { hasText: 'Starts at' }), 'on the clock of Asia/Tokyo');
+    await page.getByLabel('Starts at').fill('2026-01-05T09:00');
+
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL((url) => url.pathname === '/schedules');
+    const created = (await api('GET', '/api/v1/schedules', undefined, 200)).body.items[0];
+    assert.equal(created.startsAt, '2026-01-05T00:00:00.000Z');
     const row = page.locator('tr[data-name="weekday-morning"]');
     await row.waitFor();
     await waitForText(row, JOB);
@@ -387,6 +393,7 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await waitForValue(() => page.getByLabel('Name').inputValue(), 'weekday-morning');
     assert.equal(await page.getByLabel('Cron expression').inputValue(), '0 9 * * 1-5');
     assert.equal(await page.getByRole('combobox', { name: 'Time zone' }).inputValue(), 'Asia/Tokyo');
+    assert.equal(await page.getByLabel('Starts at').inputValue(), '2026-01-05T09:00');
     await page.getByRole('radio', { name: 'Interval' }).click();
     await page.getByLabel('Every').fill('90m');
     await waitForText(page.getByTestId('schedule-preview').locator('.description'), /90|1.5|hour/i);
@@ -527,6 +534,12 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
 
     await page.goto('/executions');
     await waitForText(page.locator(`a.row[data-id="${firstRun.id}"]`), 'GMT+9');
+    // The From filter is read on the display zone's clock too.
+    const sinceField = page.getByLabel('From (Asia/Tokyo)');
+    const listed = page.waitForRequest((r) => r.url().includes('/api/v1/executions?') && r.url().includes('since='));
+    await sinceField.fill('2026-03-01T09:00');
+    await sinceField.dispatchEvent('change');
+    assert.equal(new URL((await listed).url()).searchParams.get('since'), '2026-03-01T00:00:00.000Z');
     await page.goto('/settings');
     await page.getByRole('tab', { name: 'Preferences' }).click();
     await page

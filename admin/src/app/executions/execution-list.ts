@@ -17,6 +17,7 @@ import { ExecutionsApi, type ExecutionQuery } from '../core/api/executions-api';
 import { LanguageService } from '../core/i18n/language';
 import { ExecStatus } from '../shared/exec-status/exec-status';
 import { DurationPipe, TimePipe, apiErrorMessage } from '../shared/format/format';
+import { DisplayZone, zonedToIso } from '../shared/format/display-zone';
 import { Icon } from '../shared/icon/icon';
 import { PageHeader } from '../shared/page-header/page-header';
 
@@ -73,6 +74,8 @@ export class ExecutionList {
   private readonly router = inject(Router);
   private readonly viewport = viewChild(CdkVirtualScrollViewport);
   protected readonly lang = inject(LanguageService).language;
+  /** The display zone: the From / To filters are read on its clock. */
+  protected readonly zone = inject(DisplayZone).zone;
   protected readonly statuses = EXECUTION_STATUSES;
   protected readonly triggers = EXECUTION_TRIGGERS;
 
@@ -168,8 +171,8 @@ export class ExecutionList {
       job: this.job().trim() || undefined,
       status: this.status(),
       trigger: this.trigger(),
-      since: toIso(this.since()),
-      until: toIso(this.until()),
+      since: zonedToIso(this.since(), this.zone()),
+      until: zonedToIso(this.until(), this.zone()),
       limit: PAGE_SIZE,
     };
   }
@@ -215,11 +218,4 @@ export class ExecutionList {
       });
     }, 500);
   }
-}
-
-/** `datetime-local` value (local time) → ISO 8601 UTC. */
-function toIso(local: string): string | undefined {
-  if (!local) return undefined;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -17,12 +17,12 @@ import { SchedulesApi } from '../core/api/schedules-api';
 import { AuthService } from '../core/auth/auth.service';
 import { LanguageService } from '../core/i18n/language';
 import { TimePipe, apiErrorMessage } from '../shared/format/format';
+import { BROWSER_ZONE, isTimeZone, isoToZoned, zonedToIso } from '../shared/format/display-zone';
 import { PageHeader } from '../shared/page-header/page-header';
 
 type Mode = 'cron' | 'interval';
 type PreviewState = { ok: true; preview: SchedulePreview } | { ok: false; error: string } | null;
 
-const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 const ZONES: readonly string[] = (() => {
   try {
     return Intl.supportedValuesOf('timeZone');
@@ -80,9 +80,14 @@ export class ScheduleEditor {
   protected readonly misfireCap = signal(100);
   protected readonly enabled = signal(true);
   protected readonly paramsText = signal('{}');
-  /** Optional window, as `datetime-local` values (browser time). */
+  /** Optional window, as `datetime-local` values on the wall clock of the schedule's zone. */
   protected readonly startsAt = signal('');
   protected readonly endsAt = signal('');
+  /** The zone the window is read in: the schedule's when valid, else the browser's. */
+  protected readonly windowZone = computed(() => {
+    const zone = this.timezone().trim();
+    return zone && isTimeZone(zone) ? zone : BROWSER_ZONE;
+  });
 
   protected readonly saving = signal(false);
   protected readonly saveError = signal<string | null>(null);
@@ -157,8 +162,8 @@ export class ScheduleEditor {
       enabled: this.enabled(),
       misfirePolicy: this.misfirePolicy(),
       misfireCap: this.misfireCap(),
-      startsAt: localToIso(this.startsAt()),
-      endsAt: localToIso(this.endsAt()),
+      startsAt: zonedToIso(this.startsAt(), this.windowZone()) ?? null,
+      endsAt: zonedToIso(this.endsAt(), this.windowZone()) ?? null,
     };
     this.saving.set(true);
     this.saveError.set(null);
@@ -206,8 +211,8 @@ export class ScheduleEditor {
     this.misfireCap.set(s.misfireCap);
     this.enabled.set(s.enabled);
     this.paramsText.set(JSON.stringify(s.params ?? {}, null, 2));
-    this.startsAt.set(isoToLocal(s.startsAt));
-    this.endsAt.set(isoToLocal(s.endsAt));
+    this.startsAt.set(isoToZoned(s.startsAt, s.timezone || BROWSER_ZONE));
+    this.endsAt.set(isoToZoned(s.endsAt, s.timezone || BROWSER_ZONE));
   }
 }
 
@@ -217,19 +222,4 @@ function parseInterval(text: string): number | undefined {
   if (!match) return undefined;
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2].toLowerCase()] ?? 1;
   return Number(match[1]) * unit;
-}
-
-/** `datetime-local` value → ISO 8601 (null when empty: no bound). */
-function localToIso(local: string): string | null {
-  if (!local) return null;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
-/** ISO 8601 → `datetime-local` value in the browser's time. */
-function isoToLocal(iso: string | null): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }

@@ -51,3 +51,58 @@ function readStored(): string | null {
     return null;
   }
 }
+
+/**
+ * A wall-clock time typed in a `datetime-local` input (`YYYY-MM-DDTHH:mm[:ss]`), read in `zone`, as an
+ * ISO 8601 instant (UTC); undefined when it is not such a time. A time inside a DST gap resolves to
+ * the instant after the jump; a repeated hour to its first occurrence.
+ */
+export function zonedToIso(local: string, zone: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+  if (!m) return undefined;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
+  if (Number.isNaN(wall)) return undefined;
+  // The offsets a day before and after (a transition lies between them at most): a candidate instant
+  // is right when the zone shows `wall` at it. Both (a repeated hour): the first; none (a gap): the
+  // offset before the gap, which lands after the jump (as Temporal's "compatible").
+  const day = 86_400_000;
+  const before = offsetMs(wall - day, zone);
+  const after = offsetMs(wall + day, zone);
+  const valid = [wall - before, wall - after].filter((c) => offsetMs(c, zone) === wall - c);
+  const t = valid.length ? Math.min(...valid) : wall - before;
+  return new Date(t).toISOString();
+}
+
+/** UTC offset of `zone` at instant `t`, in ms (Asia/Tokyo: +9 h). */
+function offsetMs(t: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(t));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(t / 1000) * 1000;
+}
+
+/** An instant as a `datetime-local` value (`YYYY-MM-DDTHH:mm`) on the wall clock of `zone`; '' when empty or invalid. */
+export function isoToZoned(iso: string | null | undefined, zone: string): string {
+  const t = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(t)) return '';
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(t));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
+}
