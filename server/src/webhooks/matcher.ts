@@ -89,6 +89,8 @@ interface CompiledTrigger<J extends MatchableJob> {
   tags: ((s: string) => boolean) | null;
   watchesEverything: boolean;
   startsIncluded: boolean;
+  /** `watchFiles` as JSON, for the "none of N files match" reason. */
+  watchFilesJson: string;
 }
 
 const reCache = new Map<string, RegExp>();
@@ -153,6 +155,7 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
           tags: anyOf(spec.tags),
           watchesEverything: parsed.length === 0,
           startsIncluded,
+          watchFilesJson: JSON.stringify(spec.watchFiles),
         });
         if (startsIncluded) this.startsIncludedTriggers.push(t);
         parsed.forEach(({ glob, negated }, order) => {
@@ -281,7 +284,7 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
         ? `${r.matchedFileCount} of ${files.length} changed files match watchFiles`
         : files.length === 0
           ? 'no changed files'
-          : `none of ${files.length} changed files match watchFiles ${JSON.stringify(this.triggers[t].spec.watchFiles)}`;
+          : `none of ${files.length} changed files match watchFiles ${this.triggers[t].watchFilesJson}`;
     }
     return this.jobs.map((job, jobIndex) => {
       const mine = this.triggersByJob[jobIndex].map((i) => [this.triggers[i], results[i]] as const);
