@@ -152,6 +152,28 @@ describe('notification channels API', () => {
     );
   });
 
+  it('changing the type drops what the old type used', async () => {
+    const ch = await app.api('POST', CHANNELS, {
+      name: 'morph',
+      type: 'webhook',
+      url: 'https://x.test/hook',
+      secret: WHSEC,
+    });
+    const slack = await app.api('PATCH', `${CHANNELS}/${ch.body.id}`, { type: 'slack' });
+    expect(slack.status).toBe(200);
+    expect(slack.body).toMatchObject({ type: 'slack', hasSecret: false, hasUrl: true });
+    const noRecipients = await app.api('PATCH', `${CHANNELS}/${ch.body.id}`, { type: 'email' });
+    expect(noRecipients.status).toBe(400);
+    expect(noRecipients.body.message).toEqual(
+      expect.arrayContaining(['recipients must list at least one email address for an email channel']),
+    );
+    const unchanged = await app.api('GET', CHANNELS);
+    expect(unchanged.body.find((c: { name: string }) => c.name === 'morph')).toMatchObject({
+      type: 'slack',
+      hasUrl: true,
+    });
+  });
+
   it('DELETE removes a channel', async () => {
     const ch = await app.api('POST', CHANNELS, { name: 'gone', type: 'slack', url: 'https://x.test/a' });
     expect((await app.api('DELETE', `${CHANNELS}/${ch.body.id}`)).status).toBe(204);

@@ -2,7 +2,7 @@ import { BadRequestException, Injectable, Logger, NotFoundException } from '@nes
 import { InjectRepository } from '@nestjs/typeorm';
 import type { NotificationChannelView, NotificationTestResult } from '@api-manager/contracts';
 import { Repository } from 'typeorm';
-import { SecretBox } from '../common/secret-box.js';
+import { SecretBox, SecretBoxError } from '../common/secret-box.js';
 import { AppConfig } from '../config/app-config.js';
 import type { CreateNotificationChannelDto, UpdateNotificationChannelDto } from './dto/channel.dto.js';
 import { ChannelSender, type ChannelTarget } from './channel-sender.js';
@@ -43,6 +43,12 @@ export class ChannelsService {
 
   async update(id: string, dto: UpdateNotificationChannelDto): Promise<NotificationChannelView> {
     const row = await this.find(id);
+    // A new type drops what only the old one used (unless given again).
+    if (dto.type !== undefined && dto.type !== row.type) {
+      if (dto.type !== 'webhook') row.secret = null;
+      if (dto.type === 'email') Object.assign(row, { url: null, urlHint: null });
+      else if (dto.recipients === undefined) row.recipients = [];
+    }
     for (const key of ['name', 'type', 'enabled', 'description', 'recipients', 'rateLimitPerMinute'] as const) {
       if (dto[key] !== undefined) (row as unknown as Record<string, unknown>)[key] = dto[key];
     }
@@ -56,7 +62,13 @@ export class ChannelsService {
 
   /** Send a test message now (not recorded on any execution). */
   async test(id: string): Promise<NotificationTestResult> {
-    const target = this.target(await this.find(id));
+    let target: ChannelTarget;
+    try {
+      target = this.target(await this.find(id));
+    } catch (err) {
+      if (err instanceof SecretBoxError) return { ok: false, status: null, error: err.message };
+      throw err;
+    }
     const result = await this.sender.send(
       target,
       testMessage(target.name, this.config.PUBLIC_URL),
