@@ -350,4 +350,18 @@ describe('notifications after an execution ends', () => {
       await second.close();
     }
   });
+
+  it('an execution whose final event no replica heard is caught up and notified', async () => {
+    route('/caught');
+    await channel({ name: 'caught', type: 'slack', url: `${target.url}/caught` });
+    await job('unheard', '/ok', [{ channel: 'caught', on: ['success'] }]);
+    const id = await run('unheard');
+    await notified(id);
+    expect(target.hits('/caught')).toHaveLength(1);
+    // As if the recording had never happened: the catch-up scan (every 30 polls = 6 s here) records it again.
+    await query(app.db.url, 'DELETE FROM execution_notifications WHERE execution_id = $1', [id]);
+    const d = await notified(id, 1, 30_000);
+    expect(d.notifications[0]).toMatchObject({ channel: 'caught', event: 'success', status: 'sent' });
+    expect(target.hits('/caught')).toHaveLength(2);
+  });
 });

@@ -47,6 +47,11 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
   ) {}
 
   onApplicationBootstrap(): void {
+    // Notifications are sent by the worker replicas (an API-only replica only records them).
+    if (!this.config.WORKERS_ENABLED) {
+      this.closing = true;
+      return;
+    }
     this.timer = setInterval(() => this.kick(), this.config.NOTIFICATIONS_POLL_MS);
     this.timer.unref();
     this.kick();

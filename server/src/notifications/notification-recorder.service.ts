@@ -3,11 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { NotificationEvent } from '@api-manager/contracts';
 import type { Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { EventsService } from '../executions/events.service.js';
 import { poolOf } from '../executions/sql.js';
 import { NotificationDispatcher } from './notification-dispatcher.service.js';
 
 /** Statuses that notify `failure`; `succeeded` notifies `success` or `recovery`. Cancelled/skipped notify nothing. */
+/** The catch-up scan runs every CATCH_UP_EVERY × NOTIFICATIONS_POLL_MS (1 min by default). */
+const CATCH_UP_EVERY = 30;
+
 export const FAILURE_STATUSES = ['failed', 'timed_out', 'lost', 'partial'];
 
 interface Rule {
@@ -20,16 +24,19 @@ interface Rule {
  * `execution_notifications` (the dispatcher sends them). It listens to the cross-replica execution
  * events, so executions does not know about notifications, and any live replica records them even
  * when the one that ran the execution died; the unique (execution, channel) makes that idempotent.
+ * A periodic catch-up covers events no replica heard.
  */
 @Injectable()
 export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(NotificationRecorder.name);
   private sub?: Subscription;
+  private catchUpTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
     private readonly dispatcher: NotificationDispatcher,
+    private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -41,10 +48,37 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
         this.logger.error(`Recording notifications of execution ${d.id} failed: ${err.message}`),
       );
     });
+    this.catchUpTimer = setInterval(
+      () =>
+        void this.catchUp().catch((err: Error) => this.logger.error(`Notification catch-up failed: ${err.message}`)),
+      this.config.NOTIFICATIONS_POLL_MS * CATCH_UP_EVERY,
+    );
+    this.catchUpTimer.unref();
   }
 
   onModuleDestroy(): void {
     this.sub?.unsubscribe();
+    clearInterval(this.catchUpTimer);
+  }
+
+  /**
+   * Safety net for an event no replica heard (e.g. while its LISTEN connection was re-established):
+   * executions of jobs with notifications that finished in the last 10 minutes and have none recorded
+   * are looked at again. Returns how many notifications that recorded.
+   */
+  async catchUp(): Promise<number> {
+    const { rows } = await poolOf(this.dataSource).query<{ id: string }>(
+      `SELECT e.id FROM executions e JOIN jobs j ON j.id = e.job_id
+        WHERE j.notifications <> '[]'::jsonb
+          AND e.created_at > now() - interval '1 hour'
+          AND e.finished_at BETWEEN now() - interval '10 minutes' AND now() - interval '2 seconds'
+          AND e.trigger <> 'fanout' AND e.status IN ('succeeded', 'failed', 'timed_out', 'lost', 'partial')
+          AND NOT EXISTS (SELECT 1 FROM execution_notifications n WHERE n.execution_id = e.id)
+        ORDER BY e.finished_at LIMIT 200`,
+    );
+    let recorded = 0;
+    for (const r of rows) recorded += await this.record(r.id);
+    return recorded;
   }
 
   /** Insert the pending notifications of a finished execution; returns how many were new. */
