@@ -656,10 +656,15 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
       await page.getByTestId('token-form').waitFor();
       assert.deepEqual(
         (await page.getByRole('tab').allTextContents()).map((t) => t.trim()),
-        ['API tokens', 'Preferences'],
+        ['API tokens', 'Notifications', 'Preferences'],
       );
       await screenshot(page, '33-settings-viewer');
       await checkA11y(page, 'settings (viewer)');
+      // Viewers list notification channels but cannot add, test or delete them.
+      await page.getByRole('tab', { name: 'Notifications' }).click();
+      await page.getByTestId('channels-table').waitFor();
+      assert.equal(await page.getByTestId('channel-form').count(), 0);
+      assert.equal(await page.getByRole('button', { name: /Send test/ }).count(), 0);
     } finally {
       await context.close();
     }

@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -39,6 +40,7 @@ export class AppModule {
         ExecutionsModule,
         SchedulesModule,
         WebhooksModule,
+        NotificationsModule,
         ConfigAsCodeModule,
         MetricsModule,
       ],

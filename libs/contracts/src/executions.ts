@@ -1,3 +1,4 @@
+import type { ExecutionNotification } from './notifications.js';
 // Executions: runs of jobs (the queue and its history).
 
 export type ExecutionStatus =
@@ -72,6 +73,8 @@ export interface ExecutionDetail extends ExecutionSummary {
   logs: ExecutionLogLine[];
   children: ExecutionSummary[];
   parent: ExecutionSummary | null;
+  /** Notifications recorded for this execution (channels of the job's `notifications`). */
+  notifications?: ExecutionNotification[];
 }
 
 export interface ExecutionList {

@@ -7,3 +7,4 @@ export * from './auth.js';
 export * from './schedules.js';
 export * from './webhooks.js';
 export * from './config-as-code.js';
+export * from './notifications.js';

@@ -1,3 +1,4 @@
+import type { JobNotification } from './notifications.js';
 // Job definitions: the JSON shape of DESIGN.md ("A job, as JSON"), the same in jobs.yaml.
 
 /** A secret value as written by a client: `{secret: true, value: '...'}`; without `value` on PATCH = keep the stored one. */
@@ -135,6 +136,8 @@ export interface JobDefinition {
   onSuccess?: ChainStep[];
   onFailure?: ChainStep[];
   triggers?: JobTriggers;
+  /** Who hears about this job's outcomes (channels by name). */
+  notifications?: JobNotification[];
   /** IANA zone for date helpers; default DEFAULT_TIMEZONE. */
   timezone?: string | null;
 }
@@ -161,6 +164,7 @@ export interface JobView {
   onSuccess: ChainStep[];
   onFailure: ChainStep[];
   triggers: JobTriggers;
+  notifications: JobNotification[];
   timezone: string | null;
   version: number;
   createdAt: string;

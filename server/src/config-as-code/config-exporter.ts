@@ -89,6 +89,7 @@ export class ConfigExporter {
     if (job.onSuccess.length) out.onSuccess = job.onSuccess;
     if (job.onFailure.length) out.onFailure = job.onFailure;
     if (Array.isArray(job.triggers.github) && job.triggers.github.length) out.triggers = job.triggers;
+    if (job.notifications?.length) out.notifications = job.notifications;
     if (schedules.length) out.schedules = schedules.map((s) => this.schedule(s));
     return escapeEnvRefs(out) as Record<string, unknown>;
   }

@@ -38,6 +38,7 @@ const JOB_FIELDS: (keyof StoredJobFields)[] = [
   'onSuccess',
   'onFailure',
   'triggers',
+  'notifications',
   'timezone',
 ];
 const TOP_LEVEL = new Set(['version', 'jobs', 'sources']);

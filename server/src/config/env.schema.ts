@@ -1,5 +1,16 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { IsTimeZone } from './is-time-zone.js';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -236,4 +247,50 @@ export class EnvSchema {
   @IsString()
   @MinLength(1)
   METRICS_HOST = '127.0.0.1';
+
+  // --- notifications ---
+  /**
+   * Public URL of the admin (with its base href, e.g. https://ops.example.com/manager), used for links
+   * to executions in notifications. Unset: links are relative (/executions/<id>).
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' })
+  PUBLIC_URL?: string = undefined;
+
+  /** How often each replica looks for pending notifications (retries, missed sends), in ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(60000)
+  NOTIFICATIONS_POLL_MS = 2000;
+
+  /** SMTP server for email channels. Unset: email channels cannot be created. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  SMTP_HOST?: string = undefined;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  SMTP_PORT = 587;
+
+  /** true = TLS from the start (port 465); false = STARTTLS when the server offers it. */
+  @Transform(toBool)
+  @IsBoolean()
+  SMTP_SECURE = false;
+
+  @IsOptional()
+  @IsString()
+  SMTP_USER?: string = undefined;
+
+  @IsOptional()
+  @IsString()
+  SMTP_PASSWORD?: string = undefined;
+
+  /** Sender address, e.g. `API Manager <ops@example.com>`; required with SMTP_HOST. */
+  @ValidateIf((o: EnvSchema) => !!o.SMTP_HOST || o.SMTP_FROM !== undefined)
+  @Matches(/^([^<>]*<)?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'must be an email address (required with SMTP_HOST)' })
+  SMTP_FROM?: string = undefined;
 }

@@ -8,6 +8,7 @@ import { Job } from '../jobs/job.entity.js';
 import { WebhookDelivery } from '../webhooks/webhook-delivery.entity.js';
 import { WebhookSource } from '../webhooks/webhook-source.entity.js';
 import { Schedule } from '../schedules/schedule.entity.js';
+import { NotificationChannel } from '../notifications/notification-channel.entity.js';
 
 // Every TypeORM entity, listed once. Feature owners append theirs.
 export const entities: Function[] = [
@@ -21,4 +22,5 @@ export const entities: Function[] = [
   Schedule,
   WebhookSource,
   WebhookDelivery,
+  NotificationChannel,
 ];

@@ -5,6 +5,7 @@ import { JobsService } from '../jobs/jobs.service.js';
 import type { ExecutionDetailDto, ExecutionListDto, ExecutionSummaryDto, JobStatusDto } from './dto/execution.dto.js';
 import type { ListExecutionsQueryDto } from './dto/requests.dto.js';
 import { ExecutionsService } from './executions.service.js';
+import { ExecutionDetailContributors } from './execution-detail-contributors.js';
 import { JobStatusContributors } from './job-status-contributors.js';
 import { poolOf, toExecution } from './sql.js';
 import type { Execution } from './execution.entity.js';
@@ -62,6 +63,7 @@ export class ExecutionsQueryService {
     private readonly jobs: JobsService,
     private readonly executions: ExecutionsService,
     private readonly contributors: JobStatusContributors,
+    private readonly detailContributors: ExecutionDetailContributors,
   ) {}
 
   async list(q: ListExecutionsQueryDto): Promise<ExecutionListDto> {
@@ -98,7 +100,7 @@ export class ExecutionsQueryService {
   async detail(id: string): Promise<ExecutionDetailDto> {
     const e = await this.executions.findOne(id);
     const pool = poolOf(this.dataSource);
-    const [logs, children, parent] = await Promise.all([
+    const [logs, children, parent, extra] = await Promise.all([
       pool.query('SELECT at, level, message FROM execution_logs WHERE execution_id = $1 ORDER BY id LIMIT 5000', [id]),
       pool.query(`SELECT ${SUMMARY_COLS} FROM executions WHERE parent_id = $1 ORDER BY created_at, id LIMIT 1000`, [
         id,
@@ -106,6 +108,7 @@ export class ExecutionsQueryService {
       e.parentId
         ? pool.query(`SELECT ${SUMMARY_COLS} FROM executions WHERE id = $1`, [e.parentId])
         : Promise.resolve({ rows: [] as Record<string, any>[] }),
+      this.detailContributors.collect(id),
     ]);
     return {
       ...toSummary(e),
@@ -122,6 +125,7 @@ export class ExecutionsQueryService {
       logs: logs.rows.map((l) => ({ at: iso(l.at)!, level: l.level, message: l.message })),
       children: children.rows.map((r) => toSummary(toExecution(r), r.http_status)),
       parent: parent.rows[0] ? toSummary(toExecution(parent.rows[0]), parent.rows[0].http_status) : null,
+      ...extra,
     };
   }
 

@@ -6,6 +6,7 @@ import { EventsController, ExecutionsController, JobRunsController } from './exe
 import { ExecutionsQueryService } from './executions-query.service.js';
 import { ExecutionsService } from './executions.service.js';
 import { HttpExecutor } from './executors/http.executor.js';
+import { ExecutionDetailContributors } from './execution-detail-contributors.js';
 import { FinalizerService } from './finalizer.service.js';
 import { JobStatusContributors } from './job-status-contributors.js';
 import { PgListener } from './pg-listener.service.js';
@@ -33,7 +34,15 @@ import { WorkerService } from './worker.service.js';
     WorkerService,
     RetentionService,
     JobStatusContributors,
+    ExecutionDetailContributors,
   ],
-  exports: [ExecutionsService, EventsService, JobStatusContributors, RetentionService, WorkerService],
+  exports: [
+    ExecutionsService,
+    EventsService,
+    JobStatusContributors,
+    ExecutionDetailContributors,
+    RetentionService,
+    WorkerService,
+  ],
 })
 export class ExecutionsModule {}

@@ -22,6 +22,7 @@ export type StoredJobFields = Pick<
   | 'onSuccess'
   | 'onFailure'
   | 'triggers'
+  | 'notifications'
   | 'timezone'
 >;
 
@@ -71,6 +72,10 @@ export class JobValidator {
     ] as const) {
       steps.forEach((s, i) => this.checkValueTemplates(`${field}.${i}.params`, s.params ?? {}, errors));
     }
+    const channels = (def.notifications ?? []).map((n) => n.channel);
+    channels.forEach((c, i) => {
+      if (channels.indexOf(c) !== i) errors.push(`notifications.${i}.channel ${c} is listed twice`);
+    });
     (def.triggers?.github ?? []).forEach((t, i) =>
       this.checkValueTemplates(`triggers.github.${i}.params`, t.params ?? {}, errors),
     );
@@ -113,6 +118,7 @@ export class JobValidator {
       onSuccess: stripSteps(def.onSuccess),
       onFailure: stripSteps(def.onFailure),
       triggers: def.triggers?.github?.length ? { github: def.triggers.github.map((t) => ({ ...t })) } : {},
+      notifications: (def.notifications ?? []).map((n) => ({ channel: n.channel, on: [...n.on] })),
       timezone: def.timezone ?? null,
     };
     return { fields, errors };

@@ -43,6 +43,10 @@ export class Job {
   @Column('jsonb', { default: () => "'{}'" })
   triggers: Record<string, any>;
 
+  /** `[{ channel, on: ['failure', 'recovery', 'success'] }]` (notifications module). */
+  @Column('jsonb', { default: () => "'[]'" })
+  notifications: Record<string, any>[];
+
   @Column('text', { nullable: true })
   timezone: string | null;
 

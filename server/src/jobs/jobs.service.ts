@@ -179,6 +179,7 @@ export class JobsService {
       onSuccess: job.onSuccess,
       onFailure: job.onFailure,
       triggers: job.triggers,
+      notifications: job.notifications ?? [],
       timezone: job.timezone,
     };
   }

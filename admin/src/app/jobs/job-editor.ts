@@ -43,6 +43,7 @@ import {
   toDefinition,
   triggerRow,
 } from './job-form';
+import { JobNotifications } from './job-notifications';
 import { ParamsFields, paramsForm, paramsValue, showParamErrors } from './params-fields';
 import { RunDialog, type RunDialogData } from './run-dialog';
 
@@ -63,6 +64,7 @@ import { RunDialog, type RunDialogData } from './run-dialog';
     TranslatePipe,
     PageHeader,
     ParamsFields,
+    JobNotifications,
   ],
   templateUrl: './job-editor.html',
   styleUrl: './job-editor.scss',

@@ -5,7 +5,9 @@ import type {
   HttpMethod,
   JobDefinition,
   JobView,
+  JobNotification,
   JsonValue,
+  NotificationEvent,
   ParamDefinition,
   ParamType,
   SecretInput,
@@ -78,11 +80,23 @@ export function triggerRow(trigger?: GithubTrigger) {
   });
 }
 
+/** `notifications[]`: a channel and the outcomes it hears about. */
+export function notificationRow(rule?: JobNotification) {
+  const on = rule?.on ?? ['failure'];
+  return new FormGroup({
+    channel: new FormControl(rule?.channel ?? '', { nonNullable: true, validators: [Validators.required] }),
+    failure: flag(on.includes('failure')),
+    recovery: flag(on.includes('recovery')),
+    success: flag(on.includes('success')),
+  });
+}
+
 export type QueryRow = ReturnType<typeof queryRow>;
 export type HeaderRow = ReturnType<typeof headerRow>;
 export type ParamRow = ReturnType<typeof paramRow>;
 export type ChainRow = ReturnType<typeof chainRow>;
 export type TriggerRow = ReturnType<typeof triggerRow>;
+export type NotificationRow = ReturnType<typeof notificationRow>;
 
 /** The editor's form. Control paths follow the API's field names, so a 400 lands on its field. */
 export function jobForm() {
@@ -123,6 +137,7 @@ export function jobForm() {
     onSuccess: new FormArray<ChainRow>([]),
     onFailure: new FormArray<ChainRow>([]),
     triggers: new FormGroup({ github: new FormArray<TriggerRow>([]) }),
+    notifications: new FormArray<NotificationRow>([]),
   });
 }
 
@@ -171,6 +186,8 @@ export function fillForm(form: JobForm, job: JobView): void {
   const github = form.controls.triggers.controls.github;
   github.clear();
   (job.triggers.github ?? []).forEach((trigger) => github.push(triggerRow(trigger)));
+  form.controls.notifications.clear();
+  (job.notifications ?? []).forEach((rule) => form.controls.notifications.push(notificationRow(rule)));
 }
 
 const split = (value: string, by: RegExp) =>
@@ -315,5 +332,9 @@ export function toDefinition(form: JobForm, errors: LocalErrors): JobDefinition 
         return trigger;
       }),
     },
+    notifications: v.notifications.map((row) => ({
+      channel: row.channel.trim(),
+      on: (['failure', 'recovery', 'success'] as NotificationEvent[]).filter((event) => row[event]),
+    })),
   };
 }

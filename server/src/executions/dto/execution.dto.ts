@@ -4,6 +4,7 @@ import type {
   ExecutionDetail,
   ExecutionList,
   ExecutionLogLine,
+  ExecutionNotification,
   ExecutionRequestSnapshot,
   ExecutionResponseSnapshot,
   ExecutionStatus,
@@ -11,6 +12,8 @@ import type {
   ExecutionTrigger,
   JobRunCounts,
   JobStatus,
+  NotificationEvent,
+  NotificationStatus,
   RunJobResponse,
 } from '@api-manager/contracts';
 
@@ -92,6 +95,17 @@ export class ExecutionResponseDto implements ExecutionResponseSnapshot {
   @ApiProperty() truncated: boolean;
 }
 
+export class ExecutionNotificationDto implements ExecutionNotification {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() channel: string;
+  @ApiProperty({ enum: ['failure', 'recovery', 'success'] }) event: NotificationEvent;
+  @ApiProperty({ enum: ['pending', 'sent', 'failed', 'rate_limited'] }) status: NotificationStatus;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ nullable: true, type: String }) lastError: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) sentAt: string | null;
+}
+
 export class ExecutionDetailDto extends ExecutionSummaryDto implements ExecutionDetail {
   @ApiProperty({ nullable: true, type: ExecutionRequestDto }) request: ExecutionRequestDto | null;
   @ApiProperty({ nullable: true, type: ExecutionResponseDto }) response: ExecutionResponseDto | null;
@@ -99,6 +113,8 @@ export class ExecutionDetailDto extends ExecutionSummaryDto implements Execution
   @ApiProperty({ type: [ExecutionLogLineDto] }) logs: ExecutionLogLineDto[];
   @ApiProperty({ type: [ExecutionSummaryDto] }) children: ExecutionSummaryDto[];
   @ApiProperty({ nullable: true, type: ExecutionSummaryDto }) parent: ExecutionSummaryDto | null;
+  @ApiPropertyOptional({ type: [ExecutionNotificationDto], description: 'Notifications recorded for this execution' })
+  notifications?: ExecutionNotificationDto[];
 }
 
 export class ExecutionListDto implements ExecutionList {

@@ -36,6 +36,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsTimeZone } from '../../config/is-time-zone.js';
+import { JobNotificationDto } from './job-notification.dto.js';
 import {
   IsHeaderMap,
   IsJsonObject,
@@ -351,6 +352,14 @@ export class CreateJobDto implements CreateJobRequest {
   @ValidateNested()
   @Type(() => TriggersDto)
   triggers?: TriggersDto;
+
+  @ApiPropertyOptional({ type: [JobNotificationDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => JobNotificationDto)
+  notifications?: JobNotificationDto[];
 
   @ApiPropertyOptional({ nullable: true, example: 'Asia/Tokyo' })
   @IsOptional()

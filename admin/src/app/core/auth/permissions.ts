@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   'tokens.manage': 'viewer',
   'users.manage': 'admin',
   'audit.read': 'admin',
+  'notifications.manage': 'admin',
 } as const satisfies Record<string, UserRole>;
 
 export type Permission = keyof typeof PERMISSIONS;

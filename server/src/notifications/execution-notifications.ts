@@ -1,0 +1,25 @@
+import type { ExecutionNotification } from '@api-manager/contracts';
+import type { DataSource } from 'typeorm';
+import { poolOf } from '../executions/sql.js';
+
+/** The notifications recorded for one execution (GET /executions/:id). */
+export async function executionNotifications(
+  dataSource: DataSource,
+  executionId: string,
+): Promise<ExecutionNotification[]> {
+  const { rows } = await poolOf(dataSource).query(
+    `SELECT id, channel_name, event, status, attempts, last_error, created_at, sent_at
+       FROM execution_notifications WHERE execution_id = $1 ORDER BY created_at, channel_name`,
+    [executionId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    channel: r.channel_name,
+    event: r.event,
+    status: r.status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    createdAt: new Date(r.created_at).toISOString(),
+    sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null,
+  }));
+}

@@ -1,0 +1,146 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { NotificationEvent } from '@api-manager/contracts';
+import type { Subscription } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { EventsService } from '../executions/events.service.js';
+import { poolOf } from '../executions/sql.js';
+import { NotificationDispatcher } from './notification-dispatcher.service.js';
+
+/** Statuses that notify `failure`; `succeeded` notifies `success` or `recovery`. Cancelled/skipped notify nothing. */
+/** The catch-up scan runs every CATCH_UP_EVERY × NOTIFICATIONS_POLL_MS (1 min by default). */
+const CATCH_UP_EVERY = 30;
+
+export const FAILURE_STATUSES = ['failed', 'timed_out', 'lost', 'partial'];
+
+interface Rule {
+  channel: string;
+  on: NotificationEvent[];
+}
+
+/**
+ * Records the notifications an execution's final status calls for, as `pending` rows of
+ * `execution_notifications` (the dispatcher sends them). It listens to the cross-replica execution
+ * events, so executions does not know about notifications, and any live replica records them even
+ * when the one that ran the execution died; the unique (execution, channel) makes that idempotent.
+ * A periodic catch-up covers events no replica heard.
+ */
+@Injectable()
+export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(NotificationRecorder.name);
+  private sub?: Subscription;
+  private catchUpTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventsService,
+    private readonly dispatcher: NotificationDispatcher,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sub = this.events.stream.subscribe((e) => {
+      if (e.type !== 'execution') return;
+      const d = e.data as { id?: string; status?: string };
+      if (!d.id || !(d.status === 'succeeded' || FAILURE_STATUSES.includes(d.status ?? ''))) return;
+      this.record(d.id).catch((err: Error) =>
+        this.logger.error(`Recording notifications of execution ${d.id} failed: ${err.message}`),
+      );
+    });
+    this.catchUpTimer = setInterval(
+      () =>
+        void this.catchUp().catch((err: Error) => this.logger.error(`Notification catch-up failed: ${err.message}`)),
+      this.config.NOTIFICATIONS_POLL_MS * CATCH_UP_EVERY,
+    );
+    this.catchUpTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.sub?.unsubscribe();
+    clearInterval(this.catchUpTimer);
+  }
+
+  /**
+   * Safety net for an event no replica heard (e.g. while its LISTEN connection was re-established):
+   * executions of jobs with notifications that finished in the last 10 minutes and have none recorded
+   * are looked at again. Returns how many notifications that recorded.
+   */
+  async catchUp(): Promise<number> {
+    const { rows } = await poolOf(this.dataSource).query<{ id: string }>(
+      `SELECT e.id FROM executions e JOIN jobs j ON j.id = e.job_id
+        WHERE j.notifications <> '[]'::jsonb
+          AND e.created_at > now() - interval '1 hour'
+          AND e.finished_at BETWEEN now() - interval '10 minutes' AND now() - interval '2 seconds'
+          AND e.trigger <> 'fanout' AND e.status IN ('succeeded', 'failed', 'timed_out', 'lost', 'partial')
+          AND NOT EXISTS (SELECT 1 FROM execution_notifications n WHERE n.execution_id = e.id)
+        ORDER BY e.finished_at LIMIT 200`,
+    );
+    let recorded = 0;
+    for (const r of rows) recorded += await this.record(r.id);
+    return recorded;
+  }
+
+  /** Insert the pending notifications of a finished execution; returns how many were new. */
+  async record(executionId: string): Promise<number> {
+    const pool = poolOf(this.dataSource);
+    const { rows } = await pool.query<{
+      job_id: string;
+      trigger: string;
+      status: string;
+      created_at: Date;
+      notifications: Rule[];
+    }>(
+      `SELECT e.job_id, e.trigger, e.status, e.created_at, j.notifications
+         FROM executions e JOIN jobs j ON j.id = e.job_id
+        WHERE e.id = $1 AND j.notifications <> '[]'::jsonb`,
+      [executionId],
+    );
+    const exec = rows[0];
+    // Fan-out children are reported through their parent (one notification per run).
+    if (!exec || exec.trigger === 'fanout') return 0;
+    const failed = FAILURE_STATUSES.includes(exec.status);
+    if (!failed && exec.status !== 'succeeded') return 0;
+
+    let recovered = false;
+    if (!failed && exec.notifications.some((r) => r.on.includes('recovery'))) {
+      const prev = await pool.query<{ status: string }>(
+        `SELECT status FROM executions
+          WHERE job_id = $1 AND created_at < $2 AND trigger <> 'fanout'
+            AND status IN ('succeeded', 'failed', 'timed_out', 'lost', 'partial')
+          ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [exec.job_id, exec.created_at],
+      );
+      recovered = !!prev.rows[0] && FAILURE_STATUSES.includes(prev.rows[0].status);
+    }
+    const wanted: { channel: string; event: NotificationEvent }[] = [];
+    for (const r of exec.notifications) {
+      const event: NotificationEvent | null = failed
+        ? r.on.includes('failure')
+          ? 'failure'
+          : null
+        : recovered && r.on.includes('recovery')
+          ? 'recovery'
+          : r.on.includes('success')
+            ? 'success'
+            : null;
+      if (event) wanted.push({ channel: r.channel, event });
+    }
+    if (!wanted.length) return 0;
+    // A channel that does not exist is recorded as failed (visible on the execution); disabled ones are skipped.
+    const inserted = await pool.query<{ status: string }>(
+      `INSERT INTO execution_notifications (execution_id, channel_id, channel_name, event, status, last_error)
+       SELECT $1, c.id, w.channel, w.event,
+              CASE WHEN c.id IS NULL THEN 'failed' ELSE 'pending' END,
+              CASE WHEN c.id IS NULL THEN 'No notification channel named ' || w.channel END
+         FROM jsonb_to_recordset($2::jsonb) AS w(channel text, event text)
+         LEFT JOIN notification_channels c ON c.name = w.channel
+        WHERE c.id IS NULL OR c.enabled
+       ON CONFLICT (execution_id, channel_name) DO NOTHING
+       RETURNING status`,
+      [executionId, JSON.stringify(wanted)],
+    );
+    if (inserted.rows.some((r) => r.status === 'pending')) this.dispatcher.kick();
+    return inserted.rows.length;
+  }
+}
