@@ -31,6 +31,8 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
   private readonly logger = new Logger(NotificationRecorder.name);
   private sub?: Subscription;
   private catchUpTimer?: NodeJS.Timeout;
+  private notifying: { names: Set<string>; at: number } | null = null;
+  private notifyingLoad: Promise<Set<string>> | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -42,11 +44,12 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
   onApplicationBootstrap(): void {
     this.sub = this.events.stream.subscribe((e) => {
       if (e.type !== 'execution') return;
-      const d = e.data as { id?: string; status?: string };
+      const d = e.data as { id?: string; status?: string; jobName?: string };
       if (!d.id || !(d.status === 'succeeded' || FAILURE_STATUSES.includes(d.status ?? ''))) return;
-      this.record(d.id).catch((err: Error) =>
-        this.logger.error(`Recording notifications of execution ${d.id} failed: ${err.message}`),
-      );
+      const id = d.id;
+      this.notifyingJobs()
+        .then((jobs) => (d.jobName === undefined || jobs.has(d.jobName) ? this.record(id) : 0))
+        .catch((err: Error) => this.logger.error(`Recording notifications of execution ${id} failed: ${err.message}`));
     });
     this.catchUpTimer = setInterval(
       () =>
@@ -54,6 +57,23 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
       this.config.NOTIFICATIONS_POLL_MS * CATCH_UP_EVERY,
     );
     this.catchUpTimer.unref();
+  }
+
+  /**
+   * Names of the jobs that have notifications, read at most once a second: the events of every other
+   * job (most of them, under load) cost no query. A job given notifications less than a second ago
+   * may miss an event here; the catch-up scan records it.
+   */
+  private notifyingJobs(): Promise<Set<string>> {
+    if (this.notifying && Date.now() - this.notifying.at < 1000) return Promise.resolve(this.notifying.names);
+    this.notifyingLoad ??= poolOf(this.dataSource)
+      .query<{ name: string }>(`SELECT name FROM jobs WHERE notifications <> '[]'::jsonb`)
+      .then(({ rows }) => {
+        this.notifying = { names: new Set(rows.map((r) => r.name)), at: Date.now() };
+        return this.notifying.names;
+      })
+      .finally(() => (this.notifyingLoad = null));
+    return this.notifyingLoad;
   }
 
   onModuleDestroy(): void {
