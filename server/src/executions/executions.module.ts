@@ -5,6 +5,7 @@ import { EventsService } from './events.service.js';
 import { EventsController, ExecutionsController, JobRunsController } from './executions.controller.js';
 import { ExecutionsQueryService } from './executions-query.service.js';
 import { ExecutionsService } from './executions.service.js';
+import { CommandExecutor } from './executors/command.executor.js';
 import { HttpExecutor } from './executors/http.executor.js';
 import { FinalizerService } from './finalizer.service.js';
 import { JobStatusContributors } from './job-status-contributors.js';
@@ -15,7 +16,7 @@ import { RetentionService } from './retention.service.js';
 import { RunnerService } from './runner.service.js';
 import { WorkerService } from './worker.service.js';
 
-/** The queue (claim/lease/reap), the runner and HTTP executor, history, events (SSE). */
+/** The queue (claim/lease/reap), the runner and executors (HTTP, command), history, events (SSE). */
 @Module({
   imports: [JobsModule],
   controllers: [JobRunsController, ExecutionsController, EventsController],
@@ -28,6 +29,7 @@ import { WorkerService } from './worker.service.js';
     FinalizerService,
     QueueService,
     HttpExecutor,
+    CommandExecutor,
     RunnerService,
     CompletionWriter,
     WorkerService,
