@@ -377,7 +377,7 @@ describe('command jobs: processes, logs, secrets', () => {
     expect(await bad({ kind: 'command', script: 'x', checkout: { url: 'https://u:p@example.com/r.git' } })).toContain(
       'credentials',
     );
-    expect(await bad({ kind: 'shell', script: 'x' })).toContain('kind must be one of: http, command');
+    expect(await bad({ kind: 'shell', script: 'x' })).toContain('kind must be one of the following values: http, command');
     expect((await app.api('GET', '/api/v1/capabilities')).body).toEqual({ commandJobs: true });
   });
 });

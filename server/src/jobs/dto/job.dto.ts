@@ -245,7 +245,7 @@ export class CommandExecutorDto implements CommandExecutorDefinition {
 
 /** Used for an executor whose kind is neither http nor command: only reports the kind. */
 export class UnknownExecutorDto {
-  @IsIn(['http', 'command'], { message: 'kind must be one of: http, command' })
+  @IsIn(['http', 'command'])
   kind: string;
 }
 
