@@ -233,6 +233,30 @@ describe('command jobs: push → checkout → script → commit back', () => {
   });
 });
 
+describe('command jobs: the clone URL of a push', () => {
+  it('uses the payload’s clone URL only with a network transport; without any URL the run fails clearly', async () => {
+    await createJob({
+      name: 'from-payload',
+      executor: { kind: 'command', script: 'true', checkout: {} },
+      triggers: { github: [{ repository: 'org/payload' }] },
+    });
+    const payload = githubPush({ repository: 'org/payload', commits: [{ added: ['x'] }] });
+    payload.repository.clone_url = repo.remote; // a server path: not accepted from a payload
+    const d1 = await deliver(app.baseUrl, payload);
+    expect(d1.body.triggered_jobs).toEqual(['from-payload']);
+    const [row] = await query<{ id: string }>(app.db.url, 'SELECT id FROM executions WHERE delivery_id = $1', [
+      d1.body.delivery_id,
+    ]);
+    const d = await finished(row.id);
+    expect(d.status).toBe('failed');
+    expect(d.error).toBe(`checkout: the push names a clone URL git may not use here (${repo.remote})`);
+
+    const manual = await finished((await run('from-payload')).id);
+    expect(manual.status).toBe('failed');
+    expect(manual.error).toMatch(/^checkout: no repository: set executor.checkout.url/);
+  });
+});
+
 describe('command jobs: processes, logs, secrets', () => {
   it('a timeout kills the whole process tree (also children ignoring SIGTERM)', async () => {
     await createJob({
@@ -377,7 +401,9 @@ describe('command jobs: processes, logs, secrets', () => {
     expect(await bad({ kind: 'command', script: 'x', checkout: { url: 'https://u:p@example.com/r.git' } })).toContain(
       'credentials',
     );
-    expect(await bad({ kind: 'shell', script: 'x' })).toContain('kind must be one of the following values: http, command');
+    expect(await bad({ kind: 'shell', script: 'x' })).toContain(
+      'kind must be one of the following values: http, command',
+    );
     expect((await app.api('GET', '/api/v1/capabilities')).body).toEqual({ commandJobs: true });
   });
 });
