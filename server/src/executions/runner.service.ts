@@ -209,6 +209,7 @@ export class RunnerService {
         finishedAt: new Date(),
         status,
         error,
+        httpStatus: null,
         exitCode: (outcome.response?.exitCode as number | null | undefined) ?? null,
       },
       logs: logs.map((l) => [l[0], masker.text(l[1])]),
