@@ -4,6 +4,7 @@
 //   api-manager export [-o file]
 //   api-manager run <job> [--param k=v ...] [--wait] [--timeout seconds]
 //   api-manager status <job> [--json]
+//   api-manager import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME] [-o file]
 // Options: --url (default $API_MANAGER_URL or http://localhost:3000), --token (default $API_MANAGER_TOKEN).
 // Exit codes: 0 ok, 1 the server refused or could not be reached, 2 usage error, 3 a waited-for run did not succeed.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -17,6 +18,10 @@ Commands:
   run <job> [--param k=v ...] [--wait] [--timeout <s>]
                                        run a job now; --wait follows it until it finishes (default 600 s)
   status <job> [--json]                last run, next run, running/queued, success and failure counts
+  import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME] [-o <file>]
+                                       print a ToyCI config as jobs.yaml command jobs (offline; see README);
+                                       --token-env/--secret-env name server variables for the git token and
+                                       the webhook secret
 
 Options:
   --url <url>      server (default $API_MANAGER_URL or http://localhost:3000)
@@ -32,7 +37,18 @@ class ApiError extends Error {}
 
 function parseArgs(argv) {
   const opts = { params: [], positional: [] };
-  const takesValue = new Set(['--url', '--token', '--param', '-p', '--timeout', '-o', '--output']);
+  const takesValue = new Set([
+    '--url',
+    '--token',
+    '--param',
+    '-p',
+    '--timeout',
+    '-o',
+    '--output',
+    '--repository',
+    '--token-env',
+    '--secret-env',
+  ]);
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value;
@@ -45,6 +61,8 @@ function parseArgs(argv) {
       }
       if (arg === '--param' || arg === '-p') opts.params.push(value);
       else if (arg === '-o' || arg === '--output') opts.output = value;
+      else if (arg === '--token-env') opts.tokenEnv = value;
+      else if (arg === '--secret-env') opts.secretEnv = value;
       else opts[arg.slice(2)] = value;
     } else if (arg === '--dry-run') opts.dryRun = true;
     else if (arg === '--prune') opts.prune = true;
@@ -195,6 +213,36 @@ async function status(call, opts) {
   console.log(`  last 7 d:  ${s.last7d.succeeded} succeeded, ${s.last7d.failed} failed`);
 }
 
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function importToyci(opts) {
+  const file = opts.positional[1];
+  if (!file) throw new UsageError('import-toyci needs a file: api-manager import-toyci <config.yaml>');
+  const { convertToyci, ToyciError } = await import('./toyci-import.js');
+  let text;
+  try {
+    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
+  }
+  let out;
+  try {
+    out = convertToyci(text, { repository: opts.repository, tokenEnv: opts.tokenEnv, secretEnv: opts.secretEnv });
+  } catch (err) {
+    if (err instanceof ToyciError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
+  if (opts.output) {
+    await writeFile(opts.output, out);
+    console.error(`Wrote ${opts.output}`);
+  } else process.stdout.write(out);
+  return 0;
+}
+
 async function main(argv) {
   const opts = parseArgs(argv);
   const command = opts.positional[0];
@@ -202,9 +250,12 @@ async function main(argv) {
     console.log(USAGE);
     return opts.help ? 0 : 2;
   }
+  if (command === 'import-toyci') return importToyci(opts);
   const commands = { apply, export: exportConfig, run, status };
   const fn = commands[command];
-  if (!fn) throw new UsageError(`unknown command ${JSON.stringify(command)} (apply, export, run, status)`);
+  if (!fn) {
+    throw new UsageError(`unknown command ${JSON.stringify(command)} (apply, export, run, status, import-toyci)`);
+  }
   return (await fn(client(opts), opts)) ?? 0;
 }
 

@@ -33,6 +33,34 @@ export interface ExecutionRequestSnapshot {
   body?: unknown;
 }
 
+/** What a `command` execution ran (stored in `request`), secrets masked. */
+export interface CommandRequestSnapshot {
+  kind: 'command';
+  shell: string;
+  script: string;
+  timeoutMs: number;
+  workingDirectory: string | null;
+  /** Rendered variables; secret ones are '***'. */
+  env: Record<string, string>;
+  /** The clone: URL without credentials, ref asked for, branch and commit checked out. */
+  checkout: { url: string; ref: string | null; branch: string | null; commit: string } | null;
+  commitBack: boolean;
+}
+
+/** How a `command` execution ended (stored in `response`). */
+export interface CommandResponseSnapshot {
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  /** Output kept in the logs, and whether the cap (COMMAND_LOG_MAX_*) cut it. */
+  logLines: number;
+  logBytes: number;
+  truncated: boolean;
+  droppedLines?: number;
+  droppedBytes?: number;
+  commit?: { changed: boolean; sha?: string; branch?: string; pushed?: boolean };
+}
+
 export interface ExecutionSummary {
   id: string;
   jobId: string;
@@ -67,8 +95,9 @@ export interface ExecutionLogLine {
 }
 
 export interface ExecutionDetail extends ExecutionSummary {
-  request: ExecutionRequestSnapshot | null;
-  response: ExecutionResponseSnapshot | null;
+  /** HTTP jobs: ExecutionRequestSnapshot; command jobs: CommandRequestSnapshot (`kind: 'command'`). */
+  request: ExecutionRequestSnapshot | CommandRequestSnapshot | null;
+  response: ExecutionResponseSnapshot | CommandResponseSnapshot | null;
   attempts: ExecutionAttempt[];
   logs: ExecutionLogLine[];
   children: ExecutionSummary[];

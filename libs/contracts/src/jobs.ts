@@ -49,7 +49,70 @@ export interface HttpExecutorDefinition<H = string | SecretInput> {
   followRedirects?: boolean;
 }
 
-export type ExecutorDefinition<H = string | SecretInput> = HttpExecutorDefinition<H>;
+/** Where a command job's workspace comes from: a clone of a git repository. */
+export interface CommandCheckout<S = SecretInput> {
+  /**
+   * Clone URL (https://…, ssh://…, git@host:path or a path on the server). Default: the repository of
+   * the triggering push (its clone URL from the webhook payload; http(s)/ssh/git only).
+   */
+  url?: string | null;
+  /** Branch, tag or commit for runs without a push (manual, schedule); a template. Default: the remote's HEAD. */
+  ref?: string | null;
+  /** Token for http(s) remotes, given to git as an Authorization header (never put in the URL). */
+  token?: S | null;
+  /** User name paired with the token (Basic auth). Default `x-access-token`. */
+  tokenUser?: string;
+  /** Commits fetched (shallow clone); 0 = full history. Default 50. */
+  depth?: number;
+}
+
+/** Commit what the script changed and push it to the branch, with a `[skip ci]` message. */
+export interface CommandCommitBack {
+  /** Default `API Manager`. */
+  authorName?: string;
+  /** Default `api-manager@localhost`. */
+  authorEmail?: string;
+}
+
+/** A shell script run on the server (only when COMMAND_JOBS_ENABLED=true). */
+export interface CommandExecutorDefinition<S = string | SecretInput> {
+  kind: 'command';
+  /** The script (multi-line), run as a file by `shell`. Not a template: use env or `$CI_*`/param variables. */
+  script: string;
+  /** Interpreter and its flags, split at spaces. Default `/bin/sh -e`. */
+  shell?: string;
+  /** Extra environment; values are templates (params, push, execution, dates) or secrets. */
+  env?: Record<string, S>;
+  /** Default 600000 (10 min). SIGTERM to the process group, SIGKILL after COMMAND_KILL_GRACE_MS. */
+  timeoutMs?: number;
+  /** Relative to the workspace (or absolute). Default the workspace. */
+  workingDirectory?: string | null;
+  checkout?: CommandCheckout<SecretInput> | null;
+  /** Needs `checkout` and a branch. */
+  commitBack?: CommandCommitBack | null;
+}
+
+export type ExecutorKind = 'http' | 'command';
+
+export type ExecutorDefinition<H = string | SecretInput> = HttpExecutorDefinition<H> | CommandExecutorDefinition<H>;
+
+/** A command executor as the API returns it: defaults filled in, secrets masked. */
+export interface CommandExecutorView {
+  kind: 'command';
+  script: string;
+  shell: string;
+  env: Record<string, string | MaskedSecret>;
+  timeoutMs: number;
+  workingDirectory: string | null;
+  checkout: (Required<Omit<CommandCheckout<MaskedSecret>, 'token'>> & { token: MaskedSecret | null }) | null;
+  commitBack: Required<CommandCommitBack> | null;
+}
+
+/** GET /api/v1/capabilities: what this server allows. */
+export interface Capabilities {
+  /** Jobs of kind `command` may be created and run (COMMAND_JOBS_ENABLED=true). */
+  commandJobs: boolean;
+}
 
 export type ParamType = 'string' | 'number' | 'boolean' | 'date' | 'datetime' | 'enum' | 'string[]';
 
@@ -149,6 +212,10 @@ export interface UpdateJobRequest extends Partial<JobDefinition> {
   version?: number;
 }
 
+export type HttpExecutorView = Required<Omit<HttpExecutorDefinition<string | MaskedSecret>, 'body'>> & {
+  body?: JsonValue;
+};
+
 /** A job as the API returns it: defaults filled in, secrets masked. */
 export interface JobView {
   id: string;
@@ -157,7 +224,7 @@ export interface JobView {
   group: string | null;
   description: string;
   enabled: boolean;
-  executor: Required<Omit<HttpExecutorDefinition<string | MaskedSecret>, 'body'>> & { body?: JsonValue };
+  executor: HttpExecutorView | CommandExecutorView;
   params: ParamDefinition<MaskedSecret>[];
   retry: Required<RetryPolicy>;
   concurrency: Required<ConcurrencyPolicy>;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Document, isMap, isSeq } from 'yaml';
 import type { Job } from '../jobs/job.entity.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_SHELL } from '../jobs/job-validator.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from '../jobs/render/request-renderer.js';
 import type { Schedule } from '../schedules/schedule.entity.js';
 import type { WebhookSource } from '../webhooks/webhook-source.entity.js';
@@ -15,6 +16,14 @@ const EXECUTOR_DEFAULTS: Record<string, unknown> = {
   successStatuses: ['2xx'],
   maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
   followRedirects: false,
+};
+const COMMAND_DEFAULTS: Record<string, unknown> = {
+  shell: DEFAULT_SHELL,
+  env: {},
+  timeoutMs: DEFAULT_COMMAND_TIMEOUT_MS,
+  workingDirectory: null,
+  checkout: null,
+  commitBack: null,
 };
 const RETRY_DEFAULTS = {
   maxAttempts: 1,
@@ -70,9 +79,23 @@ export class ConfigExporter {
     if (job.description) out.description = job.description;
     if (!job.enabled) out.enabled = false;
     if (job.timezone !== null) out.timezone = job.timezone;
-    const executor = withoutDefaults(job.executor, EXECUTOR_DEFAULTS);
-    if (isPlainObject(executor.headers)) {
-      executor.headers = Object.fromEntries(Object.entries(executor.headers).map(([k, v]) => [k, hideSecret(v)]));
+    const command = job.executor.kind === 'command';
+    const executor = withoutDefaults(job.executor, command ? COMMAND_DEFAULTS : EXECUTOR_DEFAULTS);
+    for (const key of ['headers', 'env']) {
+      const map = executor[key];
+      if (isPlainObject(map))
+        executor[key] = Object.fromEntries(Object.entries(map).map(([k, v]) => [k, hideSecret(v)]));
+    }
+    if (isPlainObject(executor.checkout)) {
+      const c = withoutDefaults(executor.checkout, {
+        url: null,
+        ref: null,
+        token: null,
+        tokenUser: 'x-access-token',
+        depth: 50,
+      });
+      if (c.token) c.token = hideSecret(c.token);
+      executor.checkout = c;
     }
     out.executor = Object.fromEntries(
       Object.entries({ kind: 'http', ...executor }).sort(([a], [b]) => keyRank(a) - keyRank(b)),
@@ -135,7 +158,7 @@ function hideSecret(v: unknown): unknown {
   return isPlainObject(v) && v.secret === true ? { secret: true } : v;
 }
 
-const EXECUTOR_ORDER = ['kind', 'method', 'url', 'query', 'headers', 'body'];
+const EXECUTOR_ORDER = ['kind', 'method', 'url', 'query', 'headers', 'body', 'shell', 'script'];
 
 /** The executor's keys in reading order (jsonb returns them sorted by length). */
 function keyRank(key: string): number {

@@ -146,9 +146,16 @@ export class ConfigPlanner {
 
   /** Secrets are encrypted with a fresh IV each time: compare their plain text (in memory only). */
   private revealSecrets(field: keyof StoredJobFields, value: unknown): unknown {
-    if (field === 'executor' && isPlainObject(value) && isPlainObject(value.headers)) {
-      const headers = Object.fromEntries(Object.entries(value.headers).map(([k, v]) => [k, this.revealOne(v)]));
-      return { ...value, headers };
+    if (field === 'executor' && isPlainObject(value)) {
+      const out: Record<string, unknown> = { ...value };
+      for (const key of ['headers', 'env']) {
+        const map = value[key];
+        if (isPlainObject(map))
+          out[key] = Object.fromEntries(Object.entries(map).map(([k, v]) => [k, this.revealOne(v)]));
+      }
+      if (isPlainObject(value.checkout))
+        out.checkout = { ...value.checkout, token: this.revealOne(value.checkout.token) };
+      return out;
     }
     if (field === 'params' && Array.isArray(value)) {
       return value.map((p: Record<string, unknown>) =>

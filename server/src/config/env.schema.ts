@@ -210,6 +210,38 @@ export class EnvSchema {
   @Min(1000)
   RETENTION_INTERVAL_MS = 3600000;
 
+  // --- command jobs ---
+  /** Allow jobs of kind `command` (they run shell scripts on this server). Off by default. */
+  @Transform(toBool)
+  @IsBoolean()
+  COMMAND_JOBS_ENABLED = false;
+
+  /** Where per-execution workspaces of command jobs are made (and removed after each run). Default DATA_DIR/workspaces. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  COMMAND_WORKSPACE_DIR?: string = undefined;
+
+  /** Output of one command execution kept in its logs (bytes); the rest is dropped and the cut recorded. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  COMMAND_LOG_MAX_BYTES = 1048576;
+
+  /** Output lines of one command execution kept in its logs. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(100000)
+  COMMAND_LOG_MAX_LINES = 4000;
+
+  /** After SIGTERM (timeout, cancel), the process group gets SIGKILL after this grace. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  COMMAND_KILL_GRACE_MS = 5000;
+
   // --- deployment and metrics ---
   /**
    * `<base href>` of the admin SPA's index.html, for serving it under a path prefix behind a proxy

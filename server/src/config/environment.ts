@@ -16,7 +16,20 @@ export class Environment {
     if (this.reserved.has(name)) throw new ReservedVariableError(name);
     return process.env[name];
   }
+
+  /** Variables a command job's script inherits from the server: a short allow-list, never a server setting. */
+  forScripts(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const k of SCRIPT_ENV) {
+      const v = process.env[k];
+      if (v !== undefined && !this.reserved.has(k)) env[k] = v;
+    }
+    env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
+    return env;
+  }
 }
+
+const SCRIPT_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR'];
 
 export class ReservedVariableError extends Error {
   override name = 'ReservedVariableError';

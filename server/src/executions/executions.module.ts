@@ -5,6 +5,7 @@ import { EventsService } from './events.service.js';
 import { EventsController, ExecutionsController, JobRunsController } from './executions.controller.js';
 import { ExecutionsQueryService } from './executions-query.service.js';
 import { ExecutionsService } from './executions.service.js';
+import { CommandExecutor } from './executors/command.executor.js';
 import { HttpExecutor } from './executors/http.executor.js';
 import { ExecutionDetailContributors } from './execution-detail-contributors.js';
 import { FinalizerService } from './finalizer.service.js';
@@ -16,7 +17,7 @@ import { RetentionService } from './retention.service.js';
 import { RunnerService } from './runner.service.js';
 import { WorkerService } from './worker.service.js';
 
-/** The queue (claim/lease/reap), the runner and HTTP executor, history, events (SSE). */
+/** The queue (claim/lease/reap), the runner and executors (HTTP, command), history, events (SSE). */
 @Module({
   imports: [JobsModule],
   controllers: [JobRunsController, ExecutionsController, EventsController],
@@ -29,6 +30,7 @@ import { WorkerService } from './worker.service.js';
     FinalizerService,
     QueueService,
     HttpExecutor,
+    CommandExecutor,
     RunnerService,
     CompletionWriter,
     WorkerService,

@@ -6,6 +6,7 @@ import { isSuccessStatus } from '../jobs/render/success-statuses.js';
 import type { ExecutionStatusValue, Execution } from './execution.entity.js';
 import { CompletionWriter } from './completion-writer.service.js';
 import { EventsService } from './events.service.js';
+import { CommandExecutor, type CommandOutcome } from './executors/command.executor.js';
 import { HttpExecutor, type HttpOutcome } from './executors/http.executor.js';
 import { FinalizerService, type ParentResponse } from './finalizer.service.js';
 import { Masker } from './masking.js';
@@ -34,6 +35,7 @@ export class RunnerService {
     private readonly events: EventsService,
     private readonly finalizer: FinalizerService,
     private readonly writer: CompletionWriter,
+    private readonly command: CommandExecutor,
   ) {}
 
   async run(exec: Execution, job: Job | undefined, h: RunHandle): Promise<void> {
@@ -43,6 +45,7 @@ export class RunnerService {
       jobName: exec.jobName,
       attempt: exec.attempt,
     });
+    if (job?.executor?.kind === 'command') return this.runCommand(exec, job, h);
     const logs: [string, string][] = [];
     let params = exec.params;
     let rendered: RenderedRequest | null = null;
@@ -135,6 +138,104 @@ export class RunnerService {
         `Attempt ${exec.attempt} ${status}; retrying in ${delay} ms (attempt ${exec.attempt + 1} of ${exec.maxAttempts})`,
       ]);
     }
+    let parentResponse: ParentResponse | undefined;
+    if (outcome?.kind === 'http') {
+      const body = outcome.body;
+      parentResponse = {
+        status: outcome.status,
+        json: typeof body === 'string' ? undefined : body,
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      };
+    }
+    await this.complete(exec, job, h, params, {
+      retry,
+      delay,
+      status,
+      request,
+      response,
+      error,
+      entry,
+      logs: logs.map((l) => [l[0], masker.text(l[1])]),
+      parentResponse,
+    });
+  }
+
+  /** A `command` job: the script runs (and logs) through CommandExecutor; the result is written as for HTTP. */
+  private async runCommand(exec: Execution, job: Job, h: RunHandle): Promise<void> {
+    let params = exec.params;
+    let outcome: CommandOutcome;
+    try {
+      if (this.params.secretParamNames(job).length) params = await this.params.resolve(job, exec.params);
+      outcome = await this.command.execute(exec, job, params, h.signal);
+    } catch (err) {
+      const e = err as Error & { getResponse?: () => { message?: unknown } };
+      const msg = e.getResponse?.().message;
+      const error = `Could not prepare the command: ${Array.isArray(msg) ? msg.join('; ') : (msg ?? e.message)}`;
+      outcome = {
+        status: 'failed',
+        error,
+        request: null,
+        response: null,
+        summary: [['error', error]],
+        retryable: false,
+        secrets: [],
+      };
+    }
+    if (h.abandoned()) return;
+    const masker = new Masker(outcome.secrets);
+    const status: ExecutionStatusValue = outcome.status;
+    const logs: [string, string][] = [...outcome.summary];
+    const retry =
+      outcome.retryable && status !== 'succeeded' && status !== 'cancelled' && exec.attempt < exec.maxAttempts;
+    let delay = 0;
+    if (retry) {
+      delay = retryDelayMs(retrySettings(job.retry), exec.attempt + 1, undefined);
+      logs.push([
+        'warn',
+        `Attempt ${exec.attempt} ${status}; retrying in ${delay} ms (attempt ${exec.attempt + 1} of ${exec.maxAttempts})`,
+      ]);
+    }
+    const error = masker.text(outcome.error) ?? null;
+    await this.complete(exec, job, h, params, {
+      retry,
+      delay,
+      status,
+      request: outcome.request,
+      response: outcome.response,
+      error,
+      entry: {
+        attempt: exec.attempt,
+        startedAt: exec.startedAt,
+        finishedAt: new Date(),
+        status,
+        error,
+        httpStatus: null,
+        exitCode: (outcome.response?.exitCode as number | null | undefined) ?? null,
+      },
+      logs: logs.map((l) => [l[0], masker.text(l[1])]),
+      parentResponse: undefined,
+    });
+  }
+
+  /** Write the attempt's result (guarded by our lease, batched), announce it, then chains/fan-out. */
+  private async complete(
+    exec: Execution,
+    job: Job | undefined,
+    h: RunHandle,
+    params: Record<string, unknown>,
+    r: {
+      retry: boolean;
+      delay: number;
+      status: ExecutionStatusValue;
+      request: unknown;
+      response: unknown;
+      error: string | null;
+      entry: Record<string, unknown>;
+      logs: [string, string][];
+      parentResponse: ParentResponse | undefined;
+    },
+  ): Promise<void> {
+    const { retry, delay, status } = r;
     // The row's new state (guarded by our lease) and its log lines, batched with other results.
     const row = await this.writer.write({
       id: exec.id,
@@ -142,12 +243,12 @@ export class RunnerService {
       retry,
       delayMs: delay,
       status,
-      request,
-      response,
-      error,
-      entry,
-      levels: logs.map((l) => l[0]),
-      messages: logs.map((l) => masker.text(l[1])),
+      request: r.request,
+      response: r.response,
+      error: r.error,
+      entry: r.entry,
+      levels: r.logs.map((l) => l[0]),
+      messages: r.logs.map((l) => l[1]),
     });
     if (!row) {
       this.logger.warn(`Execution ${exec.id}: lease lost before the result was written; result dropped`);
@@ -162,17 +263,6 @@ export class RunnerService {
       jobName: done.jobName,
       parentId: done.parentId,
     });
-    if (!retry) {
-      let parentResponse: ParentResponse | undefined;
-      if (outcome?.kind === 'http') {
-        const body = outcome.body;
-        parentResponse = {
-          status: outcome.status,
-          json: typeof body === 'string' ? undefined : body,
-          body: typeof body === 'string' ? body : JSON.stringify(body),
-        };
-      }
-      await this.finalizer.afterFinal(done, job ?? null, params, parentResponse);
-    }
+    if (!retry) await this.finalizer.afterFinal(done, job ?? null, params, r.parentResponse);
   }
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { ChainStep } from '@api-manager/contracts';
 import { SecretBox, SecretBoxError } from '../common/secret-box.js';
-import type { CreateJobDto } from './dto/job.dto.js';
+import path from 'node:path';
+import { AppConfig } from '../config/app-config.js';
+import type { CommandExecutorDto, CreateJobDto, HttpExecutorDto } from './dto/job.dto.js';
 import type { Job } from './job.entity.js';
 import { coerceParam, type ParamDef } from './params/params-resolver.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './render/request-renderer.js';
@@ -26,6 +28,11 @@ export type StoredJobFields = Pick<
   | 'timezone'
 >;
 
+export const DEFAULT_SHELL = '/bin/sh -e';
+export const DEFAULT_COMMAND_TIMEOUT_MS = 600_000;
+export const COMMAND_JOBS_DISABLED =
+  'executor.kind command is disabled on this server: command jobs run shell scripts and need COMMAND_JOBS_ENABLED=true';
+
 const isSecretInput = (v: unknown): v is { secret: true; value?: string } =>
   !!v && typeof v === 'object' && !Array.isArray(v) && (v as { secret?: unknown }).secret === true;
 
@@ -35,6 +42,7 @@ export class JobValidator {
   constructor(
     private readonly templates: TemplateEngine,
     private readonly secrets: SecretBox,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -43,27 +51,10 @@ export class JobValidator {
    */
   build(def: CreateJobDto, previous?: Job): { fields: StoredJobFields; errors: string[] } {
     const errors: string[] = [];
-    const ex = def.executor;
-    const method = (ex.method ?? 'GET').toUpperCase();
-
-    const headers: Record<string, unknown> = {};
-    const prevHeaders = (previous?.executor?.headers ?? {}) as Record<string, unknown>;
-    for (const [name, v] of Object.entries(ex.headers ?? {})) {
-      if (typeof v === 'string') {
-        this.checkTemplate(`executor.headers.${name}`, v, errors);
-        headers[name] = v;
-        continue;
-      }
-      headers[name] = this.sealSecret(`executor.headers.${name}`, v, findCaseInsensitive(prevHeaders, name), errors);
-    }
-    this.checkTemplate('executor.url', ex.url, errors);
-    for (const [k, v] of Object.entries(ex.query ?? {})) {
-      (Array.isArray(v) ? v : [v]).forEach((s) => this.checkTemplate(`executor.query.${k}`, s, errors));
-    }
-    if (ex.body !== undefined && ex.body !== null) {
-      if (method === 'GET' || method === 'HEAD') errors.push(`executor.body is not allowed with method ${method}`);
-      this.checkValueTemplates('executor.body', ex.body, errors);
-    }
+    const executor =
+      def.executor.kind === 'command'
+        ? this.buildCommand(def.executor as CommandExecutorDto, previous, errors)
+        : this.buildHttp(def.executor as HttpExecutorDto, previous, errors);
 
     const params = this.buildParams(def, previous, errors);
     for (const [field, steps] of [
@@ -83,18 +74,6 @@ export class JobValidator {
     const c = def.concurrency ?? {};
     const max = c.max ?? (c.overlap === 'queue' || c.overlap === 'skip' ? 1 : null);
     const r = def.retry ?? {};
-    const executor: Record<string, unknown> = {
-      kind: 'http',
-      method,
-      url: ex.url,
-      query: ex.query ?? {},
-      headers,
-      timeoutMs: ex.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      successStatuses: ex.successStatuses ?? ['2xx'],
-      maxResponseBytes: ex.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-      followRedirects: ex.followRedirects ?? false,
-    };
-    if (ex.body !== undefined && ex.body !== null) executor.body = ex.body;
     const fields: StoredJobFields = {
       name: def.name,
       title: def.title ?? '',
@@ -122,6 +101,92 @@ export class JobValidator {
       timezone: def.timezone ?? null,
     };
     return { fields, errors };
+  }
+
+  private buildHttp(ex: HttpExecutorDto, previous: Job | undefined, errors: string[]): Record<string, unknown> {
+    const method = (ex.method ?? 'GET').toUpperCase();
+    const headers: Record<string, unknown> = {};
+    const prevHeaders = (previous?.executor?.headers ?? {}) as Record<string, unknown>;
+    for (const [name, v] of Object.entries(ex.headers ?? {})) {
+      if (typeof v === 'string') {
+        this.checkTemplate(`executor.headers.${name}`, v, errors);
+        headers[name] = v;
+        continue;
+      }
+      headers[name] = this.sealSecret(`executor.headers.${name}`, v, findCaseInsensitive(prevHeaders, name), errors);
+    }
+    this.checkTemplate('executor.url', ex.url, errors);
+    for (const [k, v] of Object.entries(ex.query ?? {})) {
+      (Array.isArray(v) ? v : [v]).forEach((s) => this.checkTemplate(`executor.query.${k}`, s, errors));
+    }
+    if (ex.body !== undefined && ex.body !== null) {
+      if (method === 'GET' || method === 'HEAD') errors.push(`executor.body is not allowed with method ${method}`);
+      this.checkValueTemplates('executor.body', ex.body, errors);
+    }
+    const executor: Record<string, unknown> = {
+      kind: 'http',
+      method,
+      url: ex.url,
+      query: ex.query ?? {},
+      headers,
+      timeoutMs: ex.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      successStatuses: ex.successStatuses ?? ['2xx'],
+      maxResponseBytes: ex.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      followRedirects: ex.followRedirects ?? false,
+    };
+    if (ex.body !== undefined && ex.body !== null) executor.body = ex.body;
+    return executor;
+  }
+
+  private buildCommand(ex: CommandExecutorDto, previous: Job | undefined, errors: string[]): Record<string, unknown> {
+    if (!this.config.COMMAND_JOBS_ENABLED) errors.push(COMMAND_JOBS_DISABLED);
+    const prev = previous?.executor?.kind === 'command' ? previous.executor : {};
+    const env: Record<string, unknown> = {};
+    const prevEnv = (prev.env ?? {}) as Record<string, unknown>;
+    for (const [name, v] of Object.entries(ex.env ?? {})) {
+      if (typeof v === 'string') {
+        this.checkTemplate(`executor.env.${name}`, v, errors);
+        env[name] = v;
+      } else env[name] = this.sealSecret(`executor.env.${name}`, v, prevEnv[name], errors);
+    }
+    const wd = ex.workingDirectory?.trim() || null;
+    if (wd && !path.isAbsolute(wd) && path.normalize(wd).split(path.sep)[0] === '..') {
+      errors.push('executor.workingDirectory must stay inside the workspace (or be an absolute path)');
+    }
+    let checkout: Record<string, unknown> | null = null;
+    if (ex.checkout) {
+      const c = ex.checkout;
+      if (c.ref) this.checkTemplate('executor.checkout.ref', c.ref, errors);
+      const prevToken = (prev.checkout as { token?: unknown } | null | undefined)?.token;
+      checkout = {
+        url: c.url?.trim() || null,
+        ref: c.ref?.trim() || null,
+        token: c.token ? this.sealSecret('executor.checkout.token', c.token, prevToken, errors) : null,
+        tokenUser: c.tokenUser ?? 'x-access-token',
+        depth: c.depth ?? 50,
+      };
+      if (checkout.url && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(String(checkout.url))) {
+        errors.push('executor.checkout.url must not contain credentials: use executor.checkout.token');
+      }
+    }
+    let commitBack: Record<string, unknown> | null = null;
+    if (ex.commitBack) {
+      if (!checkout) errors.push('executor.commitBack needs executor.checkout');
+      commitBack = {
+        authorName: ex.commitBack.authorName ?? 'API Manager',
+        authorEmail: ex.commitBack.authorEmail ?? 'api-manager@localhost',
+      };
+    }
+    return {
+      kind: 'command',
+      script: ex.script,
+      shell: ex.shell ?? DEFAULT_SHELL,
+      env,
+      timeoutMs: ex.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      workingDirectory: wd,
+      checkout,
+      commitBack,
+    };
   }
 
   private buildParams(def: CreateJobDto, previous: Job | undefined, errors: string[]): ParamDef[] {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CryptoModule } from '../common/crypto.module.js';
+import { CapabilitiesController } from './capabilities.controller.js';
 import { Job } from './job.entity.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
@@ -11,7 +12,7 @@ import { TemplateEngine } from './templating/template-engine.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Job]), CryptoModule],
-  controllers: [JobsController],
+  controllers: [JobsController, CapabilitiesController],
   providers: [JobsService, JobValidator, TemplateEngine, ParamsResolver, RequestRenderer],
   exports: [JobsService, TemplateEngine, ParamsResolver, RequestRenderer, CryptoModule],
 })

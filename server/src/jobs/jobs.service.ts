@@ -163,16 +163,26 @@ export class JobsService {
       mask && v && typeof v === 'object' && (v as { secret?: unknown }).secret === true
         ? ({ secret: true, set: !!(v as { value?: string }).value } satisfies MaskedSecret)
         : v;
-    const headers = Object.fromEntries(
-      Object.entries((job.executor.headers ?? {}) as Record<string, unknown>).map(([k, v]) => [k, maskSecret(v)]),
-    );
+    const maskMap = (o: unknown) =>
+      Object.fromEntries(Object.entries((o ?? {}) as Record<string, unknown>).map(([k, v]) => [k, maskSecret(v)]));
+    const ex = job.executor;
+    const executor =
+      ex.kind === 'command'
+        ? {
+            ...ex,
+            env: maskMap(ex.env),
+            checkout: ex.checkout
+              ? { ...ex.checkout, token: ex.checkout.token ? maskSecret(ex.checkout.token) : null }
+              : null,
+          }
+        : { ...ex, headers: maskMap(ex.headers) };
     return {
       name: job.name,
       title: job.title,
       group: job.group,
       description: job.description,
       enabled: job.enabled,
-      executor: { ...job.executor, headers },
+      executor,
       params: job.params.map((p) => (p.default === undefined ? { ...p } : { ...p, default: maskSecret(p.default) })),
       retry: job.retry,
       concurrency: job.concurrency,

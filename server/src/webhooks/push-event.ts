@@ -28,6 +28,8 @@ export interface NormalizedPush {
   /** When the provider says how many commits the push had (GitLab lists at most 20). */
   totalCommits: number | null;
   compareUrl: string | null;
+  /** The repository's clone URL from the payload (command jobs' checkout). */
+  cloneUrl?: string | null;
   pusher: string | null;
 }
 

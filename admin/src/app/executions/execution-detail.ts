@@ -4,7 +4,13 @@ import { JsonPipe } from '@angular/common';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Router, RouterLink } from '@angular/router';
-import type { ExecutionDetail } from '@api-manager/contracts';
+import type {
+  CommandRequestSnapshot,
+  CommandResponseSnapshot,
+  ExecutionDetail,
+  ExecutionRequestSnapshot,
+  ExecutionResponseSnapshot,
+} from '@api-manager/contracts';
 import { TranslatePipe } from '@ngx-translate/core';
 import { Subject, debounceTime } from 'rxjs';
 
@@ -75,6 +81,20 @@ export class ExecutionDetailPage {
   protected readonly headers = (record: Record<string, string> | undefined | null) =>
     Object.entries(record ?? {}).sort(([a], [b]) => a.localeCompare(b));
 
+  /** Command jobs store what they ran and how it ended in request/response (`kind: 'command'`). */
+  protected commandRequest(e: ExecutionDetail): CommandRequestSnapshot | null {
+    return e.request && 'kind' in e.request && e.request.kind === 'command' ? e.request : null;
+  }
+  protected httpRequest(e: ExecutionDetail): ExecutionRequestSnapshot | null {
+    return e.request && !('kind' in e.request) ? e.request : null;
+  }
+  protected commandResponse(e: ExecutionDetail): CommandResponseSnapshot | null {
+    return this.commandRequest(e) && e.response ? (e.response as CommandResponseSnapshot) : null;
+  }
+  protected httpResponse(e: ExecutionDetail): ExecutionResponseSnapshot | null {
+    return !this.commandRequest(e) && e.response ? (e.response as ExecutionResponseSnapshot) : null;
+  }
+
   constructor() {
     // Live: reload (batched) when this execution or one of its children changes.
     const changed = new Subject<void>();
@@ -87,6 +107,9 @@ export class ExecutionDetailPage {
         } else if (event.type === 'execution') {
           const id = this.id();
           if (event.data.id === id || event.data.parentId === id) changed.next();
+        } else if (event.type === 'log' && event.data.id === this.id()) {
+          // A command job wrote output lines: show them while it runs.
+          changed.next();
         }
       });
   }

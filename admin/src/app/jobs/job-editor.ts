@@ -9,7 +9,7 @@ import {
   input,
   signal,
 } from '@angular/core';
-import { rxResource } from '@angular/core/rxjs-interop';
+import { rxResource, takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { type AbstractControl, FormArray, ReactiveFormsModule } from '@angular/forms';
 import type { JobView, RenderResponse } from '@api-manager/contracts';
 import { MatButtonModule } from '@angular/material/button';
@@ -32,6 +32,8 @@ import { PageHeader } from '../shared/page-header/page-header';
 import { matchesPatterns } from './glob';
 import {
   type ChainRow,
+  COMMAND_TIMEOUT_MS,
+  HTTP_TIMEOUT_MS,
   METHODS,
   PARAM_TYPES,
   chainRow,
@@ -97,6 +99,12 @@ export class JobEditor {
     params: () => this.name(),
     stream: ({ params }) => (params ? this.api.get(params) : of(null)),
   });
+  /** Whether this server runs command jobs (COMMAND_JOBS_ENABLED). */
+  protected readonly capabilities = rxResource({ stream: () => this.api.capabilities() });
+  protected readonly commandJobsDisabled = computed(
+    () => this.capabilities.hasValue() && !this.capabilities.value().commandJobs,
+  );
+  protected readonly kind = signal<'http' | 'command'>('http');
   /** Other jobs, for the chain pickers. */
   protected readonly allJobs = rxResource({ stream: () => this.api.list() });
   protected readonly jobNames = computed(() =>
@@ -115,6 +123,17 @@ export class JobEditor {
   protected readonly previewing = signal(false);
 
   constructor() {
+    // The URL is required for HTTP jobs only; switching kinds swaps the default timeout.
+    this.ex.kind.valueChanges.pipe(takeUntilDestroyed()).subscribe((kind) => {
+      this.kind.set(kind);
+      if (kind === 'command') {
+        this.ex.url.disable({ emitEvent: false });
+        if (this.ex.timeoutMs.value === HTTP_TIMEOUT_MS) this.ex.timeoutMs.setValue(COMMAND_TIMEOUT_MS);
+      } else {
+        if (!this.readOnly() && !this.form.disabled) this.ex.url.enable({ emitEvent: false });
+        if (this.ex.timeoutMs.value === COMMAND_TIMEOUT_MS) this.ex.timeoutMs.setValue(HTTP_TIMEOUT_MS);
+      }
+    });
     effect(() => {
       const job = this.loaded.hasValue() ? this.loaded.value() : null;
       if (job) {
@@ -134,6 +153,9 @@ export class JobEditor {
   }
   protected addHeader(): void {
     this.ex.headers.push(headerRow());
+  }
+  protected addEnv(): void {
+    this.ex.env.push(headerRow());
   }
   protected addParam(): void {
     this.form.controls.params.push(paramRow());

@@ -1,8 +1,12 @@
 import { FormArray, FormControl, FormGroup, Validators } from '@angular/forms';
 import type {
   ChainStep,
+  CommandExecutorView,
+  ExecutorKind,
+  HttpExecutorView,
   GithubTrigger,
   HttpMethod,
+  ExecutorDefinition,
   JobDefinition,
   JobView,
   JobNotification,
@@ -24,6 +28,8 @@ export const PARAM_TYPES: readonly ParamType[] = [
   'string[]',
 ];
 export type BodyMode = 'none' | 'json' | 'text';
+export const HTTP_TIMEOUT_MS = 30000;
+export const COMMAND_TIMEOUT_MS = 600000;
 
 const text = (value = '') => new FormControl(value, { nonNullable: true });
 const flag = (value = false) => new FormControl(value, { nonNullable: true });
@@ -111,6 +117,7 @@ export function jobForm() {
     enabled: flag(true),
     timezone: text(),
     executor: new FormGroup({
+      kind: new FormControl<ExecutorKind>('http', { nonNullable: true }),
       method: new FormControl<HttpMethod>('GET', { nonNullable: true }),
       url: new FormControl('', { nonNullable: true, validators: [Validators.required] }),
       query: new FormArray<QueryRow>([]),
@@ -120,6 +127,25 @@ export function jobForm() {
       timeoutMs: new FormControl<number | null>(30000),
       successStatuses: text('2xx'),
       followRedirects: flag(false),
+      // kind command
+      script: text(),
+      shell: text('/bin/sh -e'),
+      env: new FormArray<HeaderRow>([]),
+      workingDirectory: text(),
+      checkout: new FormGroup({
+        enabled: flag(false),
+        url: text(),
+        ref: text(),
+        token: text(),
+        tokenStored: flag(false),
+        tokenUser: text('x-access-token'),
+        depth: new FormControl<number | null>(50),
+      }),
+      commitBack: new FormGroup({
+        enabled: flag(false),
+        authorName: text('API Manager'),
+        authorEmail: text('api-manager@localhost'),
+      }),
     }),
     params: new FormArray<ParamRow>([]),
     retry: new FormGroup({
@@ -145,8 +171,6 @@ export type JobForm = ReturnType<typeof jobForm>;
 
 /** Fills the form from a job as the API returns it. */
 export function fillForm(form: JobForm, job: JobView): void {
-  const ex = job.executor;
-  const body = ex.body;
   form.patchValue({
     name: job.name,
     title: job.title,
@@ -154,28 +178,17 @@ export function fillForm(form: JobForm, job: JobView): void {
     description: job.description,
     enabled: job.enabled,
     timezone: job.timezone ?? '',
-    executor: {
-      method: ex.method,
-      url: ex.url,
-      bodyMode: body === undefined || body === null ? 'none' : typeof body === 'string' ? 'text' : 'json',
-      body: body === undefined || body === null ? '' : typeof body === 'string' ? body : JSON.stringify(body, null, 2),
-      timeoutMs: ex.timeoutMs,
-      successStatuses: ex.successStatuses.join(', '),
-      followRedirects: ex.followRedirects,
-    },
     retry: job.retry,
     concurrency: job.concurrency,
   });
   const exec = form.controls.executor.controls;
   exec.query.clear();
-  for (const [key, value] of Object.entries(ex.query ?? {})) {
-    for (const v of Array.isArray(value) ? value : [value]) {
-      exec.query.push(queryRow(key, v));
-    }
-  }
   exec.headers.clear();
-  for (const [name, value] of Object.entries(ex.headers ?? {})) {
-    exec.headers.push(typeof value === 'string' ? headerRow(name, value) : headerRow(name, '', true, value.set));
+  exec.env.clear();
+  if (job.executor.kind === 'command') {
+    fillCommand(form, job.executor);
+  } else {
+    fillHttp(form, job.executor);
   }
   form.controls.params.clear();
   job.params.forEach((def) => form.controls.params.push(paramRow(def)));
@@ -188,6 +201,59 @@ export function fillForm(form: JobForm, job: JobView): void {
   (job.triggers.github ?? []).forEach((trigger) => github.push(triggerRow(trigger)));
   form.controls.notifications.clear();
   (job.notifications ?? []).forEach((rule) => form.controls.notifications.push(notificationRow(rule)));
+}
+
+function fillHttp(form: JobForm, ex: HttpExecutorView): void {
+  const body = ex.body;
+  form.controls.executor.patchValue({
+    kind: 'http',
+    method: ex.method,
+    url: ex.url,
+    bodyMode: body === undefined || body === null ? 'none' : typeof body === 'string' ? 'text' : 'json',
+    body: body === undefined || body === null ? '' : typeof body === 'string' ? body : JSON.stringify(body, null, 2),
+    timeoutMs: ex.timeoutMs,
+    successStatuses: ex.successStatuses.join(', '),
+    followRedirects: ex.followRedirects,
+  });
+  const exec = form.controls.executor.controls;
+  for (const [key, value] of Object.entries(ex.query ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      exec.query.push(queryRow(key, v));
+    }
+  }
+  for (const [name, value] of Object.entries(ex.headers ?? {})) {
+    exec.headers.push(typeof value === 'string' ? headerRow(name, value) : headerRow(name, '', true, value.set));
+  }
+}
+
+function fillCommand(form: JobForm, ex: CommandExecutorView): void {
+  const c = ex.checkout;
+  form.controls.executor.patchValue({
+    kind: 'command',
+    url: '',
+    script: ex.script,
+    shell: ex.shell,
+    timeoutMs: ex.timeoutMs,
+    workingDirectory: ex.workingDirectory ?? '',
+    checkout: {
+      enabled: !!c,
+      url: c?.url ?? '',
+      ref: c?.ref ?? '',
+      token: '',
+      tokenStored: !!c?.token?.set,
+      tokenUser: c?.tokenUser ?? 'x-access-token',
+      depth: c?.depth ?? 50,
+    },
+    commitBack: {
+      enabled: !!ex.commitBack,
+      authorName: ex.commitBack?.authorName ?? 'API Manager',
+      authorEmail: ex.commitBack?.authorEmail ?? 'api-manager@localhost',
+    },
+  });
+  const exec = form.controls.executor.controls;
+  for (const [name, value] of Object.entries(ex.env ?? {})) {
+    exec.env.push(typeof value === 'string' ? headerRow(name, value) : headerRow(name, '', true, value.set));
+  }
 }
 
 const split = (value: string, by: RegExp) =>
@@ -269,6 +335,17 @@ export function toDefinition(form: JobForm, errors: LocalErrors): JobDefinition 
     body = ex.body;
   }
   const statuses = split(ex.successStatuses, /[\s,]+/).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const httpExecutor: ExecutorDefinition = {
+    kind: 'http',
+    method: ex.method,
+    url: ex.url.trim(),
+    query,
+    headers,
+    ...(body === undefined ? {} : { body }),
+    ...(ex.timeoutMs === null ? {} : { timeoutMs: ex.timeoutMs }),
+    successStatuses: statuses.length ? statuses : ['2xx'],
+    followRedirects: ex.followRedirects,
+  };
   const chains = (rows: ChainRow['value'][], field: string): ChainStep[] =>
     rows.map((row, i) => {
       const params = jsonObject(row.params ?? '', `${field}.${i}.params`, errors);
@@ -282,17 +359,7 @@ export function toDefinition(form: JobForm, errors: LocalErrors): JobDefinition 
     description: v.description,
     enabled: v.enabled,
     timezone: v.timezone.trim() || null,
-    executor: {
-      kind: 'http',
-      method: ex.method,
-      url: ex.url.trim(),
-      query,
-      headers,
-      ...(body === undefined ? {} : { body }),
-      ...(ex.timeoutMs === null ? {} : { timeoutMs: ex.timeoutMs }),
-      successStatuses: statuses.length ? statuses : ['2xx'],
-      followRedirects: ex.followRedirects,
-    },
+    executor: ex.kind === 'command' ? commandExecutor(ex) : httpExecutor,
     params: v.params.map((row, i) => {
       const def: ParamDefinition = { name: row.name.trim(), type: row.type };
       if (row.title) def.title = row.title;
@@ -336,5 +403,54 @@ export function toDefinition(form: JobForm, errors: LocalErrors): JobDefinition 
       channel: row.channel.trim(),
       on: (['failure', 'recovery', 'success'] as NotificationEvent[]).filter((event) => row[event]),
     })),
+  };
+}
+
+/** Rows of secret-capable name/value pairs (headers, env) as the API takes them. */
+function secretMap(rows: HeaderRow['value'][]): Record<string, string | SecretInput> {
+  const out: Record<string, string | SecretInput> = {};
+  for (const row of rows) {
+    const name = (row.name ?? '').trim();
+    if (!name) continue;
+    out[name] = row.secret
+      ? row.value !== '' || !row.stored
+        ? { secret: true, value: row.value ?? '' }
+        : { secret: true }
+      : (row.value ?? '');
+  }
+  return out;
+}
+
+function commandExecutor(ex: JobForm['value']['executor'] & object): ExecutorDefinition {
+  const c = ex.checkout ?? {};
+  const cb = ex.commitBack ?? {};
+  const token =
+    (c.token ?? '') !== ''
+      ? { secret: true as const, value: c.token! }
+      : c.tokenStored
+        ? { secret: true as const }
+        : null;
+  return {
+    kind: 'command',
+    script: ex.script ?? '',
+    shell: (ex.shell ?? '').trim() || '/bin/sh -e',
+    env: secretMap(ex.env ?? []),
+    ...(ex.timeoutMs === null || ex.timeoutMs === undefined ? {} : { timeoutMs: ex.timeoutMs }),
+    workingDirectory: (ex.workingDirectory ?? '').trim() || null,
+    checkout: c.enabled
+      ? {
+          url: (c.url ?? '').trim() || null,
+          ref: (c.ref ?? '').trim() || null,
+          token,
+          tokenUser: (c.tokenUser ?? '').trim() || 'x-access-token',
+          ...(c.depth === null || c.depth === undefined ? {} : { depth: c.depth }),
+        }
+      : null,
+    commitBack: cb.enabled
+      ? {
+          authorName: (cb.authorName ?? '').trim() || 'API Manager',
+          authorEmail: (cb.authorEmail ?? '').trim() || 'api-manager@localhost',
+        }
+      : null,
   };
 }

@@ -124,3 +124,41 @@ export function IsRegExpSource(options?: ValidationOptions): PropertyDecorator {
 export function IsJsonObject(options?: ValidationOptions): PropertyDecorator {
   return decorator('isJsonObject', (value) => (isPlainObject(value) ? null : ' must be an object'), options);
 }
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** `{ NAME: 'template' | {secret: true, value?: string} }` with valid environment variable names. */
+export function IsEnvMap(options?: ValidationOptions): PropertyDecorator {
+  return decorator(
+    'isEnvMap',
+    (value) => {
+      if (!isPlainObject(value)) return ' must be an object of variable names to values';
+      if (Object.keys(value).length > 200) return ' must have at most 200 variables';
+      for (const [k, v] of Object.entries(value)) {
+        if (!ENV_NAME.test(k)) return `.${k} is not a valid environment variable name (letters, digits, _)`;
+        if (typeof v === 'string') {
+          if (v.length > 32000) return `.${k} must be at most 32000 characters`;
+          if (v.includes('\0')) return `.${k} must not contain NUL`;
+          continue;
+        }
+        const err = secretInputError(v);
+        if (err) return `.${k}${err}`;
+      }
+      return null;
+    },
+    options,
+  );
+}
+
+/** `{secret: true, value?: string}` (or null). */
+export function IsSecretInput(options?: ValidationOptions): PropertyDecorator {
+  return decorator('isSecretInput', (value) => (value === null ? null : secretInputError(value)), options);
+}
+
+function secretInputError(v: unknown): string | null {
+  if (!isPlainObject(v) || v.secret !== true) return ' must be a string or {"secret": true, "value": "..."}';
+  const extra = Object.keys(v).filter((key) => key !== 'secret' && key !== 'value');
+  if (extra.length) return `.${extra[0]} should not exist`;
+  if (v.value !== undefined && typeof v.value !== 'string') return '.value must be a string';
+  return null;
+}

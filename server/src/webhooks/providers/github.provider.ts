@@ -71,6 +71,7 @@ export function parseGithubLikePush(payload: unknown, provider: 'github' | 'gite
     commits,
     totalCommits: typeof p.total_commits === 'number' ? p.total_commits : null,
     compareUrl: str(p.compare) ?? str(p.compare_url),
+    ...(str(repo.clone_url) ? { cloneUrl: str(repo.clone_url) } : {}),
     pusher: str(p.pusher?.name) ?? str(p.pusher?.login) ?? str(p.pusher?.username) ?? null,
   };
 }

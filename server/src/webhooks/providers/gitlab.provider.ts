@@ -63,6 +63,7 @@ export class GitlabProvider implements WebhookProvider {
       commits,
       totalCommits: typeof p.total_commits_count === 'number' ? p.total_commits_count : null,
       compareUrl: null,
+      ...(str(project.git_http_url) ? { cloneUrl: str(project.git_http_url) } : {}),
       pusher: str(p.user_username) ?? str(p.user_name),
     };
   }

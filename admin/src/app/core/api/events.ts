@@ -28,6 +28,13 @@ export interface DeliveryLiveEvent {
   triggeredJobs: unknown[];
 }
 
+/** `log`: a running command execution wrote `lines` more log lines. */
+export interface LogLiveEvent {
+  id: string;
+  jobName: string;
+  lines: number;
+}
+
 /**
  * Every event of GET /api/v1/events. `open` is emitted by the client on each (re)connection:
  * events may have been missed while disconnected, so listeners should reload what they show.
@@ -36,12 +43,13 @@ export type LiveEvent =
   | { type: 'execution'; data: ExecutionLiveEvent }
   | { type: 'schedule'; data: ScheduleLiveEvent }
   | { type: 'delivery'; data: DeliveryLiveEvent }
+  | { type: 'log'; data: LogLiveEvent }
   | { type: 'open'; data: null };
 
 export type LiveEventType = LiveEvent['type'];
 type DataOf<T extends LiveEventType> = Extract<LiveEvent, { type: T }>['data'];
 
-const SERVER_TYPES = ['execution', 'schedule', 'delivery'] as const;
+const SERVER_TYPES = ['execution', 'schedule', 'delivery', 'log'] as const;
 const MAX_BACKOFF_MS = 30_000;
 
 /**

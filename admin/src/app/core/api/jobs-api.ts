@@ -1,6 +1,7 @@
 import { HttpClient, HttpHeaders, HttpParams } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import type {
+  Capabilities,
   CreateJobRequest,
   ExecutionDetail,
   JobListQuery,
@@ -29,6 +30,11 @@ export class JobsApi {
       }
     }
     return this.http.get<JobListResponse>(JOBS_URL, { params });
+  }
+
+  /** What the server allows (command jobs need COMMAND_JOBS_ENABLED=true). */
+  capabilities(): Observable<Capabilities> {
+    return this.http.get<Capabilities>('/api/v1/capabilities');
   }
 
   get(idOrName: string): Observable<JobView> {

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import type { CommandLog } from './command-log.js';
+
+export interface GitResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `https://user:pass@host/x.git` → `https://host/x.git` (what logs, rows and CI_REPO_URL show). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+
+/** Remote URLs a push payload may name (a configured URL may be anything git clones). */
+export function isSafePayloadUrl(url: string): boolean {
+  return /^(https?|ssh|git):\/\//i.test(url) && !/\s/.test(url);
+}
+
+/**
+ * Runs git commands for one workspace: never prompts, ignores the server user's git config, carries
+ * the checkout token as an HTTP header through GIT_CONFIG_* variables (not argv, not the URL), and
+ * logs each command and its output through the execution's log.
+ */
+export class Git {
+  constructor(
+    private readonly baseEnv: Record<string, string>,
+    private readonly log: CommandLog,
+    private readonly signal: AbortSignal,
+    private readonly auth: { header: string | null; payloadUrl: boolean },
+  ) {}
+
+  env(): Record<string, string> {
+    const env: Record<string, string> = {
+      ...this.baseEnv,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_ASKPASS: '/bin/false',
+      SSH_ASKPASS: '/bin/false',
+    };
+    const config: [string, string][] = [['credential.helper', '']];
+    if (this.auth.header) config.push(['http.extraHeader', this.auth.header]);
+    env.GIT_CONFIG_COUNT = String(config.length);
+    config.forEach(([k, v], i) => {
+      env[`GIT_CONFIG_KEY_${i}`] = k;
+      env[`GIT_CONFIG_VALUE_${i}`] = v;
+    });
+    // A URL taken from a push payload may only use network transports (no ext::, no local paths).
+    if (this.auth.payloadUrl) env.GIT_ALLOW_PROTOCOL = 'https:http:ssh:git';
+    return env;
+  }
+
+  /** Run `git args` in cwd; its output is logged (masked) unless `quiet`. */
+  run(cwd: string, args: string[], opts: { quiet?: boolean; show?: string } = {}): Promise<GitResult> {
+    if (!opts.quiet) this.log.note('info', `$ git ${opts.show ?? args.join(' ')}`);
+    return new Promise((resolve) => {
+      const child = spawn('git', args, {
+        cwd,
+        env: this.env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        signal: this.signal,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (stdout.length < 1_000_000) stdout += d;
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        if (stderr.length < 1_000_000) stderr += d;
+      });
+      child.on('error', (err) => {
+        if (!opts.quiet) this.log.note('error', `git: ${err.message}`);
+        resolve({ code: null, stdout, stderr: stderr || err.message });
+      });
+      child.on('close', (code) => {
+        if (!opts.quiet) {
+          for (const line of `${stdout}\n${stderr}`.split(/\r?\n|\r/)) {
+            if (line.trim()) this.log.note(code === 0 ? 'info' : 'warn', line);
+          }
+        }
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+}
+
+/** git's own explanation of a failure (rejected refs, errors, hints), on one line. */
+export function gitReason(r: GitResult): string {
+  const lines = r.stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => /^(!|error:|fatal:|remote:|hint: Updates were rejected)/.test(l));
+  return (lines.length ? lines : r.stderr.split(/\r?\n/).filter(Boolean).slice(-3)).join(' | ') || `exit ${r.code}`;
+}
