@@ -149,6 +149,7 @@ describe('nginx in front of the server', () => {
   let adminUrl: string;
 
   beforeAll(async () => {
+    if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: apt-get install -y nginx-light (.ci/run does)`);
     if (!existsSync(path.join(ADMIN_DIST, 'index.html'))) {
       throw new Error(`${ADMIN_DIST}/index.html is missing: run npm run build:admin first`);
     }
