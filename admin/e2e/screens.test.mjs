@@ -633,6 +633,26 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     }
   });
 
+  test('deleting a job asks once, then deletes it', async () => {
+    const { page } = session;
+    await api(
+      'POST',
+      '/api/v1/jobs',
+      { name: 'e2e-doomed', executor: { kind: 'http', url: 'http://127.0.0.1:9/x' } },
+      201,
+    );
+    await page.goto('/jobs/e2e-doomed');
+    await waitForValue(() => page.getByLabel('Name', { exact: true }).inputValue(), 'e2e-doomed');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    // The first click only asks; nothing is deleted yet.
+    const confirm = page.getByRole('button', { name: 'Delete e2e-doomed, its schedules and run history?' });
+    await confirm.waitFor();
+    assert.equal((await api('GET', '/api/v1/jobs/e2e-doomed')).status, 200);
+    await confirm.click();
+    await page.waitForURL((url) => url.pathname === '/jobs');
+    assert.equal((await api('GET', '/api/v1/jobs/e2e-doomed')).status, 404);
+  });
+
   test('a viewer sees the screens without the buttons of actions the role cannot perform', async () => {
     await api('POST', '/api/v1/users', { username: 'e2e-viewer', password: 'viewer-password-42', role: 'viewer' }, 201);
     const { context, page } = await newPage(browser, { baseURL: server.baseUrl });

@@ -89,6 +89,8 @@ export class JobEditor {
   protected readonly form = jobForm();
   protected readonly ex = this.form.controls.executor.controls;
   protected readonly saving = signal(false);
+  /** The delete button asks once before deleting. */
+  protected readonly confirmingDelete = signal(false);
   protected readonly saved = signal(false);
   protected readonly errors = signal<FieldErrors | null>(null);
   protected readonly job = signal<JobView | null>(null);
@@ -253,9 +255,13 @@ export class JobEditor {
 
   protected async deleteJob(): Promise<void> {
     const job = this.job();
-    if (!job || !globalThis.confirm(`${job.name}?`)) {
+    if (!job) return;
+    // Two steps, as revoking a token: the first click asks, the second deletes.
+    if (!this.confirmingDelete()) {
+      this.confirmingDelete.set(true);
       return;
     }
+    this.confirmingDelete.set(false);
     try {
       await firstValueFrom(this.api.remove(job.name));
       await this.router.navigate(['/jobs']);

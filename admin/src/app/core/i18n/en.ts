@@ -251,6 +251,7 @@ export const EN = {
     save: 'Save',
     saved: 'Saved.',
     delete: 'Delete',
+    confirmDelete: 'Delete {{name}}, its schedules and run history?',
     previewHint: 'Render the request for these params, exactly as it would be sent (secrets as ***).',
     previewButton: 'Preview request',
     previewFanOut: 'Fans out over {{param}}: {{count}} requests, one per item.',

@@ -252,6 +252,7 @@ export const JA: Translations = {
     save: '保存',
     saved: '保存しました。',
     delete: '削除',
+    confirmDelete: '{{name}} とスケジュール・実行履歴を削除',
     previewHint: 'これらのパラメーターで、送信されるとおりにリクエストを生成します（シークレットは ***）。',
     previewButton: 'リクエストをプレビュー',
     previewFanOut: '{{param}} でファンアウト：項目ごとに 1 件、計 {{count}} 件のリクエスト。',
