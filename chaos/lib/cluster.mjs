@@ -15,7 +15,8 @@
 //
 // Postgres: an embedded one in a temp dir on a free port (`embedded: true`, or when DATABASE_URL is
 // unset; stop()/start() simulate an outage), else a fresh database on DATABASE_URL's server, dropped
-// at close(). Replica logs (LOG_LEVEL=warn unless given) go to chaos/results/logs/<name>.log.
+// at close(). Replica logs (LOG_LEVEL=warn unless given) go to chaos/results/logs/<tag>-<name>.log
+// (setLogTag(tag); the tag defaults to the harness's pid, so two runs never share a file).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
@@ -33,6 +34,12 @@ export const MAIN_JS = path.join(ROOT, 'dist/server/src/main.js');
 export const ADMIN_PASSWORD = 'chaos-admin-password-42';
 /** CHAOS_SHORT=1: the short version of every scenario. */
 export const SHORT = ['1', 'true', 'yes'].includes(String(process.env.CHAOS_SHORT ?? '').toLowerCase());
+
+let logTag = String(process.pid);
+/** Replica logs are chaos/results/logs/<tag>-<name>.log; the tag defaults to this process's pid. */
+export function setLogTag(tag) {
+  logTag = tag;
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -160,7 +167,7 @@ export async function startReplica({ dbUrl, name, env = {}, ready = true }) {
   const port = await freePort();
   const logDir = path.join(RESULTS_DIR, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
+  const log = createWriteStream(path.join(logDir, `${logTag}-${name}.log`), { flags: 'a' });
   const fullEnv = {
     ...process.env,
     DATABASE_URL: dbUrl,
