@@ -58,9 +58,15 @@ const SQL = `WITH d AS (
     SELECT u.id, x.l, x.m FROM u JOIN d ON d.id = u.id, unnest(d.levels, d.messages) AS x(l, m))
   SELECT * FROM u`;
 
+/** deadlock_detected, serialization_failure: the statement did nothing and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_TRIES = 5;
+
 /**
  * Writes attempt results. Results arriving while a write is in flight are written together by the
  * next statement (up to 200 rows): no added latency when idle, few round trips under load.
+ * Rows are written in id order (the order lease renewal locks them in); a batch chosen as a deadlock
+ * victim is written again, as a dropped result would leave its rows running until the reaper runs them twice.
  */
 @Injectable()
 export class CompletionWriter {
@@ -80,9 +86,9 @@ export class CompletionWriter {
     this.writing = true;
     try {
       while (this.pending.length) {
-        const batch = this.pending.splice(0, 200);
+        const batch = this.pending.splice(0, 200).sort((x, y) => (x.c.id < y.c.id ? -1 : x.c.id > y.c.id ? 1 : 0));
         try {
-          const { rows } = await poolOf(this.dataSource).query<Written>(SQL, [JSON.stringify(batch.map((b) => b.c))]);
+          const rows = await this.statement(JSON.stringify(batch.map((b) => b.c)));
           const byId = new Map(rows.map((r) => [r.id, r]));
           for (const b of batch) b.resolve(byId.get(b.c.id) ?? null);
         } catch (err) {
@@ -91,6 +97,16 @@ export class CompletionWriter {
       }
     } finally {
       this.writing = false;
+    }
+  }
+
+  private async statement(data: string): Promise<Written[]> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return (await poolOf(this.dataSource).query<Written>(SQL, [data])).rows;
+      } catch (err) {
+        if (tries >= MAX_TRIES || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+      }
     }
   }
 }

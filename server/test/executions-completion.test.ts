@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { CompletionWriter, type Completion } from '../src/executions/completion-writer.service.js';
+import { query } from './helpers/database.js';
+import { waitFor } from './helpers/http-target.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+
+// Found by `npm run chaos -- crash`: under load a batched result write deadlocked with another
+// statement locking the same execution rows in another order; the runner dropped the result, the
+// row stayed `running` until its lease expired and the reaper ran it again (a second call).
+describe('completion writer', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ LOG_LEVEL: 'error', WORKERS_ENABLED: 'false', SCHEDULER_ENABLED: 'false' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await app?.db.drop();
+  });
+
+  async function running(n: number): Promise<string[]> {
+    const [job] = await query<{ id: string }>(
+      app.db.url,
+      `INSERT INTO jobs (name, executor) VALUES ('dl-' || md5(random()::text), '{"kind":"http","url":"http://127.0.0.1:1/"}')
+       RETURNING id`,
+    );
+    const rows = await query<{ id: string }>(
+      app.db.url,
+      `INSERT INTO executions (job_id, job_name, trigger, status, run_at, started_at, lease_owner, lease_until)
+       SELECT $1, 'dl', 'api', 'running', now(), now(), 'owner-1', now() + interval '1 minute'
+         FROM generate_series(1, $2) RETURNING id`,
+      [job.id, n],
+    );
+    return rows.map((r) => r.id).sort();
+  }
+
+  const completion = (id: string): Completion => ({
+    id,
+    owner: 'owner-1',
+    retry: false,
+    delayMs: 0,
+    status: 'succeeded',
+    request: null,
+    response: { status: 200 },
+    error: null,
+    entry: { attempt: 1, status: 'succeeded', httpStatus: 200 },
+    levels: ['info'],
+    messages: ['done'],
+  });
+
+  it('writes a batch that was chosen as a deadlock victim again instead of dropping the results', async () => {
+    const [z, a, b] = await running(3);
+    const writer = app.app.get(CompletionWriter);
+    const tx1 = new pg.Client({ connectionString: app.db.url });
+    const tx2 = new pg.Client({ connectionString: app.db.url });
+    await tx1.connect();
+    await tx2.connect();
+    try {
+      // tx1 holds Z so that the writer's first batch waits and A and B are written together next.
+      await tx1.query('BEGIN');
+      await tx1.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [z]);
+      await tx2.query('BEGIN');
+      await tx2.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [b]);
+      const first = writer.write(completion(z));
+      const waiting = async () =>
+        Number(
+          (
+            await query<{ n: number }>(
+              app.db.url,
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%jsonb_to_recordset%'`,
+            )
+          )[0].n,
+        ) > 0;
+      await waitFor(waiting, 10_000);
+      const results = Promise.allSettled([writer.write(completion(a)), writer.write(completion(b))]);
+      await tx1.query('ROLLBACK');
+      await first;
+      // The batch [A, B] has locked A and waits for B (tx2); tx2 now asks for A: a deadlock, and the
+      // writer (waiting longer, so it checks first) is the victim.
+      await waitFor(waiting, 10_000);
+      await tx2.query('SELECT 1 FROM executions WHERE id = $1 FOR UPDATE', [a]);
+      await tx2.query('COMMIT');
+      const settled = await results;
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled']);
+      expect(settled.map((s) => (s.status === 'fulfilled' ? s.value?.status : null))).toEqual([
+        'succeeded',
+        'succeeded',
+      ]);
+      const rows = await query<{ status: string; lease_owner: string | null }>(
+        app.db.url,
+        'SELECT status, lease_owner FROM executions WHERE id = ANY($1::uuid[])',
+        [[a, b]],
+      );
+      expect(rows).toEqual([
+        { status: 'succeeded', lease_owner: null },
+        { status: 'succeeded', lease_owner: null },
+      ]);
+    } finally {
+      await tx1.end();
+      await tx2.end();
+    }
+  });
+});
