@@ -20,6 +20,7 @@ import {
 import { isMain, pool, prng, request } from '../lib/extra.mjs';
 
 export const name = 'hostile-input';
+export const aliases = ['hostile', '5'];
 const WEBHOOK_SECRET = 'chaos-hostile-webhook-secret';
 const APP_SECRET = 'chaos-app-secret-0123456789abcdef0123456789';
 
@@ -747,7 +748,7 @@ function receiverRequest(op, p, seeds, rng) {
   return { op: op.path, method: op.method, path: p, headers, body, kind: `receiver:${kind}` };
 }
 
-export default { name, run };
+export default { name, aliases, run };
 
 if (isMain(import.meta.url)) {
   run().then(
