@@ -25,7 +25,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,6 +42,18 @@ export function setLogTag(tag) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** `runIfMain(import.meta.url, run)`: a scenario file run directly (`node chaos/scenarios/x.mjs`) runs itself. */
+export function runIfMain(metaUrl, run) {
+  if (!process.argv[1] || metaUrl !== pathToFileURL(path.resolve(process.argv[1])).href) return;
+  run().then(
+    (ok) => process.exit(ok ? 0 : 1),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
 
 /** dist/ of the server, built once when missing. */
 export function ensureBuilt() {
