@@ -1,9 +1,50 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { CompletionWriter, type Completion } from '../src/executions/completion-writer.service.js';
-import { query } from './helpers/database.js';
+import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
 import { waitFor } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+
+/** A TCP proxy to Postgres that can be cut: open connections are destroyed and new ones closed at once. */
+async function startCuttableProxy(targetUrl: string) {
+  const target = new URL(targetUrl);
+  const sockets = new Set<net.Socket>();
+  let down = false;
+  let refused = 0;
+  const server = net.createServer((client) => {
+    if (down) {
+      refused++;
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = new URL(targetUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    refused: () => refused,
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
 
 // Found by `npm run chaos -- crash`: under load a batched result write deadlocked with another
 // statement locking the same execution rows in another order; the runner dropped the result, the
@@ -102,5 +143,74 @@ describe('completion writer', () => {
       await tx1.end();
       await tx2.end();
     }
+  });
+});
+
+// Found by `npm run chaos -- outage`: results of calls that finished while Postgres was down were
+// dropped ("crashed the runner"), the rows stayed running until their lease expired and the reaper
+// ran them a second time.
+describe('completion writer during a database outage', () => {
+  let db: TestDatabase;
+  let proxy: Awaited<ReturnType<typeof startCuttableProxy>>;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    proxy = await startCuttableProxy(db.url);
+    app = await startTestApp(
+      { LOG_LEVEL: 'error', WORKERS_ENABLED: 'false', SCHEDULER_ENABLED: 'false', LEASE_MS: '30000' },
+      { ...db, url: proxy.url },
+    );
+  });
+
+  afterAll(async () => {
+    proxy?.restore();
+    await app?.close();
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  it('writes a result once the database is reachable again, exactly once', async () => {
+    const [job] = await query<{ id: string }>(
+      db.url,
+      `INSERT INTO jobs (name, executor) VALUES ('outage', '{"kind":"http","url":"http://127.0.0.1:1/"}') RETURNING id`,
+    );
+    const [row] = await query<{ id: string }>(
+      db.url,
+      `INSERT INTO executions (job_id, job_name, trigger, status, run_at, started_at, lease_owner, lease_until)
+       VALUES ($1, 'outage', 'api', 'running', now(), now(), 'owner-1', now() + interval '1 minute') RETURNING id`,
+      [job.id],
+    );
+    proxy.cut();
+    const written = app.app.get(CompletionWriter).write({
+      id: row.id,
+      owner: 'owner-1',
+      retry: false,
+      delayMs: 0,
+      status: 'succeeded',
+      request: null,
+      response: { status: 200 },
+      error: null,
+      entry: { attempt: 1, status: 'succeeded', httpStatus: 200 },
+      levels: ['info'],
+      messages: ['done'],
+    });
+    const outcome = written.then(
+      (w) => ({ ok: true as const, w }),
+      (err: Error) => ({ ok: false as const, err }),
+    );
+    // The writer has tried (and been refused) at least twice while the database was unreachable.
+    await waitFor(() => proxy.refused() >= 2, 15_000, 'connection attempts while cut');
+    proxy.restore();
+    const result = await outcome;
+    expect(result.ok ? result.w?.status : (result as { err: Error }).err.message).toBe('succeeded');
+    const rows = await query<{ status: string; attempts: unknown[]; lease_owner: string | null }>(
+      db.url,
+      'SELECT status, attempts, lease_owner FROM executions WHERE id = $1',
+      [row.id],
+    );
+    expect(rows).toEqual([
+      { status: 'succeeded', attempts: [expect.objectContaining({ attempt: 1 })], lease_owner: null },
+    ]);
   });
 });

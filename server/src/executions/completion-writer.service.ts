@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { poolOf } from './sql.js';
 
 export interface Completion {
@@ -62,18 +64,38 @@ const SQL = `WITH d AS (
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_TRIES = 5;
 
+/** The database is unreachable (stopped, restarting, connection cut): worth trying again shortly. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  return (
+    code.startsWith('08') || // connection_exception
+    ['57P01', '57P02', '57P03', '53300'].includes(code) || // shutdown, starting up, too many connections
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e?.message ?? '')
+  );
+}
+
 /**
  * Writes attempt results. Results arriving while a write is in flight are written together by the
  * next statement (up to 200 rows): no added latency when idle, few round trips under load.
  * Rows are written in id order (the order lease renewal locks them in); a batch chosen as a deadlock
  * victim is written again, as a dropped result would leave its rows running until the reaper runs them twice.
+ * For the same reason a write that cannot reach the database is tried again (with backoff) for up to
+ * LEASE_MS: the rows stay leased meanwhile (the worker keeps renewing), and a row reaped in between
+ * is not written (the lease guard), so nothing is ever written twice.
  */
 @Injectable()
 export class CompletionWriter {
   private pending: { c: Completion; resolve: (w: Written | null) => void; reject: (e: unknown) => void }[] = [];
   private writing = false;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger(CompletionWriter.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
   write(c: Completion): Promise<Written | null> {
     return new Promise((resolve, reject) => {
@@ -101,11 +123,17 @@ export class CompletionWriter {
   }
 
   private async statement(data: string): Promise<Written[]> {
+    const giveUpAt = Date.now() + this.config.LEASE_MS;
+    let wait = 100;
     for (let tries = 1; ; tries++) {
       try {
         return (await poolOf(this.dataSource).query<Written>(SQL, [data])).rows;
       } catch (err) {
-        if (tries >= MAX_TRIES || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+        if (RETRYABLE.has((err as { code?: string }).code ?? '') && tries < MAX_TRIES) continue;
+        if (!isConnectionError(err) || Date.now() + wait > giveUpAt) throw err;
+        if (tries === 1) this.logger.warn(`Writing results failed (${(err as Error).message}); trying again`);
+        await sleep(wait);
+        wait = Math.min(wait * 2, 2000);
       }
     }
   }
