@@ -3,6 +3,7 @@ import { ExecutionsActive1795300000600 } from './1795300000600-executions-active
 import { Schedules1795300001000 } from './1795300001000-schedules.js';
 import { Webhooks1795300002000 } from './1795300002000-webhooks.js';
 import { Auth1795300003000 } from './1795300003000-auth.js';
+import { ExecutionsTrigger1795300007000 } from './1795300007000-executions-trigger.js';
 
 // Every migration, in order. Never edit a migration after it lands: add a new one.
 // Feature owners append theirs (timestamps: schedules 1795300001000, webhooks 1795300002000, auth 1795300003000).
@@ -12,4 +13,5 @@ export const migrations: Function[] = [
   Schedules1795300001000,
   Webhooks1795300002000,
   Auth1795300003000,
+  ExecutionsTrigger1795300007000,
 ];
