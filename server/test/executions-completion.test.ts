@@ -213,4 +213,30 @@ describe('completion writer during a database outage', () => {
       { status: 'succeeded', attempts: [expect.objectContaining({ attempt: 1 })], lease_owner: null },
     ]);
   });
+
+  it('answers 503 with Retry-After, not 500, while the database cannot be reached, and 2xx again after', async () => {
+    proxy.cut();
+    try {
+      for (const [method, path, body] of [
+        ['GET', '/api/v1/jobs', undefined],
+        ['GET', '/api/v1/executions', undefined],
+        ['POST', '/api/v1/jobs', { name: 'during-outage', executor: { kind: 'http', url: 'http://127.0.0.1:1/' } }],
+      ] as const) {
+        const res = await fetch(app.baseUrl + path, {
+          method,
+          headers: { ...app.authHeaders, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        expect({ path, status: res.status, retryAfter: res.headers.get('retry-after') }).toEqual({
+          path,
+          status: 503,
+          retryAfter: '5',
+        });
+        expect((await res.json()).message).toBe('The database is unavailable; try again shortly');
+      }
+    } finally {
+      proxy.restore();
+    }
+    expect((await app.api('GET', '/api/v1/jobs')).status).toBe(200);
+  });
 });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { isConnectionError } from '../common/connection-errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { poolOf } from './sql.js';
 
@@ -63,18 +64,6 @@ const SQL = `WITH d AS (
 /** deadlock_detected, serialization_failure: the statement did nothing and may simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_TRIES = 5;
-
-/** The database is unreachable (stopped, restarting, connection cut): worth trying again shortly. */
-export function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  const code = e?.code ?? '';
-  return (
-    code.startsWith('08') || // connection_exception
-    ['57P01', '57P02', '57P03', '53300'].includes(code) || // shutdown, starting up, too many connections
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e?.message ?? '')
-  );
-}
 
 /**
  * Writes attempt results. Results arriving while a write is in flight are written together by the
