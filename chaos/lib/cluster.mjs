@@ -248,7 +248,7 @@ export async function startReplica({ dbUrl, name, env = {}, ready = true }) {
       r.spawn();
       await r.waitReady();
     },
-    async waitReady(ms = 90_000) {
+    async waitReady(ms = 180_000) {
       await waitFor(
         async () => {
           if (!r.alive()) throw new Error(`${name} exited: ${JSON.stringify(r.exits.at(-1))}`);
