@@ -105,4 +105,19 @@ describe('hostile input answers 4xx with a message, never 500', () => {
       expect(JSON.stringify(res.body.message)).toMatch(/YAML: (an alias refers|Excessive alias)/);
     }
   });
+
+  it('a URL over 16 KB gets a 431 whose JSON body says so (Node answered an empty 431)', async () => {
+    const { request } = await import('node:http');
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${app.baseUrl}/api/v1/jobs?q=${'x'.repeat(20_000)}`, { headers: app.authHeaders }, (r) => {
+        let body = '';
+        r.on('data', (d) => (body += d));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.status).toBe(431);
+    expect(JSON.parse(res.body).message).toMatch(/larger than 16 KB/);
+  });
 });

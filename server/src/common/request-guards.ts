@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Socket } from 'node:net';
 
 /** Deepest JSON nesting a request body may have (validation and transformation recurse per level). */
 export const MAX_JSON_DEPTH = 64;
@@ -56,4 +57,27 @@ export function rejectNulCharacters(req: Request, res: Response, next: NextFunct
     return;
   }
   next();
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'The request line or headers are larger than 16 KB'],
+  HPE_REQUEST_TIMEOUT: [408, 'Request Timeout', 'The request was not received in time'],
+};
+
+/**
+ * The HTTP server's 'clientError' handler: requests Node refuses before the application sees them
+ * (a URL or headers over 16 KB, malformed HTTP) get a JSON body that says what was wrong, instead of
+ * Node's empty 400/431.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'Malformed HTTP request'];
+  const body = JSON.stringify({ statusCode: status, message, error: reason });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
