@@ -46,6 +46,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 /**
  * A raw HTTP request (node:http, so bodies and headers go out byte for byte, NUL and lone
  * surrogates included): `{ status, text, json, ms }`; network errors resolve `{ status: 0, error }`.
+ * `keepAlive: false` opens a connection per request (no idle-socket races to tell apart from resets).
  */
 export async function request(url, opts = {}) {
   const res = await request1(url, opts);
@@ -56,7 +57,7 @@ export async function request(url, opts = {}) {
   return res;
 }
 
-function request1(url, { method = 'GET', headers = {}, body, timeoutMs = 30_000 } = {}) {
+function request1(url, { method = 'GET', headers = {}, body, timeoutMs = 30_000, keepAlive = true } = {}) {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const buf = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(String(body), 'utf8');
@@ -64,7 +65,7 @@ function request1(url, { method = 'GET', headers = {}, body, timeoutMs = 30_000 
     try {
       req = http.request(url, {
         method,
-        agent,
+        agent: keepAlive ? agent : false,
         headers: { ...headers, ...(buf ? { 'content-length': buf.length } : {}) },
         timeout: timeoutMs,
       });

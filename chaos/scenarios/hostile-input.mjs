@@ -231,6 +231,7 @@ export async function run(opts = {}) {
         headers: r.headers,
         body: r.body,
         timeoutMs: 60_000,
+        keepAlive: false,
       });
       const key = `${r.method} ${r.op}`;
       const counts = byEndpoint.get(key) ?? {};
@@ -247,7 +248,7 @@ export async function run(opts = {}) {
         status: res.status,
         answer: res.text?.slice(0, 300),
       });
-      if (res.status === 0) netErrors.push({ ...show(), error: res.error });
+      if (res.status === 0) netErrors.push({ ...show(), error: res.error, code: res.code });
       else if (res.status >= 500) fiveXX.push(show());
       else if (res.status >= 400 && !hasMessage(res)) noMessage.push(show());
       if (res.text && leaked(res.text)) leaks.push(show());

@@ -282,8 +282,8 @@ async function load(db, n) {
               jsonb_build_array(jsonb_build_object('attempt', 1, 'startedAt', c.at, 'finishedAt', c.at + d.ms * interval '1 ms',
                                                    'status', s.status, 'error', NULL, 'httpStatus', 200))
          FROM generate_series($3::int, $4::int) i
-        CROSS JOIN LATERAL (SELECT (i * 7919) % ${JOBS} AS j, now() - (i * $5::float8) * interval '1 second' - interval '1 minute' AS at) c
-        CROSS JOIN LATERAL (SELECT 20 + (i * 104729) % 1980 AS ms) d
+        CROSS JOIN LATERAL (SELECT ((i::bigint * 7919) % ${JOBS})::int AS j, now() - (i * $5::float8) * interval '1 second' - interval '1 minute' AS at) c
+        CROSS JOIN LATERAL (SELECT (20 + (i::bigint * 104729) % 1980)::int AS ms) d
         CROSS JOIN LATERAL (SELECT CASE WHEN i % 100 < 60 THEN 'schedule' WHEN i % 100 < 75 THEN 'webhook' WHEN i % 100 < 85 THEN 'manual'
                                         WHEN i % 100 < 95 THEN 'api' WHEN i % 100 < 98 THEN 'chain' ELSE 'retry' END AS trigger) t
         CROSS JOIN LATERAL (SELECT CASE WHEN i % 1000 < 850 THEN 'succeeded' WHEN i % 1000 < 950 THEN 'failed'
