@@ -41,6 +41,16 @@ export function setLogTag(tag) {
   logTag = tag;
 }
 
+// Ctrl-C / SIGTERM of the harness: kill its replicas and stop its Postgres instead of orphaning them.
+const children = new Set();
+const postgresStops = new Set();
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    for (const c of children) c.kill('SIGKILL');
+    void Promise.allSettled([...postgresStops].map((stop) => stop())).then(() => process.exit(130));
+  });
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** `runIfMain(import.meta.url, run)`: a scenario file run directly (`node chaos/scenarios/x.mjs`) runs itself. */
@@ -143,9 +153,11 @@ export async function startPostgres({ embedded = !process.env.DATABASE_URL } = {
     stop = () => epg.stop();
     start = () => epg.start();
     close = async () => {
+      postgresStops.delete(close);
       await epg.stop().catch(() => {});
       await rm(dir, { recursive: true, force: true });
     };
+    postgresStops.add(close);
   }
   const db = new pg.Pool({ connectionString: url, max: 4 });
   db.on('error', () => {}); // idle clients die in an outage; the pool replaces them
@@ -211,6 +223,8 @@ export async function startReplica({ dbUrl, name, env = {}, ready = true }) {
       const child = spawn(process.execPath, [MAIN_JS], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
       r.child = child;
       r.pid = child.pid;
+      children.add(child);
+      child.once('exit', () => children.delete(child));
       r.expectExit = false;
       log.write(`\n=== ${new Date().toISOString()} ${name} started, pid ${child.pid}\n`);
       child.stdout.pipe(log, { end: false });
