@@ -13,7 +13,7 @@ const PAUSE_MS = 5000;
 
 export async function run() {
   const c = await setupCluster({
-    env: { SHUTDOWN_GRACE_MS: '10000' },
+    env: { SHUTDOWN_GRACE_MS: '10000', LEASE_MS: '30000' },
     schedules: 200,
     policies: ['run_all'],
     // Up to 1.5 s per call (the jobs time out at 2 s): calls are in flight whenever a replica stops.
