@@ -74,8 +74,11 @@ export class ExecutionsQueryService {
       const job = await this.jobs.get(q.job);
       where.push(`job_id = ${arg(job.id)}`);
     }
-    if (q.status?.length) where.push(`status = ANY(${arg(q.status)}::text[])`);
-    if (q.trigger?.length) where.push(`trigger = ANY(${arg(q.trigger)}::text[])`);
+    // One value: plain equality, so a (…, status|trigger, created_at) index returns rows in page order.
+    const oneOf = (col: string, v: string[]) =>
+      v.length === 1 ? `${col} = ${arg(v[0])}` : `${col} = ANY(${arg(v)}::text[])`;
+    if (q.status?.length) where.push(oneOf('status', q.status));
+    if (q.trigger?.length) where.push(oneOf('trigger', q.trigger));
     if (q.since) where.push(`created_at >= ${arg(q.since)}::timestamptz`);
     if (q.until) where.push(`created_at < ${arg(q.until)}::timestamptz`);
     if (q.cursor) {
