@@ -5,7 +5,7 @@
 // exits, every 4xx body carries a non-empty message, no rendered URL leaves the job's origin, no secret
 // in any answer.
 //
-//   node chaos/scenarios/hostile-input.mjs          (CHAOS_SHORT=1: 1,000 requests; CHAOS_REQUESTS=n)
+//   node chaos/scenarios/hostile-input.mjs          (10,200 generated; CHAOS_SHORT=1: 1,000; CHAOS_REQUESTS=n)
 import { createHmac } from 'node:crypto';
 import {
   ADMIN_PASSWORD,
@@ -189,7 +189,7 @@ function deep(n) {
 // --- the run ------------------------------------------------------------------------------------
 
 export async function run(opts = {}) {
-  const total = Number(process.env.CHAOS_REQUESTS ?? opts.requests ?? (SHORT ? 1000 : 10_000));
+  const total = Number(process.env.CHAOS_REQUESTS ?? opts.requests ?? (SHORT ? 1000 : 10_200));
   const seed = Number(process.env.CHAOS_SEED ?? opts.seed ?? 20260301);
   const rng = prng(seed);
   const pg = await startPostgres();
