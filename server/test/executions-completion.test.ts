@@ -2,8 +2,9 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { CompletionWriter, type Completion } from '../src/executions/completion-writer.service.js';
+import { WorkerService } from '../src/executions/worker.service.js';
 import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
-import { waitFor } from './helpers/http-target.js';
+import { startHttpTarget, waitFor } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 
 /** A TCP proxy to Postgres that can be cut: open connections are destroyed and new ones closed at once. */
@@ -238,5 +239,63 @@ describe('completion writer during a database outage', () => {
       proxy.restore();
     }
     expect((await app.api('GET', '/api/v1/jobs')).status).toBe(200);
+  });
+});
+
+// Found by `npm run chaos -- rollout`: rows claimed while SIGTERM arrived were started after the
+// drain had taken its list, then released back to the queue mid-call: the target got the same
+// Idempotency-Key twice (or, with nothing else running, they were left leased until the reaper).
+describe('shutdown while a claim is in flight', () => {
+  it('gives the claimed rows back untouched: nothing is sent, the row is queued again (same attempt)', async () => {
+    const target = await startHttpTarget();
+    const db = await createTestDatabase();
+    const app = await startTestApp({ LOG_LEVEL: 'error', SCHEDULER_ENABLED: 'false', WORKER_POLL_MS: '100' }, db);
+    const lock = new pg.Client({ connectionString: app.db.url });
+    lock.on('error', () => undefined);
+    await lock.connect();
+    let closed = false;
+    try {
+      const job = await app.api('POST', '/api/v1/jobs', {
+        name: 'late-claim',
+        executor: { kind: 'http', method: 'POST', url: `${target.url}/late` },
+      });
+      expect(job.status).toBe(201);
+      // The row and a table lock in one transaction: the worker's claim waits on the lock, so it
+      // is in flight when the app closes, and sees the row once the lock is gone.
+      await lock.query('BEGIN');
+      await lock.query(
+        `INSERT INTO executions (job_id, job_name, trigger, status, run_at) VALUES ($1, 'late-claim', 'api', 'queued', now())`,
+        [job.body.id],
+      );
+      await lock.query('LOCK TABLE executions IN EXCLUSIVE MODE');
+      await waitFor(
+        async () =>
+          (
+            await query<{ n: number }>(
+              app.db.url,
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%json_agg(upd)%'`,
+            )
+          )[0].n > 0,
+        10_000,
+        'a claim waiting on the lock',
+      );
+      const closing = app.close().then(() => (closed = true));
+      const worker = app.app.get(WorkerService) as unknown as { stopping: boolean };
+      await waitFor(() => worker.stopping, 10_000, 'the worker stopping');
+      await lock.query('COMMIT');
+      await closing;
+      const rows = await query<{ status: string; attempt: number; lease_owner: string | null }>(
+        app.db.url,
+        `SELECT status, attempt, lease_owner FROM executions WHERE job_name = 'late-claim'`,
+      );
+      expect(rows).toEqual([{ status: 'queued', attempt: 1, lease_owner: null }]);
+      expect(target.hits('/late')).toHaveLength(0);
+    } finally {
+      await lock.end();
+      if (!closed) await app.close().catch(() => undefined);
+      await db.drop();
+      await target.close();
+    }
   });
 });
