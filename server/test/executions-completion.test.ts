@@ -1,7 +1,9 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { CompletionWriter, type Completion } from '../src/executions/completion-writer.service.js';
+import { poolOf } from '../src/executions/sql.js';
 import { WorkerService } from '../src/executions/worker.service.js';
 import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
 import { startHttpTarget, waitFor } from './helpers/http-target.js';
@@ -296,6 +298,29 @@ describe('shutdown while a claim is in flight', () => {
       if (!closed) await app.close().catch(() => undefined);
       await db.drop();
       await target.close();
+    }
+  });
+});
+
+// Found by `npm run chaos -- outage`: a replica exited ("Unhandled 'error' event", 57P01) when Postgres
+// stopped while one of its pool clients was checked out between two statements.
+describe('a pool client whose connection is dropped while checked out', () => {
+  it('does not crash the process; its next query fails and the pool goes on with a new client', async () => {
+    const app = await startTestApp({ LOG_LEVEL: 'error', WORKERS_ENABLED: 'false', SCHEDULER_ENABLED: 'false' });
+    try {
+      const ds = app.app.get(DataSource);
+      // A client checked out of the pool between two statements (as inTransaction does).
+      const client = await poolOf(ds).connect();
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await query(app.db.url, 'SELECT pg_terminate_backend($1)', [rows[0].pid]);
+      // Without a listener the 'error' event is thrown (the test fails with it); wait for it to arrive.
+      await new Promise((r) => setTimeout(r, 500));
+      await expect(client.query('SELECT 1')).rejects.toThrow();
+      client.release(true);
+      expect(await ds.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await app.close();
     }
   });
 });
