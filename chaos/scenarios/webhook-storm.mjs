@@ -139,6 +139,9 @@ export async function run(opts = {}) {
         method: 'POST',
         headers,
         body: d.body,
+        // A connection per delivery, as GitHub sends them: no idle keep-alive socket closed by the
+        // server at the moment it is reused (a client-side race, not the receiver's answer).
+        keepAlive: false,
       });
       latencies.push(res.ms);
       const k = (byKind[d.kind] ??= {});
