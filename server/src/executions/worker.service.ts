@@ -212,7 +212,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.stopping) return;
     this.stopping = true;
     if (this.dueTimer) clearTimeout(this.dueTimer);
-    await this.claimed;
+    // A claim in flight gives its rows back itself (it sees `stopping`); wait for it, within the grace period.
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([this.claimed, new Promise((r) => (waited = setTimeout(r, this.config.SHUTDOWN_GRACE_MS)))]);
+    clearTimeout(waited);
     if (this.enabled && this.running.size) {
       this.logger.log(`Draining ${this.running.size} running execution(s) (up to ${this.config.SHUTDOWN_GRACE_MS} ms)`);
       const all = Promise.all([...this.running.values()].map((r) => r.done));
