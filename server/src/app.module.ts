@@ -4,7 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
-import { DatabaseErrorFilter } from './common/database-error.filter.js';
+import { DatabaseUnavailableFilter } from './common/database-unavailable.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConfigAsCodeModule } from './config-as-code/config-as-code.module.js';
@@ -45,7 +45,8 @@ export class AppModule {
         MetricsModule,
       ],
       providers: [
-        { provide: APP_FILTER, useClass: DatabaseErrorFilter },
+        // 503 while the database is unreachable; then constraint/format errors as 4xx (DatabaseErrorFilter).
+        { provide: APP_FILTER, useClass: DatabaseUnavailableFilter },
         // Deny by default: every route needs credentials unless marked @Public() (auth/access.decorators.ts).
         { provide: APP_GUARD, useClass: AuthGuard },
       ],

@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { bodyParsers } from './common/body-parsers.js';
+import { answerClientError, rejectNulCharacters } from './common/request-guards.js';
 import { securityHeaders } from './auth/security-headers.js';
 import { spaHandlers } from './common/spa.js';
 import type { AppConfig } from './config/app-config.js';
@@ -36,6 +37,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     if (paths) app.use(paths, handler);
     else app.use(handler);
   }
+  app.use(rejectNulCharacters);
+  app.getHttpServer().on('clientError', answerClientError);
   // POST /webhook: the ToyCI path, served by the webhooks module outside the /api prefix.
   app.setGlobalPrefix('api', { exclude: [{ path: 'webhook', method: RequestMethod.POST }] });
   app.enableVersioning({ type: VersioningType.URI });

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
+import { verifyJsonDepth } from './request-guards.js';
 
 /** Webhook receivers need the raw bytes (signature before parsing) and a larger limit. */
 export const WEBHOOK_PATHS = [
@@ -23,6 +24,9 @@ function jsonErrors(parser: RequestHandler): RequestHandler {
       if (e.type === 'entity.too.large') {
         return res.status(413).json({ statusCode: 413, status: 'error', message: 'Payload too large' });
       }
+      if (e.type === 'entity.verify.failed') {
+        return res.status(400).json({ statusCode: 400, status: 'error', message: e.message });
+      }
       if (e.type === 'entity.parse.failed') {
         return res.status(400).json({ statusCode: 400, status: 'error', message: 'Invalid JSON payload' });
       }
@@ -43,6 +47,6 @@ function exactPath(parser: RequestHandler): RequestHandler {
 export function bodyParsers(): Array<[string[] | null, RequestHandler]> {
   return [
     [WEBHOOK_PATHS, exactPath(jsonErrors(express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT })))],
-    [null, jsonErrors(express.json({ limit: JSON_BODY_LIMIT }))],
+    [null, jsonErrors(express.json({ limit: JSON_BODY_LIMIT, verify: verifyJsonDepth }))],
   ];
 }

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import pg from 'pg';
 import { QueryFailedError } from 'typeorm';
 
 const MAP: Record<string, { status: number; message: string }> = {
@@ -12,14 +13,22 @@ const MAP: Record<string, { status: number; message: string }> = {
   '22003': { status: HttpStatus.BAD_REQUEST, message: 'A number is out of range' },
   '22007': { status: HttpStatus.BAD_REQUEST, message: 'A date or time has the wrong format' },
   '22008': { status: HttpStatus.BAD_REQUEST, message: 'A date or time is out of range' },
+  '22021': { status: HttpStatus.BAD_REQUEST, message: 'A value contains a character that cannot be stored' },
+  '22P05': { status: HttpStatus.BAD_REQUEST, message: 'A value contains a character that cannot be stored' },
 };
 
-/** Turns constraint and format errors from Postgres into clear 4xx answers (guarantee 6). */
-@Catch(QueryFailedError)
+/**
+ * Turns constraint and format errors from Postgres into clear 4xx answers (guarantee 6), whether the
+ * query went through TypeORM (QueryFailedError) or straight through the pg pool (pg.DatabaseError).
+ */
+@Catch(QueryFailedError, pg.DatabaseError)
 export class DatabaseErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(DatabaseErrorFilter.name);
 
-  catch(error: QueryFailedError & { code?: string; detail?: string; constraint?: string }, host: ArgumentsHost) {
+  catch(
+    error: (QueryFailedError | pg.DatabaseError) & { code?: string; detail?: string; constraint?: string },
+    host: ArgumentsHost,
+  ) {
     const res = host.switchToHttp().getResponse<Response>();
     const mapped = error.code ? MAP[error.code] : undefined;
     if (!mapped) {

@@ -20,7 +20,15 @@ export function parseConfigYaml(text: string): unknown {
       }),
     );
   }
-  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+    JSON.stringify(value); // an alias inside its own anchor makes a cycle: refuse it here, not deep in the planner
+  } catch (err) {
+    const reason = err instanceof TypeError ? 'an alias refers to the node that contains it' : (err as Error).message;
+    throw new BadRequestException([`YAML: ${reason}`]);
+  }
+  return value;
 }
 
 /**

@@ -14,6 +14,8 @@ const SUMMARY_COLS = `id, job_id, job_name, trigger, trigger_ref, actor, schedul
   retry_of, idempotency_key, params, status, attempt, max_attempts, run_at, created_at, started_at, finished_at,
   duration_ms, error, children_total, children_done, children_failed, (response->>'status')::int AS http_status`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The cursor's time as encodeCursor writes it (Postgres' UTC text, microseconds). */
+const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 const FAILED = `('failed','timed_out','lost','partial')`;
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -74,8 +76,11 @@ export class ExecutionsQueryService {
       const job = await this.jobs.get(q.job);
       where.push(`job_id = ${arg(job.id)}`);
     }
-    if (q.status?.length) where.push(`status = ANY(${arg(q.status)}::text[])`);
-    if (q.trigger?.length) where.push(`trigger = ANY(${arg(q.trigger)}::text[])`);
+    // One value: plain equality, so a (…, status|trigger, created_at) index returns rows in page order.
+    const oneOf = (col: string, v: string[]) =>
+      v.length === 1 ? `${col} = ${arg(v[0])}` : `${col} = ANY(${arg(v)}::text[])`;
+    if (q.status?.length) where.push(oneOf('status', q.status));
+    if (q.trigger?.length) where.push(oneOf('trigger', q.trigger));
     if (q.since) where.push(`created_at >= ${arg(q.since)}::timestamptz`);
     if (q.until) where.push(`created_at < ${arg(q.until)}::timestamptz`);
     if (q.cursor) {
@@ -187,6 +192,7 @@ export function decodeCursor(cursor: string): [string, string] {
       Array.isArray(v) &&
       v.length === 2 &&
       typeof v[0] === 'string' &&
+      CURSOR_TS.test(v[0]) &&
       !Number.isNaN(Date.parse(v[0])) &&
       typeof v[1] === 'string' &&
       UUID.test(v[1])

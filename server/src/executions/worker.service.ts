@@ -36,6 +36,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private enabled = false;
   private stopping = false;
   private claiming = false;
+  /** The claim loop in flight (shutdown waits for it: rows it claims must not start or stay leased). */
+  private claimed: Promise<void> = Promise.resolve();
   private again = false;
   private timers: NodeJS.Timeout[] = [];
   private dueTimer: NodeJS.Timeout | null = null;
@@ -99,7 +101,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       this.again = true;
       return;
     }
-    void this.claimLoop();
+    this.claimed = this.claimLoop();
   }
 
   private async claimLoop(): Promise<void> {
@@ -111,6 +113,15 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         if (free <= 0 || this.stopping) break;
         const claimed = await this.queue.claim(this.id, free, this.config.LEASE_MS);
         this.lastTick = Date.now();
+        if (this.stopping) {
+          // SIGTERM arrived while claiming: give the rows back untouched (nothing was sent yet).
+          if (claimed.length)
+            await this.queue.release(
+              this.id,
+              claimed.map((c) => c.exec.id),
+            );
+          break;
+        }
         for (const c of claimed) this.start(c);
         if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopping);
@@ -201,6 +212,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.stopping) return;
     this.stopping = true;
     if (this.dueTimer) clearTimeout(this.dueTimer);
+    // A claim in flight gives its rows back itself (it sees `stopping`); wait for it, within the grace period.
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([this.claimed, new Promise((r) => (waited = setTimeout(r, this.config.SHUTDOWN_GRACE_MS)))]);
+    clearTimeout(waited);
     if (this.enabled && this.running.size) {
       this.logger.log(`Draining ${this.running.size} running execution(s) (up to ${this.config.SHUTDOWN_GRACE_MS} ms)`);
       const all = Promise.all([...this.running.values()].map((r) => r.done));

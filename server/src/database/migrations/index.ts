@@ -4,6 +4,7 @@ import { Schedules1795300001000 } from './1795300001000-schedules.js';
 import { Webhooks1795300002000 } from './1795300002000-webhooks.js';
 import { Auth1795300003000 } from './1795300003000-auth.js';
 import { Notifications1795300005000 } from './1795300005000-notifications.js';
+import { ExecutionsTrigger1795300007000 } from './1795300007000-executions-trigger.js';
 
 // Every migration, in order. Never edit a migration after it lands: add a new one.
 // Feature owners append theirs (timestamps: schedules 1795300001000, webhooks 1795300002000, auth 1795300003000).
@@ -14,4 +15,5 @@ export const migrations: Function[] = [
   Webhooks1795300002000,
   Auth1795300003000,
   Notifications1795300005000,
+  ExecutionsTrigger1795300007000,
 ];
