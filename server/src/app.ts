@@ -38,7 +38,12 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     else app.use(handler);
   }
   app.use(rejectNulCharacters);
-  app.getHttpServer().on('clientError', answerClientError);
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.on('clientError', answerClientError);
+  // Idle keep-alive connections outlive a proxy's (nginx upstream keepalive_timeout: 60 s), so a proxy
+  // or client never reuses a connection the server is just closing (Node's 5 s default: resets, 502s).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   // POST /webhook: the ToyCI path, served by the webhooks module outside the /api prefix.
   app.setGlobalPrefix('api', { exclude: [{ path: 'webhook', method: RequestMethod.POST }] });
   app.enableVersioning({ type: VersioningType.URI });

@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import http from 'node:http';
 import path from 'node:path';
 import { startTestApp, type TestApp } from './helpers/app.js';
 
@@ -35,6 +36,27 @@ describe('application shell', () => {
     await app?.close();
     await rm(spaDir, { recursive: true, force: true });
   });
+
+  it('keeps an idle keep-alive connection open longer than a proxy would (no reuse race after 5 s)', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+        const req = http.get(`${app.baseUrl}/api/health/live`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, socket: req.socket }));
+        });
+        req.on('error', reject);
+      });
+    const first = await get();
+    let closed = false;
+    (first.socket as import('node:net').Socket).once('close', () => (closed = true));
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(closed).toBe(false);
+    const second = await get();
+    expect(second.status).toBe(200);
+    expect(second.socket).toBe(first.socket);
+    agent.destroy();
+  }, 20_000);
 
   it('documents every route of the router in the OpenAPI document', async () => {
     const res = await fetch(`${app.baseUrl}/api/docs-json`);
