@@ -73,8 +73,8 @@ export function zonedToIso(local: string, zone: string): string | undefined {
   return new Date(t).toISOString();
 }
 
-/** UTC offset of `zone` at instant `t`, in ms (Asia/Tokyo: +9 h). */
-function offsetMs(t: number, zone: string): number {
+/** The wall-clock fields (year … second, 24-hour) of instant `t` in `zone`. */
+function wallClock(t: number, zone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: zone,
     hourCycle: 'h23',
@@ -85,8 +85,21 @@ function offsetMs(t: number, zone: string): number {
     minute: '2-digit',
     second: '2-digit',
   }).formatToParts(new Date(t));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+    second: get('second'),
+  };
+}
+
+/** UTC offset of `zone` at instant `t`, in ms (Asia/Tokyo: +9 h). */
+function offsetMs(t: number, zone: string): number {
+  const w = wallClock(t, zone);
+  const asUtc = Date.UTC(+w.year, +w.month - 1, +w.day, +w.hour, +w.minute, +w.second);
   return asUtc - Math.floor(t / 1000) * 1000;
 }
 
@@ -94,15 +107,6 @@ function offsetMs(t: number, zone: string): number {
 export function isoToZoned(iso: string | null | undefined, zone: string): string {
   const t = iso ? Date.parse(iso) : NaN;
   if (Number.isNaN(t)) return '';
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(new Date(t));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
+  const w = wallClock(t, zone);
+  return `${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}`;
 }
