@@ -45,7 +45,7 @@ describe('executions history plans', () => {
     'a filter on a rare trigger (%s) reads its index, not every row',
     async (trigger) => {
       const rows = await query<{ 'QUERY PLAN': any }>(db.url, `EXPLAIN (ANALYZE, FORMAT JSON) ${LIST_BY_TRIGGER}`, [
-        [trigger],
+        trigger,
       ]);
       const nodes = planNodes(rows[0]!['QUERY PLAN'][0].Plan);
       expect(nodes.some((n) => n['Index Name'] === 'executions_trigger_created_idx')).toBe(true);
@@ -59,7 +59,7 @@ describe('executions history plans', () => {
     const rows = await query<{ 'QUERY PLAN': any }>(
       db.url,
       `EXPLAIN (ANALYZE, FORMAT JSON) ${LIST_BY_JOB_AND_STATUS}`,
-      [jobId, ['cancelled']],
+      [jobId, 'cancelled'],
     );
     const nodes = planNodes(rows[0]!['QUERY PLAN'][0].Plan);
     expect(nodes.some((n) => n['Index Name'] === 'executions_job_status_created_idx')).toBe(true);
