@@ -21,6 +21,10 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/package.json ./
+# git and CA certificates for command jobs' checkout and commit-back (COMMAND_JOBS_ENABLED); /bin/sh is in the base.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 # Only DATA_DIR is writable by the server (embedded Postgres / generated keys when DATABASE_URL is unset).
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
