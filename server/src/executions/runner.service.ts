@@ -6,7 +6,7 @@ import { isSuccessStatus } from '../jobs/render/success-statuses.js';
 import type { ExecutionStatusValue, Execution } from './execution.entity.js';
 import { CompletionWriter } from './completion-writer.service.js';
 import { EventsService } from './events.service.js';
-import { CommandExecutor, type CommandOutcome } from './executors/command.executor.js';
+import { CommandExecutor, type CommandOutcome, failedOutcome } from './executors/command.executor.js';
 import { HttpExecutor, type HttpOutcome } from './executors/http.executor.js';
 import { FinalizerService, type ParentResponse } from './finalizer.service.js';
 import { Masker } from './masking.js';
@@ -59,9 +59,7 @@ export class RunnerService {
         now: exec.scheduledFor ?? undefined,
       });
     } catch (err) {
-      const e = err as Error & { getResponse?: () => { message?: unknown } };
-      const msg = e.getResponse?.().message;
-      failure = `Could not render the request: ${Array.isArray(msg) ? msg.join('; ') : (msg ?? e.message)}`;
+      failure = `Could not render the request: ${errorMessage(err)}`;
     }
     const masker = new Masker(rendered?.secrets ?? []);
     if (rendered && !failure) {
@@ -168,18 +166,7 @@ export class RunnerService {
       if (this.params.secretParamNames(job).length) params = await this.params.resolve(job, exec.params);
       outcome = await this.command.execute(exec, job, params, h.signal);
     } catch (err) {
-      const e = err as Error & { getResponse?: () => { message?: unknown } };
-      const msg = e.getResponse?.().message;
-      const error = `Could not prepare the command: ${Array.isArray(msg) ? msg.join('; ') : (msg ?? e.message)}`;
-      outcome = {
-        status: 'failed',
-        error,
-        request: null,
-        response: null,
-        summary: [['error', error]],
-        retryable: false,
-        secrets: [],
-      };
+      outcome = failedOutcome(`Could not prepare the command: ${errorMessage(err)}`);
     }
     if (h.abandoned()) return;
     const masker = new Masker(outcome.secrets);
@@ -265,4 +252,11 @@ export class RunnerService {
     });
     if (!retry) await this.finalizer.afterFinal(done, job ?? null, params, r.parentResponse);
   }
+}
+
+/** An exception's message; an HttpException's validation messages joined. */
+function errorMessage(err: unknown): string {
+  const e = err as Error & { getResponse?: () => { message?: unknown } };
+  const msg = e.getResponse?.().message;
+  return Array.isArray(msg) ? msg.join('; ') : String(msg ?? e.message);
 }

@@ -52,6 +52,19 @@ class SetupError extends Error {
   }
 }
 
+/** A command run that failed before or without a result (not retried). */
+export function failedOutcome(error: string, secrets: string[] = []): CommandOutcome {
+  return {
+    status: 'failed',
+    error,
+    request: null,
+    response: null,
+    summary: [['error', error]],
+    retryable: false,
+    secrets,
+  };
+}
+
 const isSecret = (v: unknown): v is { secret: true; value?: string } =>
   !!v && typeof v === 'object' && (v as { secret?: unknown }).secret === true;
 
@@ -88,16 +101,7 @@ export class CommandExecutor {
     params: Record<string, unknown>,
     signal: AbortSignal,
   ): Promise<CommandOutcome> {
-    const fail = (error: string, secrets: string[] = []): CommandOutcome => ({
-      status: 'failed',
-      error,
-      request: null,
-      response: null,
-      summary: [['error', error]],
-      retryable: false,
-      secrets,
-    });
-    if (!this.enabled) return fail(COMMAND_RUN_DISABLED);
+    if (!this.enabled) return failedOutcome(COMMAND_RUN_DISABLED);
     const ex = job.executor;
 
     // Secrets first, so that everything below can be masked.
@@ -108,7 +112,7 @@ export class CommandExecutor {
         if (isSecret(v) && v.value) secretEnv[name] = this.secretBox.decrypt(v.value);
       }
     } catch {
-      return fail('A secret of executor.env cannot be decrypted with this server key');
+      return failedOutcome('A secret of executor.env cannot be decrypted with this server key');
     }
     secrets.push(...Object.values(secretEnv));
     let authHeader: string | null = null;
@@ -118,7 +122,7 @@ export class CommandExecutor {
       try {
         token = this.secretBox.decrypt(checkout.token.value);
       } catch {
-        return fail('executor.checkout.token cannot be decrypted with this server key');
+        return failedOutcome('executor.checkout.token cannot be decrypted with this server key');
       }
       const basic = Buffer.from(`${checkout.tokenUser ?? 'x-access-token'}:${token}`).toString('base64');
       authHeader = `Authorization: Basic ${basic}`;
@@ -126,7 +130,7 @@ export class CommandExecutor {
     }
     const masker = new Masker(secrets.filter((s) => s !== ''));
     if (exec.cancelRequested) {
-      return { ...fail('Cancelled before it started', secrets), status: 'cancelled' };
+      return { ...failedOutcome('Cancelled before it started', secrets), status: 'cancelled' };
     }
 
     const push = await this.pushOf(exec);
@@ -158,7 +162,7 @@ export class CommandExecutor {
       }
     }
     const ref = checkout?.ref ? render('executor.checkout.ref', String(checkout.ref)) : null;
-    if (renderErrors.length) return fail(masker.text(`Could not render: ${renderErrors.join('; ')}`), secrets);
+    if (renderErrors.length) return failedOutcome(masker.text(`Could not render: ${renderErrors.join('; ')}`), secrets);
 
     const root = path.join(this.workspaceRoot(), `${exec.id}-${exec.attempt}`);
     const workspace = path.join(root, 'workspace');
