@@ -1,4 +1,5 @@
 import type { JobNotification } from './notifications.js';
+import type { WebhookProviderName } from './webhooks.js';
 // Job definitions: the JSON shape of DESIGN.md ("A job, as JSON"), the same in jobs.yaml.
 
 /** A secret value as written by a client: `{secret: true, value: '...'}`; without `value` on PATCH = keep the stored one. */
@@ -169,11 +170,23 @@ export interface ChainStep {
 }
 
 export interface GithubTrigger {
+  /** The forge the deliveries come from: github (default), gitlab or gitea. */
+  provider?: WebhookProviderName;
   /** owner/name */
   repository: string;
-  /** Branch names or globs; empty/absent = any branch. */
+  /**
+   * GitHub filter patterns (see README "Webhooks reference"); the last matching pattern decides.
+   * A trigger with branch filters only never runs for tag pushes, and vice versa; with neither it
+   * runs for both. `branches` and `branchesIgnore` exclude each other, as do `tags` and `tagsIgnore`.
+   */
   branches?: string[];
-  /** picomatch globs; `!` excludes. Empty/absent = any change. */
+  /** Branches that do NOT trigger (GitHub's `branches-ignore`). */
+  branchesIgnore?: string[];
+  /** Tag name patterns (GitHub's `tags`). */
+  tags?: string[];
+  /** Tags that do NOT trigger (GitHub's `tags-ignore`). */
+  tagsIgnore?: string[];
+  /** GitHub filter patterns on changed paths (GitHub's `paths`); `!` excludes. Empty/absent = any change. Not evaluated for tag pushes. */
   watchFiles?: string[];
   /** Param mapping for the run; strings are templates over `push.*`. */
   params?: Record<string, JsonValue>;

@@ -1,6 +1,8 @@
 // Webhooks: receiver answers, the deliveries log, dry runs and sources.
 
-export type WebhookProviderName = 'github' | 'gitlab' | 'gitea';
+/** The forges whose push webhooks are received (a trigger's `provider`, a source's `provider`). */
+export const WEBHOOK_PROVIDERS = ['github', 'gitlab', 'gitea'] as const;
+export type WebhookProviderName = (typeof WEBHOOK_PROVIDERS)[number];
 export type WebhookOutcome = 'triggered' | 'no_match' | 'skipped' | 'deleted' | 'ignored' | 'ping';
 
 /** What POST /api/v1/webhooks/github (and /webhook) answers. */

@@ -8,6 +8,7 @@ import type { Job } from './job.entity.js';
 import { coerceParam, type ParamDef } from './params/params-resolver.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './render/request-renderer.js';
 import { hasTemplateMarkers, TemplateEngine } from './templating/template-engine.js';
+import { triggerFilterErrors } from '../common/filter-pattern.js';
 
 /** The columns of a job as stored: defaults filled in, secrets encrypted. */
 export type StoredJobFields = Pick<
@@ -67,9 +68,10 @@ export class JobValidator {
     channels.forEach((c, i) => {
       if (channels.indexOf(c) !== i) errors.push(`notifications.${i}.channel ${c} is listed twice`);
     });
-    (def.triggers?.github ?? []).forEach((t, i) =>
-      this.checkValueTemplates(`triggers.github.${i}.params`, t.params ?? {}, errors),
-    );
+    (def.triggers?.github ?? []).forEach((t, i) => {
+      this.checkValueTemplates(`triggers.github.${i}.params`, t.params ?? {}, errors);
+      errors.push(...triggerFilterErrors(`triggers.github.${i}`, t));
+    });
 
     const c = def.concurrency ?? {};
     const max = c.max ?? (c.overlap === 'queue' || c.overlap === 'skip' ? 1 : null);

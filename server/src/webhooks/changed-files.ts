@@ -1,3 +1,4 @@
+import { MAX_PATH_BYTES } from './matcher.js';
 import type { NormalizedPush } from './push-event.js';
 
 /** GitHub lists at most 2,048 commits in a push payload… */
@@ -23,15 +24,22 @@ export interface ChangedFiles {
 export function changedFiles(push: NormalizedPush): ChangedFiles {
   const set = new Set<string>();
   let bigCommit: string | null = null;
+  let unlisted: string | null = null;
   for (const c of push.commits) {
+    if (c.filesListed === false && unlisted === null) unlisted = c.id;
     for (const f of c.added) set.add(f);
     for (const f of c.removed) set.add(f);
     for (const f of c.modified) set.add(f);
     if (!bigCommit && c.added.length + c.removed.length + c.modified.length >= MAX_LISTED_FILES) bigCommit = c.id;
   }
   const files = [...set].sort();
+  const long = files.find((f) => f.length > MAX_PATH_BYTES / 3 && Buffer.byteLength(f) > MAX_PATH_BYTES);
   let reason: string | null = null;
-  if (push.commits.length >= MAX_LISTED_COMMITS) {
+  if (unlisted !== null) {
+    reason = `commit ${unlisted.slice(0, 12) || '(no id)'} has no added/modified/removed lists: the changed files are unknown`;
+  } else if (long !== undefined) {
+    reason = `a changed path is longer than ${MAX_PATH_BYTES} bytes (${long.slice(0, 60)}…): the diff counts as incomplete`;
+  } else if (push.commits.length >= MAX_LISTED_COMMITS) {
     reason = `the payload lists ${push.commits.length} commits (the provider's cap is ${MAX_LISTED_COMMITS}): the list may be truncated`;
   } else if (push.totalCommits !== null && push.totalCommits > push.commits.length) {
     reason = `the payload lists ${push.commits.length} of ${push.totalCommits} commits`;

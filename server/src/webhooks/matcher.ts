@@ -1,35 +1,35 @@
-import picomatch from 'picomatch';
+import type { WebhookProviderName } from '@api-manager/contracts';
+import { WEBHOOK_PROVIDERS } from '../../../libs/contracts/src/webhooks.js';
+import { FilterPattern, PatternError, PatternList, splitNegation } from '../common/filter-pattern.js';
 import type { NormalizedPush } from './push-event.js';
 
 /**
- * Glob semantics of `triggers.github[].watchFiles` (picomatch, `dot: true`):
- * - Paths are repository-relative with `/` separators, matched against the whole path.
- * - `*` matches any characters except `/` (unlike ToyCI's fnmatch, where `*` crossed directories):
- *   `src/*.ts` matches `src/a.ts`, not `src/x/a.ts`; `*.md` matches only top-level files.
- * - `**` matches any number of path segments (including none): `docs/**` matches `docs`, `docs/a`,
- *   `docs/a/b.md`; `**\/*.md` matches Markdown files at any depth.
- * - `?`, `[abc]`, `{a,b}` and extglobs work as in picomatch.
- * - Dotfiles and dot-directories are matched like any other name (`**` matches `.github/x.yml`).
- * - `!pattern` excludes. Patterns are read in order and the LAST pattern matching a file decides
- *   (as in GitHub Actions `paths`): `["src/**", "!src/**\/*.md", "src/README.md"]` watches all of src
- *   except Markdown, but does watch src/README.md. If every pattern is negated, files start as
- *   watched (as if `**` came first). An empty `watchFiles` watches every push.
- * - A rename is the old path removed plus the new path added; both are changed files.
- * - `branches` / `tags` are globs with the same rules (`release/*` matches `release/1.2`, not
- *   `release/1/2`); no `branches` means every branch. Tag pushes match only triggers with `tags`
- *   (path filters are not evaluated for tags, as in GitHub Actions). `repository` is compared
- *   case-insensitively; no `repository` means any.
+ * Which jobs a push triggers: GitHub Actions' `on.push` rules (see README "Webhooks reference").
+ * - Patterns are GitHub's filter syntax (filter-pattern.ts: `*`, `**`, `?`/`+` repeat the preceding
+ *   character, `[]` sets, `\` escapes, a leading `!` negates), matched in time linear in the path.
+ * - Each list (watchFiles, branches, branchesIgnore, tags, tagsIgnore) is read in order and the LAST
+ *   matching pattern decides; a list needs a positive pattern (validation refuses negation-only lists).
+ * - A trigger with neither branch nor tag filters runs for branch and tag pushes; one with only branch
+ *   filters never runs for tags, one with only tag filters never for branches. `watchFiles` are not
+ *   evaluated for tag pushes. An empty `watchFiles` watches every push.
+ * - `provider` (default github) must be the delivery's provider; `repository` is compared
+ *   case-insensitively.
+ * - A rename is the old path removed plus the new path added; both are changed files. A path longer
+ *   than MAX_PATH_BYTES is never matched (changed-files.ts marks the diff incomplete instead).
  *
- * Speed: every distinct pattern is compiled once (per job change) and indexed by its literal
- * directory prefix (picomatch.scan's `base`). A changed file is tested only against the patterns
- * whose prefix is one of the file's own ancestors (`a/b/c.ts` → '', 'a', 'a/b', 'a/b/c.ts'),
- * each distinct pattern once however many jobs share it, and literal paths by a Map lookup.
+ * Speed: every distinct pattern is compiled once (per job change), shared by every job that uses it,
+ * and indexed by its literal directory prefix. A changed file is tested only against the patterns
+ * whose prefix is one of the file's own ancestors (`a/b/c.ts` → '', 'a', 'a/b'), literal paths by a
+ * Map lookup.
  */
 
 export interface GithubTrigger {
+  provider?: WebhookProviderName;
   repository?: string;
   branches?: string[];
+  branchesIgnore?: string[];
   tags?: string[];
+  tagsIgnore?: string[];
   watchFiles?: string[];
   params?: Record<string, string>;
 }
@@ -64,8 +64,8 @@ export interface JobMatch<J extends MatchableJob = MatchableJob> {
 }
 
 export const MAX_FILES_IN_EXPLANATION = 20;
-
-const OPTS = { dot: true } as const;
+/** Longer paths are never matched character by character: the diff counts as incomplete. */
+export const MAX_PATH_BYTES = 4096;
 
 interface PatternUser {
   trigger: number;
@@ -75,48 +75,32 @@ interface PatternUser {
 }
 
 interface PatternGroup {
-  test: (file: string) => boolean;
+  pattern: FilterPattern;
   users: PatternUser[];
 }
+
+type RefFilter = { list: PatternList; field: string; ignore: boolean } | null;
 
 interface CompiledTrigger<J extends MatchableJob> {
   job: J;
   jobIndex: number;
   index: number;
   spec: GithubTrigger;
+  provider: WebhookProviderName;
   repository: string | null;
-  branches: ((s: string) => boolean) | null;
-  tags: ((s: string) => boolean) | null;
+  branches: RefFilter;
+  tags: RefFilter;
+  /** Why the stored trigger cannot be evaluated (written before validation got stricter), or null. */
+  invalid: string | null;
   watchesEverything: boolean;
-  startsIncluded: boolean;
   /** `watchFiles` as JSON, for the "none of N files match" reason. */
   watchFilesJson: string;
 }
 
-const reCache = new Map<string, RegExp>();
-function compileGlob(glob: string): RegExp {
-  let re = reCache.get(glob);
-  if (!re) {
-    re = picomatch.makeRe(glob, OPTS);
-    if (reCache.size > 20000) reCache.clear();
-    reCache.set(glob, re);
-  }
-  return re;
-}
-
-function anyOf(globs: string[] | undefined): ((s: string) => boolean) | null {
-  if (!globs || globs.length === 0) return null;
-  const res = globs.map(compileGlob);
-  return (s) => res.some((r) => r.test(s));
-}
-
+/** watchFiles conveniences kept from before: surrounding blanks, a leading `./` or `/`. */
 function normalizePattern(p: string): { glob: string; negated: boolean } {
-  let s = p.trim();
-  let negated = false;
-  while (s.startsWith('!')) {
-    negated = !negated;
-    s = s.slice(1);
-  }
+  const { body, negated } = splitNegation(p.trim());
+  let s = body;
   while (s.startsWith('./')) s = s.slice(2);
   if (s.startsWith('/')) s = s.slice(1);
   return { glob: s, negated };
@@ -127,12 +111,38 @@ function githubTriggers(job: MatchableJob): GithubTrigger[] {
   return Array.isArray(list) ? list.filter((t) => t && typeof t === 'object') : [];
 }
 
-/** Every watchFiles pattern of a set of jobs, compiled once and indexed by literal prefix. */
+function stringList(v: unknown): string[] | null {
+  return Array.isArray(v) && v.length > 0 ? v.filter((x): x is string => typeof x === 'string') : null;
+}
+
+function refFilter(spec: GithubTrigger, field: 'branches' | 'tags'): RefFilter {
+  const include = stringList(spec[field]);
+  if (include) return { list: new PatternList(include), field, ignore: false };
+  const ignoreField = field === 'branches' ? 'branchesIgnore' : 'tagsIgnore';
+  const ignore = stringList(spec[ignoreField]);
+  return ignore ? { list: new PatternList(ignore), field: ignoreField, ignore: true } : null;
+}
+
+/** Why a ref name passes a filter (string) or not (`{ no }`). */
+function passes(filter: NonNullable<RefFilter>, kind: string, name: string): { ok: boolean; reason: string } {
+  const hit = filter.list.decide(name);
+  const json = JSON.stringify(filter.list.sources);
+  if (filter.ignore) {
+    return hit?.included
+      ? { ok: false, reason: `${kind} ${name} is ignored by ${filter.field} pattern ${JSON.stringify(hit.pattern)}` }
+      : { ok: true, reason: `${kind} ${name} is not ignored by ${filter.field} ${json}` };
+  }
+  if (hit?.included) return { ok: true, reason: `${kind} ${name} matches ${filter.field} pattern ${JSON.stringify(hit.pattern)}` };
+  return hit
+    ? { ok: false, reason: `${kind} ${name} is excluded by ${filter.field} pattern ${JSON.stringify(hit.pattern)}` }
+    : { ok: false, reason: `${kind} ${name} matches none of ${filter.field} ${json}` };
+}
+
+/** Every pattern of a set of jobs, compiled once and indexed by literal prefix. */
 export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
   readonly triggers: CompiledTrigger<J>[] = [];
   private readonly byPrefix = new Map<string, PatternGroup[]>();
   private readonly literal = new Map<string, PatternUser[]>();
-  private readonly startsIncludedTriggers: number[] = [];
   private readonly triggersByJob: number[][] = [];
 
   constructor(readonly jobs: J[]) {
@@ -144,43 +154,70 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
         this.triggersByJob[jobIndex].push(t);
         const patterns = (spec.watchFiles ?? []).filter((p) => typeof p === 'string' && p.trim() !== '');
         const parsed = patterns.map(normalizePattern);
-        const startsIncluded = parsed.length > 0 && parsed.every((p) => p.negated);
-        this.triggers.push({
+        const provider = (WEBHOOK_PROVIDERS as readonly string[]).includes(spec.provider ?? '')
+          ? (spec.provider as WebhookProviderName)
+          : 'github';
+        const compiled: CompiledTrigger<J> = {
           job,
           jobIndex,
           index,
           spec,
+          provider,
           repository: typeof spec.repository === 'string' && spec.repository ? spec.repository.toLowerCase() : null,
-          branches: anyOf(spec.branches),
-          tags: anyOf(spec.tags),
+          branches: null,
+          tags: null,
+          invalid: null,
           watchesEverything: parsed.length === 0,
-          startsIncluded,
           watchFilesJson: JSON.stringify(spec.watchFiles),
-        });
-        if (startsIncluded) this.startsIncludedTriggers.push(t);
-        parsed.forEach(({ glob, negated }, order) => {
-          const user: PatternUser = { trigger: t, order, negated, source: patterns[order] };
-          const scan = picomatch.scan(glob);
-          if (!scan.isGlob) {
-            const list = this.literal.get(glob) ?? [];
+        };
+        this.triggers.push(compiled);
+        const users: Array<{ user: PatternUser; pattern: FilterPattern }> = [];
+        try {
+          compiled.branches = refFilter(spec, 'branches');
+          compiled.tags = refFilter(spec, 'tags');
+          parsed.forEach(({ glob, negated }, order) => {
+            const pattern = groups.get(glob)?.pattern ?? new FilterPattern(glob);
+            users.push({ user: { trigger: t, order, negated, source: patterns[order] }, pattern });
+          });
+        } catch (err) {
+          if (!(err instanceof PatternError)) throw err;
+          compiled.invalid = `invalid filter pattern (${err.message}): fix the job`;
+          return;
+        }
+        for (const { user, pattern } of users) {
+          if (pattern.literal !== null) {
+            const list = this.literal.get(pattern.literal) ?? [];
             list.push(user);
-            this.literal.set(glob, list);
-            return;
+            this.literal.set(pattern.literal, list);
+            continue;
           }
-          const base = scan.base.includes('\\') ? '' : scan.base.replace(/\/+$/, '');
-          let group = groups.get(glob);
+          let group = groups.get(pattern.source);
           if (!group) {
-            const re = compileGlob(glob);
-            group = { test: (f) => re.test(f), users: [] };
-            groups.set(glob, group);
-            const list = this.byPrefix.get(base) ?? [];
+            group = { pattern, users: [] };
+            groups.set(pattern.source, group);
+            const list = this.byPrefix.get(pattern.base) ?? [];
             list.push(group);
-            this.byPrefix.set(base, list);
+            this.byPrefix.set(pattern.base, list);
           }
           group.users.push(user);
-        });
+        }
       });
     });
+  }
+
+  /** Whether the ref passes the trigger's branch/tag filters (GitHub's push rules), and why. */
+  private refDecision(t: CompiledTrigger<J>, push: NormalizedPush): { ok: boolean; reason: string } {
+    if (push.tag !== null) {
+      if (t.tags) return passes(t.tags, 'tag', push.tag);
+      if (t.branches) return { ok: false, reason: `tag push: the trigger filters branches only (${t.branches.field})` };
+      return { ok: true, reason: 'tag push: no branch or tag filters' };
+    }
+    if (push.branch !== null) {
+      if (t.branches) return passes(t.branches, 'branch', push.branch);
+      if (t.tags) return { ok: false, reason: `branch push: the trigger filters tags only (${t.tags.field})` };
+      return { ok: true, reason: '' };
+    }
+    return { ok: false, reason: `ref ${push.ref} is neither a branch nor a tag` };
   }
 
   /** Which jobs this push triggers, and why (or why not) for every job with a GitHub trigger. */
@@ -196,22 +233,27 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
         matchedFileCount: 0,
         excludedFiles: [],
       };
+      if (t.provider !== push.provider) {
+        r.reason = `the delivery comes from ${push.provider}, the trigger is for ${t.provider}`;
+        return r;
+      }
       if (t.repository && t.repository !== push.repository.toLowerCase()) {
         r.reason = `repository ${push.repository} is not ${t.spec.repository}`;
+        return r;
+      }
+      if (t.invalid) {
+        r.reason = t.invalid;
+        return r;
+      }
+      const ref = this.refDecision(t, push);
+      if (!ref.ok) {
+        r.reason = ref.reason;
       } else if (push.tag !== null) {
-        if (!t.tags) r.reason = 'tag push: the trigger has no tags filter';
-        else if (!t.tags(push.tag)) r.reason = `tag ${push.tag} matches none of ${JSON.stringify(t.spec.tags)}`;
-        else {
-          r.matched = true;
-          r.reason = `tag ${push.tag} matches ${JSON.stringify(t.spec.tags)}`;
-        }
-      } else if (push.branch === null) {
-        r.reason = `ref ${push.ref} is neither a branch nor a tag`;
-      } else if (t.branches && !t.branches(push.branch)) {
-        r.reason = `branch ${push.branch} matches none of ${JSON.stringify(t.spec.branches)}`;
+        r.matched = true;
+        r.reason = t.watchesEverything ? ref.reason : `${ref.reason}; watchFiles are not evaluated for tag pushes`;
       } else if (t.watchesEverything) {
         r.matched = true;
-        r.reason = 'no watchFiles: every push matches';
+        r.reason = ref.reason ? `${ref.reason}; no watchFiles: every push matches` : 'no watchFiles: every push matches';
       } else if (untrustedReason) {
         r.matched = true;
         r.reason = `every watched job matches: ${untrustedReason}`;
@@ -226,8 +268,8 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
     const lastSource: string[] = new Array(n);
     const stamp = new Int32Array(n).fill(-1);
     // The file of the trigger's last non-negated hit: an exclusion is reported only when it removed a
-    // file that a pattern (or a negation-only list's implicit `**`) had included, not for every file
-    // a shared `!**/*.md` touches in jobs that never watched it.
+    // file that a pattern had included, not for every file a shared `!**/*.md` touches in jobs that
+    // never watched it.
     const positive = new Int32Array(n).fill(-1);
     const touched: number[] = [];
     const hit = (u: PatternUser, fileIndex: number) => {
@@ -246,6 +288,7 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
     };
     for (let fi = 0; fi < files.length; fi++) {
       const file = files[fi];
+      if (file.length > MAX_PATH_BYTES / 3 && Buffer.byteLength(file) > MAX_PATH_BYTES) continue;
       touched.length = 0;
       const lit = this.literal.get(file);
       if (lit) for (const u of lit) hit(u, fi);
@@ -253,27 +296,20 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
       for (;;) {
         const prefix = cut < 0 ? '' : file.slice(0, cut);
         const groups = this.byPrefix.get(prefix);
-        if (groups) for (const g of groups) if (g.test(file)) for (const u of g.users) hit(u, fi);
-        if (cut === file.length) break;
+        if (groups) for (const g of groups) if (g.pattern.test(file)) for (const u of g.users) hit(u, fi);
         const next = file.indexOf('/', cut + 1);
-        cut = next < 0 ? file.length : next;
+        if (next < 0) break;
+        cut = next;
       }
       for (const t of touched) {
         const r = results[t];
         if (lastNegated[t]) {
-          const wasIncluded = positive[t] === fi || this.triggers[t].startsIncluded;
-          if (wasIncluded && r.excludedFiles.length < MAX_FILES_IN_EXPLANATION)
+          if (positive[t] === fi && r.excludedFiles.length < MAX_FILES_IN_EXPLANATION)
             r.excludedFiles.push({ file, pattern: lastSource[t] });
         } else {
           r.matchedFileCount++;
           if (r.matchedFiles.length < MAX_FILES_IN_EXPLANATION) r.matchedFiles.push({ file, pattern: lastSource[t] });
         }
-      }
-      for (const t of this.startsIncludedTriggers) {
-        if (!active[t] || stamp[t] === fi) continue;
-        const r = results[t];
-        r.matchedFileCount++;
-        if (r.matchedFiles.length < MAX_FILES_IN_EXPLANATION) r.matchedFiles.push({ file, pattern: '(not excluded)' });
       }
     }
     for (let t = 0; t < n; t++) {
@@ -300,13 +336,11 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
   }
 }
 
-/** The straightforward matcher (each job's patterns against each file), kept for tests and the benchmark. */
+/** The straightforward matcher (each pattern against each file, last match decides), for tests. */
 export function naiveMatch(watchFiles: string[], files: string[]): string[] {
-  const parsed = watchFiles.map(normalizePattern).map((p) => ({ ...p, m: picomatch(p.glob, OPTS) }));
-  const startsIncluded = parsed.length > 0 && parsed.every((p) => p.negated);
-  return files.filter((f) => {
-    let included = startsIncluded;
-    for (const p of parsed) if (p.m(f)) included = !p.negated;
-    return included;
-  });
+  const list = new PatternList(watchFiles.map((p) => {
+    const { glob, negated } = normalizePattern(p);
+    return (negated ? '!' : '') + glob;
+  }));
+  return files.filter((f) => list.decide(f)?.included === true);
 }

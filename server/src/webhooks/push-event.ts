@@ -1,5 +1,7 @@
+import type { WebhookProviderName } from '@api-manager/contracts';
+
 /** Provider-neutral view of a push, built by each provider from its payload. */
-export type ProviderName = 'github' | 'gitlab' | 'gitea';
+export type ProviderName = WebhookProviderName;
 
 export interface PushCommit {
   id: string;
@@ -7,6 +9,11 @@ export interface PushCommit {
   added: string[];
   removed: string[];
   modified: string[];
+  /**
+   * False when the commit has none of the added/removed/modified arrays (Gitea's documented example
+   * payload): its files are unknown, not "none".
+   */
+  filesListed?: boolean;
 }
 
 export interface NormalizedPush {
@@ -74,6 +81,7 @@ export function parseCommits(value: unknown): PushCommit[] {
       added: strList(o.added),
       removed: strList(o.removed),
       modified: strList(o.modified),
+      filesListed: Array.isArray(o.added) || Array.isArray(o.removed) || Array.isArray(o.modified),
     };
   });
 }

@@ -18,7 +18,9 @@ import type {
   SecretInput,
   SuccessStatus,
   UpdateJobRequest,
+  WebhookProviderName,
 } from '@api-manager/contracts';
+import { WEBHOOK_PROVIDERS } from '../../../../libs/contracts/src/webhooks.js';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
@@ -371,17 +373,40 @@ export class ChainStepDto implements ChainStep {
 }
 
 export class GithubTriggerDto implements GithubTrigger {
+  @ApiPropertyOptional({ enum: WEBHOOK_PROVIDERS, default: 'github' })
+  @IsOptional()
+  @IsIn(WEBHOOK_PROVIDERS, { message: `$property must be one of ${WEBHOOK_PROVIDERS.join(', ')}` })
+  provider?: WebhookProviderName;
+
   @ApiProperty({ example: 'org/repo' })
   @Matches(/^[\w.-]+\/[\w.-]+$/, { message: '$property must be owner/name' })
   repository: string;
 
-  @ApiPropertyOptional({ type: [String] })
+  @ApiPropertyOptional({ type: [String], description: 'GitHub filter patterns for branch names' })
   @IsOptional()
   @IsArray()
   @IsString({ each: true })
   branches?: string[];
 
-  @ApiPropertyOptional({ type: [String] })
+  @ApiPropertyOptional({ type: [String], description: "Branches that do not trigger (GitHub's branches-ignore)" })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  branchesIgnore?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'GitHub filter patterns for tag names' })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  tags?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: "Tags that do not trigger (GitHub's tags-ignore)" })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  tagsIgnore?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: "GitHub filter patterns for changed paths (GitHub's paths)" })
   @IsOptional()
   @IsArray()
   @IsString({ each: true })
