@@ -105,6 +105,9 @@ describe('filter syntax details', () => {
     expect(err('*(a|b)')[0]).toContain('extglob "*(...)"');
     expect(err('src/+(a|b)')[0]).toContain('extglob "+(...)"');
     expect(err('src/?(a)')[0]).toContain('extglob "?(...)"');
+    expect(err('!(*.md)')[0]).toContain('extglob "!(...)"');
+    expect(err('src/!(*.md)')[0]).toContain('extglob "!(...)"');
+    expect(patternListErrors('x', ['**', '!\\(draft)*'])).toEqual([]);
     expect(err('[!a]*')[0]).toContain('negated sets');
     expect(err('[a-Z]')[0]).toContain('range "a-Z"');
     expect(err('[abc')[0]).toContain('never closed');

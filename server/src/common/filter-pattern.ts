@@ -387,6 +387,14 @@ export function patternListErrors(field: string, patterns: unknown): string[] {
       errors.push(`${field}.${i}: "${p}" negates nothing`);
       return;
     }
+    if (negated && body.startsWith('(')) {
+      // GitHub would read "!(a|b)" as NOT "(a|b)" with literal parentheses; picomatch users mean an extglob.
+      errors.push(
+        `${field}.${i}: invalid pattern "${p}": extglob "!(...)" is not part of GitHub's filter syntax ` +
+          `(write "!\\(" to exclude a name starting with a literal parenthesis)`,
+      );
+      return;
+    }
     try {
       new FilterPattern(body);
     } catch (err) {

@@ -10,6 +10,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { WebhookProviderName } from '@api-manager/contracts';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/access.decorators.js';
 import {
@@ -52,8 +53,13 @@ function Receiver(summary: string): MethodDecorator {
   };
 }
 
-async function answer(receiver: WebhookReceiverService, req: Request, res: Response): Promise<void> {
-  const reply = await receiver.receive(req.headers, req.body, req.ip);
+async function answer(
+  receiver: WebhookReceiverService,
+  req: Request,
+  res: Response,
+  only?: WebhookProviderName,
+): Promise<void> {
+  const reply = await receiver.receive(req.headers, req.body, req.ip, only);
   res.status(reply.code).json(reply.body);
 }
 
@@ -66,21 +72,21 @@ export class WebhookReceiverController {
   ) {}
 
   @Post('github')
-  @Receiver('GitHub receiver (also accepts GitLab and Gitea, chosen by headers)')
+  @Receiver('GitHub receiver (GitHub deliveries only; other forges: 400)')
   github(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return answer(this.receiver, req, res);
+    return answer(this.receiver, req, res, 'github');
   }
 
   @Post('gitlab')
-  @Receiver('GitLab receiver (X-Gitlab-Event, X-Gitlab-Token)')
+  @Receiver('GitLab receiver (X-Gitlab-Event, X-Gitlab-Token; GitLab deliveries only)')
   gitlab(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return answer(this.receiver, req, res);
+    return answer(this.receiver, req, res, 'gitlab');
   }
 
   @Post('gitea')
-  @Receiver('Gitea / Forgejo receiver (X-Gitea-Event, X-Gitea-Signature)')
+  @Receiver('Gitea / Forgejo receiver (X-Gitea-Event, X-Gitea-Signature; Gitea deliveries only)')
   gitea(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return answer(this.receiver, req, res);
+    return answer(this.receiver, req, res, 'gitea');
   }
 
   @Post('receive')
@@ -105,8 +111,8 @@ export class ToyciWebhookController {
   constructor(private readonly receiver: WebhookReceiverService) {}
 
   @Post('webhook')
-  @Receiver('ToyCI-compatible receiver (same as POST /api/v1/webhooks/github)')
+  @Receiver('ToyCI-compatible receiver (same as POST /api/v1/webhooks/github: GitHub deliveries only)')
   receive(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return answer(this.receiver, req, res);
+    return answer(this.receiver, req, res, 'github');
   }
 }

@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import { DeliveryRecorder, type RecordResult } from './delivery-recorder.service.js';
 import { ProviderFactory } from './providers/provider-factory.js';
 import { header, type Headers, type WebhookProvider } from './providers/webhook-provider.js';
-import { type NormalizedPush, PayloadError } from './push-event.js';
+import { type NormalizedPush, PayloadError, type ProviderName } from './push-event.js';
 import { signatureFailures } from './webhook-metrics.js';
 import { type SourceSecret, WebhookSourcesService } from './webhook-sources.service.js';
 
@@ -17,6 +17,8 @@ type Auth =
   | { kind: 'signed'; source: SourceSecret | null }
   | { kind: 'unsigned'; sources: SourceSecret[] }
   | { kind: 'rejected'; reason: 'missing signature' | 'invalid signature' };
+
+const PROVIDER_TITLES: Record<ProviderName, string> = { github: 'GitHub', gitlab: 'GitLab', gitea: 'Gitea/Forgejo' };
 
 const OMITTED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
@@ -39,10 +41,22 @@ export class WebhookReceiverService {
     private readonly config: AppConfig,
   ) {}
 
-  async receive(headers: Headers, body: unknown, remote?: string): Promise<ReceiverReply> {
+  /**
+   * `only`: the provider a named path accepts (`/webhooks/github` and `/webhook` GitHub, `/webhooks/gitlab`
+   * GitLab, `/webhooks/gitea` Gitea/Forgejo); another forge's delivery is refused with 400 before anything
+   * is checked or stored. `/webhooks/receive` takes any provider.
+   */
+  async receive(headers: Headers, body: unknown, remote?: string, only?: ProviderName): Promise<ReceiverReply> {
     const provider = this.providers.detect(headers);
     if (!provider) {
       return error(400, 'Unknown webhook provider: expected an X-GitHub-Event, X-Gitlab-Event or X-Gitea-Event header');
+    }
+    if (only && provider.name !== only) {
+      return error(
+        400,
+        `This path accepts ${PROVIDER_TITLES[only]} deliveries only; this is a ${PROVIDER_TITLES[provider.name]} delivery ` +
+          `(send it to /api/v1/webhooks/${provider.name} or /api/v1/webhooks/receive)`,
+      );
     }
     const raw = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     const deliveryKey = provider.deliveryKey(headers);

@@ -32,8 +32,9 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { WEBHOOK_PROVIDERS } from '../../../../libs/contracts/src/webhooks.js';
 
-const PROVIDERS = ['github', 'gitlab', 'gitea'] as const;
+const PROVIDERS = WEBHOOK_PROVIDERS;
 const OUTCOMES = ['triggered', 'no_match', 'skipped', 'deleted', 'ignored', 'ping'] as const;
 
 export class DeliveryQueryDto implements WebhookDeliveryQuery {

@@ -1,13 +1,19 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import type { CreateWebhookSourceRequest, UpdateWebhookSourceRequest, WebhookSourceView } from '@api-manager/contracts';
+import type {
+  CreateWebhookSourceRequest,
+  UpdateWebhookSourceRequest,
+  WebhookProviderName,
+  WebhookSourceView,
+} from '@api-manager/contracts';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { WEBHOOK_PROVIDERS } from '../../../../libs/contracts/src/webhooks.js';
 
-const PROVIDERS = ['github', 'gitlab', 'gitea'] as const;
+const PROVIDERS = WEBHOOK_PROVIDERS;
 
 export class CreateWebhookSourceDto implements CreateWebhookSourceRequest {
   @ApiProperty({ enum: PROVIDERS })
   @IsIn(PROVIDERS)
-  provider: 'github' | 'gitlab' | 'gitea';
+  provider: WebhookProviderName;
 
   @ApiPropertyOptional({ description: 'owner/name; omit or null for every repository of the provider', nullable: true })
   @IsOptional()
@@ -43,7 +49,7 @@ export class UpdateWebhookSourceDto extends PartialType(CreateWebhookSourceDto) 
 
 export class WebhookSourceViewDto implements WebhookSourceView {
   @ApiProperty() id: string;
-  @ApiProperty({ enum: PROVIDERS }) provider: 'github' | 'gitlab' | 'gitea';
+  @ApiProperty({ enum: PROVIDERS }) provider: WebhookProviderName;
   @ApiProperty({ type: String, nullable: true }) repository: string | null;
   @ApiProperty() insecure: boolean;
   @ApiProperty({ description: 'Whether a secret is set (the secret itself is never returned)' }) hasSecret: boolean;
