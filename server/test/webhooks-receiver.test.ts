@@ -106,13 +106,15 @@ describe('webhook receiver', () => {
     expect((await deliver(app.baseUrl, push('refs/heads/feature'))).body.triggered_jobs).toEqual([]);
   });
 
-  it('a tag push triggers no watchFiles job and says why', async () => {
+  it('a tag push runs the triggers without branch filters (paths are not evaluated for tags) and says why', async () => {
     const res = await deliver(app.baseUrl, githubPush({ ref: 'refs/tags/v1.0.0', created: true, commits: [] }));
     expect(res.status).toBe(200);
-    expect(res.body.triggered_jobs).toEqual([]);
+    expect([...res.body.triggered_jobs].sort()).toEqual(['api-build', 'ci-config']);
     const detail = await app.api('GET', `/api/v1/webhooks/deliveries/${res.body.delivery_id}`);
-    expect(detail.body.outcome).toBe('no_match');
-    expect(detail.body.matches.find((m: any) => m.jobName === 'prompts').reason).toContain('tag push');
+    expect(detail.body.outcome).toBe('triggered');
+    expect(detail.body.matches.find((m: any) => m.jobName === 'prompts').reason).toBe(
+      'tag push: the trigger filters branches only (branches)',
+    );
   });
 
   it('a branch deletion triggers nothing', async () => {
@@ -282,6 +284,8 @@ describe('webhook receiver', () => {
   });
 
   it('GitLab pushes (X-Gitlab-Token) and Gitea pushes (X-Gitea-Signature) go through the same pipeline', async () => {
+    await createJob('gl-api', [{ provider: 'gitlab', repository: 'org/repo', watchFiles: ['services/api/**'] }]);
+    await createJob('gt-docs', [{ provider: 'gitea', repository: 'org/repo', branches: ['main'], watchFiles: ['docs/**'] }]);
     const gitlab = {
       object_kind: 'push',
       event_name: 'push',
@@ -319,7 +323,7 @@ describe('webhook receiver', () => {
       'x-gitlab-event-uuid': randomUUID(),
     });
     expect(gl.status).toBe(200);
-    expect((await gl.json()).triggered_jobs).toEqual(['api-build']);
+    expect((await gl.json()).triggered_jobs).toEqual(['gl-api']);
     const glBad = await send('/api/v1/webhooks/gitlab', glBody, {
       'x-gitlab-event': 'Push Hook',
       'x-gitlab-token': 'nope',
@@ -340,7 +344,7 @@ describe('webhook receiver', () => {
     });
     expect(gt.status).toBe(200);
     const gtJson = await gt.json();
-    expect(gtJson.triggered_jobs).toEqual(['docs']);
+    expect(gtJson.triggered_jobs).toEqual(['gt-docs']);
     const [row] = await query<any>(app.db.url, 'SELECT provider FROM webhook_deliveries WHERE id = $1', [
       gtJson.delivery_id,
     ]);
