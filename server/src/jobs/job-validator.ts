@@ -8,7 +8,7 @@ import type { Job } from './job.entity.js';
 import { coerceParam, type ParamDef } from './params/params-resolver.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './render/request-renderer.js';
 import { hasTemplateMarkers, TemplateEngine } from './templating/template-engine.js';
-import { triggerFilterErrors } from '../common/filter-pattern.js';
+import { triggerFilterErrors } from '../../../libs/contracts/src/filter-pattern.js';
 
 /** The columns of a job as stored: defaults filled in, secrets encrypted. */
 export type StoredJobFields = Pick<

@@ -1,6 +1,6 @@
 import type { WebhookProviderName } from '@api-manager/contracts';
 import { WEBHOOK_PROVIDERS } from '../../../libs/contracts/src/webhooks.js';
-import { FilterPattern, PatternError, PatternList, splitNegation } from '../common/filter-pattern.js';
+import { FilterPattern, PatternError, PatternList, splitNegation } from '../../../libs/contracts/src/filter-pattern.js';
 import type { NormalizedPush } from './push-event.js';
 
 /**

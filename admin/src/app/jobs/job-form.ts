@@ -83,6 +83,16 @@ export function triggerRow(trigger?: GithubTrigger) {
     watchFiles: text((trigger?.watchFiles ?? []).join('\n')),
     params: text(trigger?.params && Object.keys(trigger.params).length ? JSON.stringify(trigger.params, null, 2) : ''),
     testPaths: text(''),
+    // Fields the editor has no inputs for yet, carried through unchanged so a save keeps them.
+    kept: new FormControl<Partial<GithubTrigger>>(
+      {
+        ...(trigger?.provider ? { provider: trigger.provider } : {}),
+        ...(trigger?.branchesIgnore ? { branchesIgnore: trigger.branchesIgnore } : {}),
+        ...(trigger?.tags ? { tags: trigger.tags } : {}),
+        ...(trigger?.tagsIgnore ? { tagsIgnore: trigger.tagsIgnore } : {}),
+      },
+      { nonNullable: true },
+    ),
   });
 }
 
@@ -389,7 +399,7 @@ export function toDefinition(form: JobForm, errors: LocalErrors): JobDefinition 
     onFailure: chains(v.onFailure, 'onFailure'),
     triggers: {
       github: v.triggers.github.map((row, i) => {
-        const trigger: GithubTrigger = { repository: row.repository.trim() };
+        const trigger: GithubTrigger = { ...row.kept, repository: row.repository.trim() };
         const branches = split(row.branches, /,/);
         if (branches.length) trigger.branches = branches;
         const watch = split(row.watchFiles, /\n/);

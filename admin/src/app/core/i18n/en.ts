@@ -238,7 +238,7 @@ export const EN = {
     triggerN: 'Trigger {{n}}',
     repository: 'Repository',
     branches: 'Branches',
-    watchFiles: 'Watched files (globs, one per line; ! excludes)',
+    watchFiles: 'Watched files (GitHub filter patterns, one per line; ! excludes, the last match decides)',
     watchFilesHint: 'Empty: any change.',
     triggerParams: 'Params (JSON, templates over push.*)',
     testPaths: 'Test these paths against the patterns',

@@ -239,7 +239,7 @@ export const JA: Translations = {
     triggerN: 'トリガー {{n}}',
     repository: 'リポジトリ',
     branches: 'ブランチ',
-    watchFiles: '監視するファイル（glob、1 行に 1 つ、! で除外）',
+    watchFiles: '監視するファイル（GitHub のフィルタパターン、1 行に 1 つ、! で除外、最後に一致したものが優先）',
     watchFilesHint: '空欄：すべての変更。',
     triggerParams: 'パラメーター（JSON、push.* のテンプレート）',
     testPaths: 'パターンをこれらのパスで試す',
