@@ -182,7 +182,10 @@ export class FilterPattern {
   private readonly dfaStates: Int32Array[] = [];
   private readonly dfaAccept: boolean[] = [];
   private readonly dfaIndex = new Map<string, number>();
+  /** Non-ASCII transitions (code unit → DFA state; -1 dead). */
   private readonly dfaNext: Map<number, number>[] = [];
+  /** ASCII transitions, 128 per DFA state: -2 not computed yet, -1 dead, else the next DFA state. */
+  private ascii = new Int32Array(0);
 
   constructor(readonly source: string) {
     const tokens = tokenize(source);
@@ -303,6 +306,9 @@ export class FilterPattern {
     this.dfaAccept.push(states.some((s) => this.kind[s] === ACCEPT));
     this.dfaNext.push(new Map());
     this.dfaIndex.set(key, id);
+    const grown = new Int32Array((id + 1) * 128).fill(-2);
+    grown.set(this.ascii);
+    this.ascii = grown;
     return id;
   }
 
@@ -326,22 +332,25 @@ export class FilterPattern {
       this.close(this.start, first, this.nextMark(), this.mark);
       this.intern(first);
     }
+    // Every character costs one table lookup once the DFA knows the transition; a new transition
+    // costs one NFA step (bounded by the state count). Counted once per call, off the hot loop.
+    FilterPattern.steps += text.length;
     let d = 0;
-    let i = 0;
-    for (; i < text.length && d >= 0; i++) {
+    for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      const cached = this.dfaNext[d].get(c);
-      if (cached !== undefined) {
-        d = cached;
-        FilterPattern.steps++;
-      } else {
+      let next = c < 128 ? this.ascii[d * 128 + c] : (this.dfaNext[d].get(c) ?? -2);
+      if (next === -2) {
         const states = this.step(this.dfaStates[d], c);
-        if (states.length === 0) return false;
-        const id = this.intern(states);
-        if (id < 0) return this.simulate(states, text, i + 1);
-        this.dfaNext[d].set(c, id);
-        d = id;
+        if (states.length === 0) next = -1;
+        else {
+          next = this.intern(states);
+          if (next < 0) return this.simulate(states, text, i + 1);
+        }
+        if (c < 128) this.ascii[d * 128 + c] = next;
+        else this.dfaNext[d].set(c, next);
       }
+      if (next === -1) return false;
+      d = next;
     }
     return this.dfaAccept[d];
   }

@@ -123,20 +123,25 @@ function refFilter(spec: GithubTrigger, field: 'branches' | 'tags'): RefFilter {
   return ignore ? { list: new PatternList(ignore), field: ignoreField, ignore: true } : null;
 }
 
-/** Why a ref name passes a filter (string) or not (`{ no }`). */
-function passes(filter: NonNullable<RefFilter>, kind: string, name: string): { ok: boolean; reason: string } {
+type Decision = { ok: boolean; reason: () => string };
+
+/** Whether a ref name passes a filter, and (lazily: most are never read) why. */
+function passes(filter: NonNullable<RefFilter>, kind: string, name: string): Decision {
   const hit = filter.list.decide(name);
-  const json = JSON.stringify(filter.list.sources);
+  const json = () => JSON.stringify(filter.list.sources);
+  const pattern = () => JSON.stringify(hit?.pattern);
   if (filter.ignore) {
     return hit?.included
-      ? { ok: false, reason: `${kind} ${name} is ignored by ${filter.field} pattern ${JSON.stringify(hit.pattern)}` }
-      : { ok: true, reason: `${kind} ${name} is not ignored by ${filter.field} ${json}` };
+      ? { ok: false, reason: () => `${kind} ${name} is ignored by ${filter.field} pattern ${pattern()}` }
+      : { ok: true, reason: () => `${kind} ${name} is not ignored by ${filter.field} ${json()}` };
   }
-  if (hit?.included) return { ok: true, reason: `${kind} ${name} matches ${filter.field} pattern ${JSON.stringify(hit.pattern)}` };
+  if (hit?.included) return { ok: true, reason: () => `${kind} ${name} matches ${filter.field} pattern ${pattern()}` };
   return hit
-    ? { ok: false, reason: `${kind} ${name} is excluded by ${filter.field} pattern ${JSON.stringify(hit.pattern)}` }
-    : { ok: false, reason: `${kind} ${name} matches none of ${filter.field} ${json}` };
+    ? { ok: false, reason: () => `${kind} ${name} is excluded by ${filter.field} pattern ${pattern()}` }
+    : { ok: false, reason: () => `${kind} ${name} matches none of ${filter.field} ${json()}` };
 }
+
+const fixed = (ok: boolean, text: string): Decision => ({ ok, reason: () => text });
 
 /** Every pattern of a set of jobs, compiled once and indexed by literal prefix. */
 export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
@@ -206,18 +211,18 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
   }
 
   /** Whether the ref passes the trigger's branch/tag filters (GitHub's push rules), and why. */
-  private refDecision(t: CompiledTrigger<J>, push: NormalizedPush): { ok: boolean; reason: string } {
+  private refDecision(t: CompiledTrigger<J>, push: NormalizedPush): Decision {
     if (push.tag !== null) {
       if (t.tags) return passes(t.tags, 'tag', push.tag);
-      if (t.branches) return { ok: false, reason: `tag push: the trigger filters branches only (${t.branches.field})` };
-      return { ok: true, reason: 'tag push: no branch or tag filters' };
+      if (t.branches) return fixed(false, `tag push: the trigger filters branches only (${t.branches.field})`);
+      return fixed(true, 'tag push: no branch or tag filters');
     }
     if (push.branch !== null) {
       if (t.branches) return passes(t.branches, 'branch', push.branch);
-      if (t.tags) return { ok: false, reason: `branch push: the trigger filters tags only (${t.tags.field})` };
-      return { ok: true, reason: '' };
+      if (t.tags) return fixed(false, `branch push: the trigger filters tags only (${t.tags.field})`);
+      return fixed(true, '');
     }
-    return { ok: false, reason: `ref ${push.ref} is neither a branch nor a tag` };
+    return fixed(false, `ref ${push.ref} is neither a branch nor a tag`);
   }
 
   /** Which jobs this push triggers, and why (or why not) for every job with a GitHub trigger. */
@@ -247,13 +252,14 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
       }
       const ref = this.refDecision(t, push);
       if (!ref.ok) {
-        r.reason = ref.reason;
+        r.reason = ref.reason();
       } else if (push.tag !== null) {
         r.matched = true;
-        r.reason = t.watchesEverything ? ref.reason : `${ref.reason}; watchFiles are not evaluated for tag pushes`;
+        r.reason = t.watchesEverything ? ref.reason() : `${ref.reason()}; watchFiles are not evaluated for tag pushes`;
       } else if (t.watchesEverything) {
         r.matched = true;
-        r.reason = ref.reason ? `${ref.reason}; no watchFiles: every push matches` : 'no watchFiles: every push matches';
+        const why = ref.reason();
+        r.reason = why ? `${why}; no watchFiles: every push matches` : 'no watchFiles: every push matches';
       } else if (untrustedReason) {
         r.matched = true;
         r.reason = `every watched job matches: ${untrustedReason}`;
