@@ -27,7 +27,9 @@ if (!existsSync(mainJs)) {
   process.exit(1);
 }
 const current = await import(pathToFileURL(mainJs).href);
-const { FilterPattern } = await import(pathToFileURL(path.join(root, 'dist/libs/contracts/src/filter-pattern.js')).href);
+const { FilterPattern } = await import(
+  pathToFileURL(path.join(root, 'dist/libs/contracts/src/filter-pattern.js')).href
+);
 
 function jobs() {
   return Array.from({ length: 100 }, (_, i) => ({
@@ -86,7 +88,12 @@ function workload(mod, label) {
   for (let i = 0; i < rounds; i++) m.match(push, f, null);
   const used = process.cpuUsage(t0);
   const ms = (used.user + used.system) / 1000 / rounds;
-  return { name: label, part: 'workload', cpuMsPerDelivery: Math.round(ms * 1000) / 1000, triggered: triggered.join(' ') };
+  return {
+    name: label,
+    part: 'workload',
+    cpuMsPerDelivery: Math.round(ms * 1000) / 1000,
+    triggered: triggered.join(' '),
+  };
 }
 
 const results = [workload(current, 'filter-pattern NFA (this build)')];

@@ -183,9 +183,7 @@ describe('GitHub trigger rules', () => {
       const reason = (name: string) => detail.body.matches.find((m: any) => m.jobName === name).reason;
       expect(reason('release')).toBe('tag v1.2.3 matches tags pattern "v[0-9]+.[0-9]+.[0-9]+"');
       expect(reason('main-only')).toBe('tag push: the trigger filters branches only (branches)');
-      expect(reason('any-ref')).toBe(
-        'tag push: no branch or tag filters; watchFiles are not evaluated for tag pushes',
-      );
+      expect(reason('any-ref')).toBe('tag push: no branch or tag filters; watchFiles are not evaluated for tag pushes');
       const rc = await deliver(
         app.baseUrl,
         githubPush({ repository: 'org/tags', ref: 'refs/tags/v1.2.3-rc1', created: true, commits: [] }),

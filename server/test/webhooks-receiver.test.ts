@@ -285,7 +285,9 @@ describe('webhook receiver', () => {
 
   it('GitLab pushes (X-Gitlab-Token) and Gitea pushes (X-Gitea-Signature) go through the same pipeline', async () => {
     await createJob('gl-api', [{ provider: 'gitlab', repository: 'org/repo', watchFiles: ['services/api/**'] }]);
-    await createJob('gt-docs', [{ provider: 'gitea', repository: 'org/repo', branches: ['main'], watchFiles: ['docs/**'] }]);
+    await createJob('gt-docs', [
+      { provider: 'gitea', repository: 'org/repo', branches: ['main'], watchFiles: ['docs/**'] },
+    ]);
     const gitlab = {
       object_kind: 'push',
       event_name: 'push',

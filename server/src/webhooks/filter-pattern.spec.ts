@@ -1,4 +1,9 @@
-import { FilterPattern, PatternList, patternListErrors, triggerFilterErrors } from '../../../libs/contracts/src/filter-pattern.js';
+import {
+  FilterPattern,
+  PatternList,
+  patternListErrors,
+  triggerFilterErrors,
+} from '../../../libs/contracts/src/filter-pattern.js';
 
 const matches = (pattern: string, text: string) => new FilterPattern(pattern).test(text);
 const list = (patterns: string[], text: string) => new PatternList(patterns).decide(text)?.included === true;

@@ -285,9 +285,17 @@ describe('changed files', () => {
   });
 
   it("is unknown when a commit has no added/modified/removed lists (Gitea's documented example)", () => {
-    const unlisted = { id: 'bffeb74224043ba2feb48d137756c8a9331c449a', message: 'x', added: [], removed: [], modified: [] };
+    const unlisted = {
+      id: 'bffeb74224043ba2feb48d137756c8a9331c449a',
+      message: 'x',
+      added: [],
+      removed: [],
+      modified: [],
+    };
     const r = changedFiles(push({ commits: [c('1', { added: ['a'] }), { ...unlisted, filesListed: false }] }));
-    expect(r.untrustedReason).toBe('commit bffeb7422404 has no added/modified/removed lists: the changed files are unknown');
+    expect(r.untrustedReason).toBe(
+      'commit bffeb7422404 has no added/modified/removed lists: the changed files are unknown',
+    );
     // Empty lists are a real "no files" (GitHub sends them for empty commits).
     expect(changedFiles(push({ commits: [{ ...unlisted, filesListed: true }] })).untrustedReason).toBeNull();
   });

@@ -344,9 +344,11 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
 
 /** The straightforward matcher (each pattern against each file, last match decides), for tests. */
 export function naiveMatch(watchFiles: string[], files: string[]): string[] {
-  const list = new PatternList(watchFiles.map((p) => {
-    const { glob, negated } = normalizePattern(p);
-    return (negated ? '!' : '') + glob;
-  }));
+  const list = new PatternList(
+    watchFiles.map((p) => {
+      const { glob, negated } = normalizePattern(p);
+      return (negated ? '!' : '') + glob;
+    }),
+  );
   return files.filter((f) => list.decide(f)?.included === true);
 }
