@@ -94,8 +94,13 @@ describe('watchFiles matching', () => {
     ]);
     const [brace, ok] = m.match(push(), ['api/x.ts'], null);
     expect(brace.matched).toBe(false);
-    expect(brace.reason).toContain('invalid filter pattern');
+    expect(brace.reason).toMatch(
+      /^invalid trigger, fix the job: triggers\.github\.0\.watchFiles\.0: invalid pattern "\{api,web\}\/\*\*": braces/,
+    );
     expect(ok.matched).toBe(true);
+    const negOnly = new CompiledMatcher([job('neg', { watchFiles: ['!docs/**'] })]).match(push(), ['src/a.ts'], null);
+    expect(negOnly[0].matched).toBe(false);
+    expect(negOnly[0].reason).toContain('triggers.github.0.watchFiles has only negated patterns');
   });
 
   it('a path longer than 4,096 bytes is never matched character by character: the diff is incomplete', () => {

@@ -1,6 +1,12 @@
 import type { WebhookProviderName } from '@api-manager/contracts';
 import { WEBHOOK_PROVIDERS } from '../../../libs/contracts/src/webhooks.js';
-import { FilterPattern, PatternError, PatternList, splitNegation } from '../../../libs/contracts/src/filter-pattern.js';
+import {
+  FilterPattern,
+  PatternError,
+  PatternList,
+  splitNegation,
+  triggerFilterErrors,
+} from '../../../libs/contracts/src/filter-pattern.js';
 import type { NormalizedPush } from './push-event.js';
 
 /**
@@ -177,6 +183,12 @@ export class CompiledMatcher<J extends MatchableJob = MatchableJob> {
         };
         this.triggers.push(compiled);
         const users: Array<{ user: PatternUser; pattern: FilterPattern }> = [];
+        // Rows saved before validation got stricter (braces, negation-only lists...): never matched, and said why.
+        const errors = triggerFilterErrors(`triggers.github.${index}`, spec);
+        if (errors.length > 0) {
+          compiled.invalid = `invalid trigger, fix the job: ${errors.join('; ')}`;
+          return;
+        }
         try {
           compiled.branches = refFilter(spec, 'branches');
           compiled.tags = refFilter(spec, 'tags');
