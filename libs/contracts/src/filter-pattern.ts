@@ -365,6 +365,11 @@ export class FilterPattern {
     return current.some((s) => this.kind[s] === ACCEPT);
   }
 
+  /** DFA states built so far (capped at MAX_DFA_STATES). */
+  get dfaSize(): number {
+    return this.dfaStates.length;
+  }
+
   /** NFA size (for the linear-work bound in tests). */
   get stateCount(): number {
     return this.kind.length;

@@ -173,4 +173,24 @@ describe('linear-time matching', () => {
     const w2 = work(2000);
     expect(w2).toBeLessThanOrEqual(2 * w1 + 10);
   });
+
+  it('past the lazy DFA cap (256 states) it simulates the NFA, with the same answers and the same bound', () => {
+    // "the 10th character from the end is an a": 2^10 DFA states, far past the cap.
+    const p = new FilterPattern('**a' + '[ab]'.repeat(9));
+    const reference = /^.*a[ab]{9}$/;
+    let seed = 11;
+    // The high bits: the low bit of this generator only alternates.
+    const rnd = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), Math.floor(seed / 65536) % k);
+    for (let round = 0; round < 300; round++) {
+      const text = Array.from({ length: 20 + rnd(200) }, () => (rnd(2) ? 'a' : 'b')).join('');
+      const before = FilterPattern.steps;
+      expect([text, p.test(text)]).toEqual([text, reference.test(text)]);
+      expect(FilterPattern.steps - before).toBeLessThanOrEqual((text.length + 1) * 2 * p.stateCount);
+    }
+    expect(p.dfaSize).toBe(256);
+  });
+
+  it('refuses patterns over 1,000 characters', () => {
+    expect(patternListErrors('watchFiles', ['a'.repeat(1001)])[0]).toContain('longer than 1000 characters');
+  });
 });
