@@ -10,8 +10,3 @@ export function matchesPatterns(patterns: readonly string[], path: string): bool
   if (patternListErrors('watchFiles', patterns).length > 0) return false;
   return new PatternList([...patterns]).decide(path)?.included === true;
 }
-
-/** Why the patterns would be refused on save (empty when valid). */
-export function patternErrors(patterns: readonly string[]): string[] {
-  return patternListErrors('watchFiles', patterns);
-}
