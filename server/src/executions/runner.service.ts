@@ -68,7 +68,7 @@ export class RunnerService {
         `Attempt ${exec.attempt}/${exec.maxAttempts}: ${rendered.masked.method} ${rendered.masked.url}`,
       ]);
       if (exec.cancelRequested) outcome = { kind: 'cancelled', error: 'Cancelled', durationMs: 0 };
-      else outcome = await this.http.execute(rendered, `${exec.id}:${exec.attempt}`, h.signal);
+      else outcome = await this.http.execute(rendered, exec.id, exec.attempt, h.signal);
     }
     if (h.abandoned()) return;
 
