@@ -197,6 +197,10 @@ describe('jobs CRUD (/api/v1/jobs)', () => {
       [httpJob('v16', { concurrency: { overlap: 'sometimes' } }), 'concurrency.overlap must be one of'],
       [httpJob('v17', { onSuccess: [{ job: 'Bad Job' }] }), 'onSuccess.0.job must be a slug'],
       [
+        httpJob('v24', { concurrency: { overlap: 'allow', max: 1 } }),
+        'concurrency.max 1 contradicts concurrency.overlap allow',
+      ],
+      [
         httpJob('v18', { triggers: { github: [{ repository: 'noslash' }] } }),
         'triggers.github.0.repository must be owner/name',
       ],

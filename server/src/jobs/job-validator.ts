@@ -72,6 +72,13 @@ export class JobValidator {
     );
 
     const c = def.concurrency ?? {};
+    if (c.overlap === 'allow' && c.max !== undefined && c.max !== null) {
+      // Silently queueing (what a cap does) would contradict "allow": say so instead.
+      errors.push(
+        `concurrency.max ${c.max} contradicts concurrency.overlap allow (allow = no limit on runs at once): ` +
+          `use overlap queue (wait for a free slot) or skip (drop the new run) with max, or drop max`,
+      );
+    }
     const max = c.max ?? (c.overlap === 'queue' || c.overlap === 'skip' ? 1 : null);
     const r = def.retry ?? {};
     const fields: StoredJobFields = {
