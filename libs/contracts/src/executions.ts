@@ -85,7 +85,8 @@ export interface ExecutionSummary {
   durationMs: number | null;
   error: string | null;
   httpStatus: number | null;
-  progress: { total: number; done: number; failed: number } | null;
+  /** Fan-out parents: children in all, finished, failed (timed out, lost…), cancelled (not counted as failed). */
+  progress: { total: number; done: number; failed: number; cancelled: number } | null;
 }
 
 export interface ExecutionLogLine {

@@ -12,7 +12,7 @@ import type { Execution } from './execution.entity.js';
 
 const SUMMARY_COLS = `id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id, parent_id,
   retry_of, idempotency_key, params, status, attempt, max_attempts, run_at, created_at, started_at, finished_at,
-  duration_ms, error, children_total, children_done, children_failed, (response->>'status')::int AS http_status`;
+  duration_ms, error, children_total, children_done, children_failed, children_cancelled, (response->>'status')::int AS http_status`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The cursor's time as encodeCursor writes it (Postgres' UTC text, microseconds). */
 const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -53,7 +53,10 @@ export function toSummary(e: Execution, httpStatus?: number | null): ExecutionSu
     durationMs: e.durationMs,
     error: e.error,
     httpStatus: status,
-    progress: e.childrenTotal > 0 ? { total: e.childrenTotal, done: e.childrenDone, failed: e.childrenFailed } : null,
+    progress:
+      e.childrenTotal > 0
+        ? { total: e.childrenTotal, done: e.childrenDone, failed: e.childrenFailed, cancelled: e.childrenCancelled }
+        : null,
   };
 }
 

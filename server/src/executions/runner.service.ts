@@ -56,6 +56,7 @@ export class RunnerService {
       if (this.params.secretParamNames(job).length) params = await this.params.resolve(job, exec.params);
       rendered = await this.renderer.render(job, params, {
         execution: { id: exec.id, attempt: exec.attempt },
+        ...(exec.push ? { push: exec.push } : {}),
         now: exec.scheduledFor ?? undefined,
       });
     } catch (err) {

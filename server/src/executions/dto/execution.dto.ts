@@ -34,6 +34,7 @@ export class ProgressDto {
   @ApiProperty() total: number;
   @ApiProperty() done: number;
   @ApiProperty() failed: number;
+  @ApiProperty({ description: 'Cancelled children (not counted as failed)' }) cancelled: number;
 }
 
 export class ExecutionSummaryDto implements ExecutionSummary {
