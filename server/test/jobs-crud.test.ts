@@ -246,6 +246,7 @@ describe('jobs CRUD (/api/v1/jobs)', () => {
     const ok = await app.api('POST', '/api/v1/jobs', {
       name: 'url-guard',
       executor: { kind: 'http', url: 'https://api:8443/items/{{ params.id }}?x={{ params.id }}' },
+      params: [{ name: 'id', type: 'string' }],
     });
     expect(ok.status).toBe(201);
   });
