@@ -423,6 +423,37 @@ describe('history and status', () => {
     expect(st.body.durationMs.p95).toBeGreaterThanOrEqual(st.body.durationMs.p50);
   });
 
+  it('job status counts runs (a fan-out once) and its children apart; a disabled job shows no next run', async () => {
+    target.on('/stat', (_req, res) => res.end('ok'));
+    await createJob({
+      name: 'stat-fan',
+      executor: { kind: 'http', url: `${target.url}/stat`, query: { i: '{{ params.item }}' } },
+      params: [{ name: 'item', type: 'string[]', fanOut: true, required: true }],
+    });
+    const d = await finished((await run('stat-fan', { params: { item: ['a', 'b', 'c'] } })).id);
+    expect(d.status).toBe('succeeded');
+    const s = (await app.api('GET', '/api/v1/jobs/stat-fan/status')).body;
+    expect(s.last24h).toEqual({ succeeded: 1, failed: 0 });
+    expect(s.last7d).toEqual({ succeeded: 1, failed: 0 });
+    expect(s.fanOutChildren).toEqual({ last24h: { succeeded: 3, failed: 0 }, last7d: { succeeded: 3, failed: 0 } });
+    expect(s.durationMs.p50).toBe(d.durationMs);
+    expect(s.counting).toMatch(/fan-out once/);
+
+    const sched = await app.api('POST', '/api/v1/schedules', {
+      job: 'stat-fan',
+      cron: '0 0 * * *',
+      params: { item: ['x'] },
+    });
+    expect(sched.status).toBe(201);
+    expect((await app.api('GET', '/api/v1/jobs/stat-fan/status')).body.nextRun).not.toBeNull();
+    const job = (await app.api('GET', '/api/v1/jobs/stat-fan')).body;
+    expect((await app.api('PATCH', '/api/v1/jobs/stat-fan', { enabled: false, version: job.version })).status).toBe(
+      200,
+    );
+    const off = (await app.api('GET', '/api/v1/jobs/stat-fan/status')).body;
+    expect({ enabled: off.enabled, nextRun: off.nextRun }).toEqual({ enabled: false, nextRun: null });
+  });
+
   it('SSE delivers execution status changes', async () => {
     const ac = new AbortController();
     const res = await fetch(`${app.baseUrl}/api/v1/events`, { headers: app.authHeaders, signal: ac.signal });

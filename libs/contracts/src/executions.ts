@@ -135,9 +135,15 @@ export interface JobStatus {
   lastStatus: ExecutionStatus | null;
   running: number;
   queued: number;
+  /** Runs: top-level executions (a fan-out counts once, with its parent's final status). */
   last24h: JobRunCounts;
   last7d: JobRunCounts;
+  /** Of succeeded runs in the last 7 days (a fan-out: its parent's duration, first child start to last child end). */
   durationMs: { p50: number | null; p95: number | null };
+  /** Fan-out children, counted apart from runs. */
+  fanOutChildren: { last24h: JobRunCounts; last7d: JobRunCounts };
+  /** How the numbers above are counted, in words. */
+  counting: string;
 }
 
 /** Payload of the SSE `execution` event. */
