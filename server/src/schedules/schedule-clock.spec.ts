@@ -69,9 +69,12 @@ describe('schedule clock: cron parsing', () => {
         compileSpec({ cron, timezone: 'UTC' });
         return 'accepted';
       } catch (err) {
-        return (err as Error).message;
+        return (err as Error).message.replace(/^invalid cron "[^"]*": /, '');
       }
     };
+    expect(() => compileSpec({ cron: '0 0 32 * *', timezone: 'UTC' })).toThrow(
+      'invalid cron "0 0 32 * *": day-of-month 32 is out of range 1-31',
+    );
     expect(msg('0 0 32 * *')).toBe('day-of-month 32 is out of range 1-31');
     expect(msg('0 0 0 * *')).toBe('day-of-month 0 is out of range 1-31');
     expect(msg('60 * * * *')).toBe('minute 60 is out of range 0-59');

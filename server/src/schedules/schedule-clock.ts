@@ -11,7 +11,7 @@ import { isValidTimeZone } from '../config/is-time-zone.js';
  * month and every Monday); when either starts with `*` (`*`, `*\/2`) the two fields AND
  * (`0 0 0 *\/2 * MON` = Mondays with an odd date). Per expression that is croner's `domAndDow`.
  * Field values are checked here first, so an error names the field, the value and its range
- * (`day-of-month 32 is out of range 1-31`).
+ * (`invalid cron "0 0 32 * *": day-of-month 32 is out of range 1-31`).
  *
  * Cron is wall-clock time in the schedule's IANA zone. The DST rule, for every pattern:
  *  - a wall time that does not exist (spring forward, e.g. 02:30 in Europe/Berlin on the last
@@ -154,7 +154,11 @@ const croners = new Map<string, Cron>();
 function cronFor(expression: string): Cron {
   let c = croners.get(expression);
   if (!c) {
-    checkCronFields(expression);
+    try {
+      checkCronFields(expression);
+    } catch (err) {
+      throw new ScheduleSpecError(`invalid cron "${expression}": ${(err as Error).message}`);
+    }
     try {
       c = new Cron(expression, {
         timezone: 'UTC',
