@@ -3,7 +3,8 @@ import {
   TEMPLATE_PARENT_FIELDS,
   TEMPLATE_PUSH_FIELDS,
   TEMPLATE_TIME_NAMES,
-} from '@api-manager/contracts';
+} from '../../../../libs/contracts/src/jobs.js';
+// (a relative path: the `@api-manager/contracts` alias is for types only and does not resolve at run time)
 
 /** A variable as liquidjs' static analysis names it: property names, or nested segments (`a[b]`). */
 export type Segments = (string | number | unknown[])[];
