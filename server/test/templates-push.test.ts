@@ -89,6 +89,18 @@ describe('templates: push.*', () => {
     expect(target.hits('/docs')).toHaveLength(before);
   });
 
+  it('render preview: push.* from the given push; without one the reason; an unknown push field is a 400', async () => {
+    const ok = await app.api('POST', '/api/v1/jobs/docs/render', { push: { after: 'abc1234', branch: 'main' } });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body.request.body)).toEqual({ commit: 'abc1234', branch: 'main' });
+    const none = await app.api('POST', '/api/v1/jobs/docs/render', {});
+    expect(none.status).toBe(400);
+    expect(JSON.stringify(none.body.message)).toContain('this run has no push');
+    const bad = await app.api('POST', '/api/v1/jobs/docs/render', { push: { commit: 'abc' } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.message)).toContain('push.commit is not a push field');
+  });
+
   it('save time: an unknown variable is a 400 naming the template and the variable; nothing is written', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [

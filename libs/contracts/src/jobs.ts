@@ -255,6 +255,8 @@ export interface RenderRequest {
   params?: Record<string, JsonValue>;
   /** Render as if it were this instant (ISO 8601); default now. */
   now?: string;
+  /** Render as if the run were made for this push (`push.*`; keys from TEMPLATE_PUSH_FIELDS); default none. */
+  push?: Record<string, JsonValue>;
 }
 
 export interface RenderedHttpRequest {
