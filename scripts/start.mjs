@@ -34,5 +34,8 @@ if (stale(path.join(root, 'dist/server/src/main.js'), path.join(root, 'server/sr
 if (stale(path.join(root, 'dist/admin/browser/index.html'), path.join(root, 'admin/src'), lib)) run('build:admin');
 
 const child = spawn(process.execPath, [path.join(root, 'dist/server/src/main.js')], { cwd: root, stdio: 'inherit' });
+// Forwarded so a signal sent to this process alone reaches the server. A Ctrl-C in the terminal
+// reaches both (same process group): the server takes a repeat within 1 s as the same request, so one
+// Ctrl-C is one graceful shutdown (exit 0 after draining) and a second, later one forces the exit.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

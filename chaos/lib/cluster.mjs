@@ -8,7 +8,7 @@
 //   //   { name, url, port, pid, kill(signal), waitExit(ms), restart(), exits, alive(), log }
 //   const token = await adminToken(r.url);                 // Bearer token (admin scopes) for the API
 //   const target = await startTarget({ latencyMs: [5, 50], errorRate: 0.05, timeoutRate: 0.01 });
-//   //   target.url; target.calls (Map Idempotency-Key -> count); target.overlaps; target.setMix({...})
+//   //   target.url; target.calls (Map "execution:attempt" -> count); target.calledTwice(); target.overlaps; target.setMix({...})
 //   await waitFor(async () => (await pg.db.query('SELECT 1')).rowCount === 1, 5000, 'db answers');
 //   const ok = report('scenario', [{ expectation: '...', value: 0, pass: true }], { extra: 'json only' });
 //   await r.kill('SIGTERM'); await r.waitExit(); await pg.close();
@@ -351,25 +351,36 @@ export async function api(baseUrl, token, method, urlPath, body, timeoutMs = 10_
 /**
  * A local HTTP target. Each request waits a uniform latency in `latencyMs`, then answers 503 with
  * probability `errorRate`, hangs for `hangMs` (longer than the job's timeout) with `timeoutRate`,
- * else 200. Counts calls per Idempotency-Key (`calls`) and notes when a key's execution (the part
- * before ':') is called while another call for it is still open (`overlaps`: run twice at once).
+ * else 200. The execution id of each call is recorded from the URL (`?execution={{ execution.id }}`,
+ * see createLoad), not from the Idempotency-Key, so a target called twice for one execution is seen
+ * whatever keys it was sent: `execCalls` (execution -> calls), `keysByExec` (execution -> the
+ * Idempotency-Keys it was sent with), `calls` ("execution:X-Attempt" -> count) and `overlaps` (an
+ * execution called while another call for it is still open: run twice at once).
  */
 export async function startTarget(mix = {}) {
   let m = { latencyMs: [5, 50], errorRate: 0, timeoutRate: 0, hangMs: 5000, ...mix };
   const calls = new Map();
+  const execCalls = new Map();
+  const keysByExec = new Map();
   const open = new Map();
-  const stats = { requests: 0, ok: 0, errors: 0, hangs: 0, noKey: 0, overlaps: 0 };
+  const stats = { requests: 0, ok: 0, errors: 0, hangs: 0, noKey: 0, noExecution: 0, overlaps: 0 };
   const overlaps = [];
   const server = http.createServer((req, res) => {
     stats.requests++;
     const key = String(req.headers['idempotency-key'] ?? '');
     if (!key) stats.noKey++;
-    const exec = key.split(':')[0];
-    calls.set(key, (calls.get(key) ?? 0) + 1);
+    const exec = new URL(req.url ?? '/', 'http://target').searchParams.get('execution') ?? '';
+    if (!exec) stats.noExecution++;
+    const attempt = String(req.headers['x-attempt'] ?? '?');
+    const slot = `${exec}:${attempt}`;
+    calls.set(slot, (calls.get(slot) ?? 0) + 1);
     if (exec) {
+      execCalls.set(exec, (execCalls.get(exec) ?? 0) + 1);
+      if (!keysByExec.has(exec)) keysByExec.set(exec, new Set());
+      keysByExec.get(exec).add(key);
       if (open.get(exec)) {
         stats.overlaps++;
-        overlaps.push(key);
+        overlaps.push(slot);
       }
       open.set(exec, (open.get(exec) ?? 0) + 1);
     }
@@ -404,11 +415,17 @@ export async function startTarget(mix = {}) {
   return {
     url,
     calls,
+    execCalls,
+    keysByExec,
     overlaps,
     stats,
     setMix: (next) => (m = { ...m, ...next }),
-    /** Keys called more than once (the same attempt sent twice). */
+    /** (execution, attempt) pairs called more than once (the same attempt sent twice). */
     repeatedKeys: () => [...calls].filter(([k, n]) => k && n > 1),
+    /** Executions the target was called for more than once (any keys, any attempts). */
+    calledTwice: () => [...execCalls].filter(([, n]) => n > 1).map(([id]) => id),
+    /** Executions sent with more than one Idempotency-Key, or with a key that is not the execution id. */
+    wrongKeys: () => [...keysByExec].filter(([id, keys]) => keys.size !== 1 || !keys.has(id)).map(([id]) => id),
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();

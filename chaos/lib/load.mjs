@@ -11,7 +11,15 @@ import { api, sleep, waitFor } from './cluster.mjs';
 export async function createLoad(replica, token, targetUrl, { schedules, policies = ['run_all'] }) {
   const job = (name) => ({
     name,
-    executor: { kind: 'http', method: 'POST', url: `${targetUrl}/${name}`, body: { n: 1 }, timeoutMs: 2000 },
+    executor: {
+      kind: 'http',
+      method: 'POST',
+      url: `${targetUrl}/${name}`,
+      // The target records the execution per call from here, whatever Idempotency-Key it is sent.
+      query: { execution: '{{ execution.id }}' },
+      body: { n: 1 },
+      timeoutMs: 2000,
+    },
     retry: { maxAttempts: 3, backoff: 'fixed', initialDelayMs: 200, jitter: false },
   });
   const jobs = [job('manual')];
@@ -203,7 +211,8 @@ export async function commonChecks(db, { target, window, manual, killedPids = []
   const lostFinal = await count(db, `SELECT count(*) AS n FROM executions WHERE status = 'lost'`);
   add('executions lost (attempts used up by lease expiries)', lostFinal, lostFinal === 0);
 
-  // The attempt number and Idempotency-Key line up: attempt n of execution X was sent as "X:n".
+  // Every attempt with an HTTP status was seen by the target as (execution, X-Attempt); one execution
+  // is sent one Idempotency-Key (its id) on every attempt, so a target can drop a repeat after a crash.
   const keyRows = await db.query(
     `SELECT e.id || ':' || (a->>'attempt') AS key, a->>'status' AS status, (a->>'httpStatus') AS http
        FROM executions e, jsonb_array_elements(e.attempts) a`,
@@ -213,11 +222,20 @@ export async function commonChecks(db, { target, window, manual, killedPids = []
   for (const r of keyRows.rows) if (r.http !== null && !target.calls.has(r.key)) missingCalls++;
   const strangers = [...target.calls.keys()].filter((k) => !known.has(k));
   const repeated = target.repeatedKeys();
+  const calledTwice = target.calledTwice();
+  const wrongKeys = target.wrongKeys();
   add('target calls (total)', target.stats.requests, null);
-  add('Idempotency-Keys called more than once', repeated.length, repeated.length === 0);
+  add(
+    'calls without an execution id / without an Idempotency-Key',
+    `${target.stats.noExecution} / ${target.stats.noKey}`,
+    target.stats.noExecution === 0 && target.stats.noKey === 0,
+  );
+  add('executions the target was called for more than once (any key)', calledTwice.length, null);
+  add('executions sent another Idempotency-Key than their id', wrongKeys.length, wrongKeys.length === 0);
+  add('(execution, attempt) called more than once', repeated.length, repeated.length === 0);
   add('executions called twice at the same time', target.overlaps.length, target.overlaps.length === 0);
   add('attempts with an HTTP status but no call seen', missingCalls, missingCalls === 0);
-  add('calls with a key of no recorded attempt', strangers.length, null);
+  add('calls of no recorded (execution, attempt)', strangers.length, null);
 
   if (manual) {
     const keys = [...manual.accepted.keys()];
@@ -237,10 +255,13 @@ export async function commonChecks(db, { target, window, manual, killedPids = []
   }
   return {
     rows,
+    calledTwice,
     details: {
       wrongOwner: wrongOwner.slice(0, 20),
       unexplained: unexplained.slice(0, 20),
       repeated: repeated.slice(0, 20),
+      calledTwice: calledTwice.slice(0, 20),
+      wrongKeys: wrongKeys.slice(0, 20),
       strangers: strangers.slice(0, 20),
     },
   };

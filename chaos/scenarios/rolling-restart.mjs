@@ -50,7 +50,7 @@ export async function run() {
     await manual.stop();
     const settleMs = await settle(c.db);
 
-    const { rows, details } = await commonChecks(c.db, {
+    const { rows, details, calledTwice } = await commonChecks(c.db, {
       target: c.target,
       window: [from, to],
       manual: manual.state,
@@ -64,6 +64,14 @@ export async function run() {
       `SELECT count(DISTINCT e.id) AS n FROM executions e, jsonb_array_elements(e.attempts) a
         WHERE (a->>'attempt')::int < e.attempt AND a->>'status' <> 'timed_out'`,
     );
+    // The target's own view, whatever keys it was sent: an execution it saw twice had a call cut by the
+    // restart, unless an earlier attempt timed out (the busy machine, reported below).
+    const timedOutIds = await c.db.query(
+      `SELECT DISTINCT e.id::text AS id FROM executions e, jsonb_array_elements(e.attempts) a
+        WHERE a->>'status' = 'timed_out'`,
+    );
+    const slow = new Set(timedOutIds.rows.map((r) => r.id));
+    const calledTwiceByRestart = calledTwice.filter((id) => !slow.has(id));
     const timedOut = await count(
       c.db,
       `SELECT count(*) AS n FROM executions e, jsonb_array_elements(e.attempts) a WHERE a->>'status' = 'timed_out'`,
@@ -79,6 +87,11 @@ export async function run() {
       { expectation: 'restarted replica ready after (ms)', value: stops.map((s) => s.readyMs).join(', '), pass: null },
       { expectation: 'executions not succeeded (the target never fails)', value: failed, pass: failed === 0 },
       { expectation: 'executions with a second attempt because of the restart', value: rerun, pass: rerun === 0 },
+      {
+        expectation: 'executions the target was called for twice because of the restart',
+        value: calledTwiceByRestart.length,
+        pass: calledTwiceByRestart.length === 0,
+      },
       { expectation: 'attempts timed out (2 s) on the busy machine, then retried', value: timedOut, pass: null },
       {
         expectation: 'unexpected process exits',

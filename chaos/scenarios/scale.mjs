@@ -271,7 +271,7 @@ async function load(db, n) {
               CASE WHEN s.status = 'failed' THEN 3 ELSE 1 END,
               c.at, c.at, c.at + interval '15 ms', c.at + interval '15 ms' + d.ms * interval '1 ms', d.ms,
               jsonb_build_object('method', 'GET', 'url', 'http://127.0.0.1:9/j' || j || '/dev-' || (i % 500),
-                                 'headers', jsonb_build_object('idempotency-key', md5(i::text) || ':1', 'authorization', '***')),
+                                 'headers', jsonb_build_object('idempotency-key', md5(i::text), 'x-attempt', '1', 'authorization', '***')),
               CASE WHEN s.status IN ('succeeded', 'failed')
                    THEN jsonb_build_object('status', CASE s.status WHEN 'succeeded' THEN 200 ELSE 503 END,
                                            'headers', jsonb_build_object('content-type', 'application/json'),

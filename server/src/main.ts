@@ -5,6 +5,9 @@ import { createApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 
+/** A second signal this soon after the first is the same Ctrl-C (see the shutdown below). */
+const SAME_SIGNAL_MS = 1000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const started = Date.now();
@@ -20,14 +23,22 @@ async function main(): Promise<void> {
   });
 
   // Shutdown order: stop taking work and HTTP (Nest hooks drain workers, close the pool),
-  // then the embedded Postgres, then exit. A second signal forces the exit.
+  // then the embedded Postgres, then exit. A second signal forces the exit — but not one within
+  // SAME_SIGNAL_MS of the first: one Ctrl-C on `npm start` arrives twice (from the terminal to the
+  // whole process group, and forwarded by scripts/start.mjs), and must stay one graceful shutdown.
   let closing = false;
+  let firstAt = 0;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (closing) {
+      if (Date.now() - firstAt < SAME_SIGNAL_MS) {
+        logger.log(`${signal} again within ${SAME_SIGNAL_MS} ms: the same request, still shutting down gracefully`);
+        return;
+      }
       logger.warn(`${signal} again: exiting now`);
       process.exit(1);
     }
     closing = true;
+    firstAt = Date.now();
     logger.log(`${signal} received: shutting down`);
     try {
       await app.close();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
 import { waitFor } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { makeRepo, type TestRepo } from './helpers/git.js';
+import { git, makeRepo, type TestRepo } from './helpers/git.js';
 import { deliver, githubPush, WEBHOOK_TEST_SECRET } from './helpers/webhooks.js';
 
 const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
@@ -230,6 +230,51 @@ describe('command jobs: push → checkout → script → commit back', () => {
     expect(d.request.checkout).toMatchObject({ branch: 'main', commit: before.sha });
     expect(logText(d)).toContain('README.md');
     expect(repo.remoteHead().sha).toBe(before.sha);
+  });
+});
+
+describe('command jobs: checkout.ref and pushes', () => {
+  it('a push-triggered run builds exactly the pushed commit, whatever checkout.ref says; ref applies to runs without a push', async () => {
+    await createJob({
+      name: 'ref-build',
+      executor: {
+        kind: 'command',
+        script: ['echo "head=$(git rev-parse HEAD) sha=$CI_COMMIT_SHA"', 'cat version.txt > built.txt'].join('\n'),
+        checkout: { url: repo.remote, ref: 'main' },
+        commitBack: { authorName: 'Ref Bot', authorEmail: 'ref@example.com' },
+      },
+      triggers: { github: [{ repository: 'org/refs', branches: ['main'], watchFiles: ['version.txt'] }] },
+    });
+    // (earlier tests pushed to the remote: bring the working clone up to date first)
+    git(repo.dev, 'fetch', '-q', 'origin');
+    git(repo.dev, 'reset', '-q', '--hard', 'origin/main');
+    const a = repo.commitAndPush({ 'version.txt': 'A\n' }, 'version A');
+    const b = repo.commitAndPush({ 'version.txt': 'B\n' }, 'version B');
+    // A's webhook arrives after B was pushed.
+    const res = await deliver(
+      app.baseUrl,
+      githubPush({ repository: 'org/refs', after: a, commits: [{ message: 'version A', modified: ['version.txt'] }] }),
+    );
+    expect(res.body.triggered_jobs).toEqual(['ref-build']);
+    const [row] = await query<{ id: string }>(app.db.url, 'SELECT id FROM executions WHERE delivery_id = $1', [
+      res.body.delivery_id,
+    ]);
+    const d = await finished(row.id);
+    expect(logText(d)).toContain(`head=${a} sha=${a}`);
+    expect(logText(d)).toContain('checkout.ref main does not apply');
+    expect(d.request.checkout).toMatchObject({ branch: 'main', commit: a, ref: null });
+    // A's build is not committed on top of B: main moved on, so git refuses the push and says why.
+    expect(d.status).toBe('failed');
+    expect(d.error).toMatch(/^commitBack: pushing [0-9a-f]{12} to main was rejected/);
+    expect(repo.remoteHead().sha).toBe(b);
+
+    // Without a push, checkout.ref decides: main's tip (B) is built and committed back.
+    const m = await finished((await run('ref-build')).id);
+    expect(m.status).toBe('succeeded');
+    expect(logText(m)).toContain(`head=${b} sha=${b}`);
+    expect(m.request.checkout).toMatchObject({ ref: 'main', branch: 'main', commit: b });
+    expect(repo.remoteHead().parent).toBe(b);
+    expect(repo.show('built.txt')).toBe('B');
   });
 });
 

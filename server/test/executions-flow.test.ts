@@ -160,7 +160,7 @@ describe('fan-out', () => {
     expect(mid.progress.total).toBe(5);
     const d = await finished(parent.id);
     expect(d.status).toBe('succeeded');
-    expect(d.progress).toEqual({ total: 5, done: 5, failed: 0 });
+    expect(d.progress).toEqual({ total: 5, done: 5, failed: 0, cancelled: 0 });
     expect(d.children).toHaveLength(5);
     expect(d.children.every((c: any) => c.trigger === 'fanout' && c.parentId === parent.id)).toBe(true);
     expect(d.children.map((c: any) => c.params.device_id).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -171,7 +171,7 @@ describe('fan-out', () => {
 
     const partial = await finished((await run('per-device', { params: { device_id: ['ok1', 'bad1'] } })).id);
     expect(partial.status).toBe('partial');
-    expect(partial.progress).toEqual({ total: 2, done: 2, failed: 1 });
+    expect(partial.progress).toEqual({ total: 2, done: 2, failed: 1, cancelled: 0 });
     const failed = await finished((await run('per-device', { params: { device_id: ['bad2', 'bad3'] } })).id);
     expect(failed.status).toBe('failed');
   });
@@ -242,6 +242,68 @@ describe('chains', () => {
     await waitFor(() => target.hits('/alert').length === 1, 10_000, 'onFailure');
     expect(target.hits('/alert')[0].url).toBe('/alert?from=broken-500');
   });
+
+  it('a chain step whose params fail validation is a failed child with the reason; templates see parent.id/status/error', async () => {
+    target.on('/strict', (_req, res) => res.end('ok'));
+    target.on('/src-fails', (_req, res) => {
+      res.writeHead(503);
+      res.end('down');
+    });
+    await createJob({
+      name: 'strict-child',
+      executor: { kind: 'http', url: `${target.url}/strict`, query: { day: '{{ params.day }}' } },
+      params: [{ name: 'day', type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', required: true }],
+    });
+    await createJob({
+      name: 'report-child',
+      executor: {
+        kind: 'http',
+        url: `${target.url}/strict`,
+        query: { id: '{{ params.id }}', status: '{{ params.status }}', error: '{{ params.error }}' },
+      },
+      params: [
+        { name: 'id', type: 'string' },
+        { name: 'status', type: 'string' },
+        { name: 'error', type: 'string' },
+      ],
+    });
+    await createJob({
+      name: 'chain-src',
+      executor: { kind: 'http', url: `${target.url}/strict` },
+      onSuccess: [{ job: 'strict-child', params: { day: 'not-a-date' } }],
+    });
+    await createJob({
+      name: 'chain-src-fails',
+      executor: { kind: 'http', url: `${target.url}/src-fails` },
+      onFailure: [
+        {
+          job: 'report-child',
+          params: { id: '{{ parent.id }}', status: '{{ parent.status }}', error: '{{ parent.error }}' },
+        },
+      ],
+    });
+    const p = await finished((await run('chain-src')).id);
+    expect(p.status).toBe('succeeded');
+    const child = await waitFor(async () => (await detail(p.id)).children[0] ?? null, 10_000, 'the failed chain child');
+    expect(child).toMatchObject({ jobName: 'strict-child', trigger: 'chain', parentId: p.id, status: 'failed' });
+    expect(child.error).toContain('params.day');
+    expect(child.error).toContain('onSuccess step strict-child could not be queued');
+    expect(target.hits('/strict').filter((h) => h.url.includes('day='))).toHaveLength(0);
+
+    const f = await finished((await run('chain-src-fails')).id);
+    expect(f.status).toBe('failed');
+    const report = await waitFor(
+      async () => {
+        const c = (await detail(f.id)).children[0];
+        return c && FINAL.includes(c.status) ? c : null;
+      },
+      10_000,
+      'onFailure child',
+    );
+    expect(report.status).toBe('succeeded');
+    expect(report.params).toEqual({ id: f.id, status: 'failed', error: f.error });
+    expect(f.error).toMatch(/HTTP 503/);
+  });
 });
 
 describe('cancel and retry', () => {
@@ -268,6 +330,53 @@ describe('cancel and retry', () => {
     expect((await finished(r.body.execution.id, 5000)).status).toBe('cancelled');
     expect((await app.api('POST', `/api/v1/executions/not-a-uuid/cancel`)).status).toBe(400);
     expect((await app.api('POST', `/api/v1/executions/00000000-0000-4000-8000-000000000000/retry`)).status).toBe(404);
+  });
+
+  it('cancelling a running fan-out cancels its children and the parent (not failed), and notifies nothing', async () => {
+    const held = gate('/fan-hold');
+    target.on('/fan-bad', (_req, res) => {
+      res.writeHead(500);
+      res.end('no');
+    });
+    const ch = await app.api('POST', '/api/v1/notifications/channels', {
+      name: 'fan-alerts',
+      type: 'slack',
+      url: `${target.url}/fan-alerts`,
+    });
+    expect(ch.status).toBe(201);
+    await createJob({
+      name: 'fan-cancel',
+      executor: { kind: 'http', url: `${target.url}/{{ params.path }}`, timeoutMs: 30000 },
+      params: [
+        { name: 'path', type: 'string', default: 'fan-hold' },
+        { name: 'item', type: 'string[]', fanOut: true, required: true },
+      ],
+      concurrency: { fanOutParallelism: 2 },
+      notifications: [{ channel: 'fan-alerts', on: ['failure', 'success'] }],
+    });
+    const parent = await run('fan-cancel', { params: { item: ['a', 'b', 'c'] } });
+    await waitFor(() => held.waiting === 2, 10_000, 'two children in flight');
+    expect((await app.api('POST', `/api/v1/executions/${parent.id}/cancel`)).status).toBe(200);
+    const d = await finished(parent.id);
+    expect(d.status).toBe('cancelled');
+    expect(d.error).toBe('Cancelled: 3 of 3 children cancelled');
+    expect(d.progress).toEqual({ total: 3, done: 3, failed: 0, cancelled: 3 });
+    expect(d.children.map((c: any) => c.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+
+    // A failing fan-out of the same job is notified (failure): once its notification is recorded, the
+    // cancelled run (finished before it) has had every chance to be, and has none.
+    const bad = await finished((await run('fan-cancel', { params: { path: 'fan-bad', item: ['x'] } })).id);
+    expect(bad.status).toBe('failed');
+    await waitFor(async () => (await detail(bad.id)).notifications.length === 1, 10_000, 'failure notification');
+    expect((await detail(bad.id)).notifications[0]).toMatchObject({ channel: 'fan-alerts', event: 'failure' });
+    expect((await detail(parent.id)).notifications).toEqual([]);
+    const rows = await query(
+      app.db.url,
+      'SELECT count(*)::int AS n FROM execution_notifications WHERE execution_id = $1',
+      [parent.id],
+    );
+    expect(rows[0].n).toBe(0);
+    held.releaseAll();
   });
 });
 
@@ -312,6 +421,37 @@ describe('history and status', () => {
     expect(st.body.lastRun.id).toBe(ids[4]);
     expect(typeof st.body.durationMs.p50).toBe('number');
     expect(st.body.durationMs.p95).toBeGreaterThanOrEqual(st.body.durationMs.p50);
+  });
+
+  it('job status counts runs (a fan-out once) and its children apart; a disabled job shows no next run', async () => {
+    target.on('/stat', (_req, res) => res.end('ok'));
+    await createJob({
+      name: 'stat-fan',
+      executor: { kind: 'http', url: `${target.url}/stat`, query: { i: '{{ params.item }}' } },
+      params: [{ name: 'item', type: 'string[]', fanOut: true, required: true }],
+    });
+    const d = await finished((await run('stat-fan', { params: { item: ['a', 'b', 'c'] } })).id);
+    expect(d.status).toBe('succeeded');
+    const s = (await app.api('GET', '/api/v1/jobs/stat-fan/status')).body;
+    expect(s.last24h).toEqual({ succeeded: 1, failed: 0 });
+    expect(s.last7d).toEqual({ succeeded: 1, failed: 0 });
+    expect(s.fanOutChildren).toEqual({ last24h: { succeeded: 3, failed: 0 }, last7d: { succeeded: 3, failed: 0 } });
+    expect(s.durationMs.p50).toBe(d.durationMs);
+    expect(s.counting).toMatch(/fan-out once/);
+
+    const sched = await app.api('POST', '/api/v1/schedules', {
+      job: 'stat-fan',
+      cron: '0 0 * * *',
+      params: { item: ['x'] },
+    });
+    expect(sched.status).toBe(201);
+    expect((await app.api('GET', '/api/v1/jobs/stat-fan/status')).body.nextRun).not.toBeNull();
+    const job = (await app.api('GET', '/api/v1/jobs/stat-fan')).body;
+    expect((await app.api('PATCH', '/api/v1/jobs/stat-fan', { enabled: false, version: job.version })).status).toBe(
+      200,
+    );
+    const off = (await app.api('GET', '/api/v1/jobs/stat-fan/status')).body;
+    expect({ enabled: off.enabled, nextRun: off.nextRun }).toEqual({ enabled: false, nextRun: null });
   });
 
   it('SSE delivers execution status changes', async () => {

@@ -79,7 +79,9 @@ describe('runs over REST', () => {
     expect(d.logs.length).toBeGreaterThan(0);
     expect(typeof d.durationMs).toBe('number');
     const hit = target.hits('/hello').at(-1)!;
-    expect(hit.headers['idempotency-key']).toBe(`${exec.id}:1`);
+    // One execution = one Idempotency-Key (its id); the attempt travels in its own header.
+    expect(hit.headers['idempotency-key']).toBe(exec.id);
+    expect(hit.headers['x-attempt']).toBe('1');
     expect(hit.headers['user-agent']).toMatch(/^api-manager\/\d+\.\d+\.\d+/);
     expect(JSON.parse(hit.body)).toEqual({ day: 'tue' });
   });
@@ -174,7 +176,9 @@ describe('executor behaviour', () => {
       [2, 'succeeded', 200],
     ]);
     const hits = target.hits('/flaky');
-    expect(hits.map((h) => h.headers['idempotency-key'])).toEqual([`${exec.id}:1`, `${exec.id}:2`]);
+    // The same key on every attempt (a target can drop the repeat); X-Attempt counts them.
+    expect(hits.map((h) => h.headers['idempotency-key'])).toEqual([exec.id, exec.id]);
+    expect(hits.map((h) => h.headers['x-attempt'])).toEqual(['1', '2']);
     // Retry-After: 1 s, not the 10 ms backoff.
     expect(hits[1].at - hits[0].at).toBeGreaterThanOrEqual(900);
   });

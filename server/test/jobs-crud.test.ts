@@ -197,6 +197,10 @@ describe('jobs CRUD (/api/v1/jobs)', () => {
       [httpJob('v16', { concurrency: { overlap: 'sometimes' } }), 'concurrency.overlap must be one of'],
       [httpJob('v17', { onSuccess: [{ job: 'Bad Job' }] }), 'onSuccess.0.job must be a slug'],
       [
+        httpJob('v24', { concurrency: { overlap: 'allow', max: 1 } }),
+        'concurrency.max 1 contradicts concurrency.overlap allow',
+      ],
+      [
         httpJob('v18', { triggers: { github: [{ repository: 'noslash' }] } }),
         'triggers.github.0.repository must be owner/name',
       ],
@@ -242,6 +246,7 @@ describe('jobs CRUD (/api/v1/jobs)', () => {
     const ok = await app.api('POST', '/api/v1/jobs', {
       name: 'url-guard',
       executor: { kind: 'http', url: 'https://api:8443/items/{{ params.id }}?x={{ params.id }}' },
+      params: [{ name: 'id', type: 'string' }],
     });
     expect(ok.status).toBe(201);
   });

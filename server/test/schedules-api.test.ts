@@ -198,6 +198,53 @@ describe('schedules API', () => {
     await app.api('POST', `/api/v1/schedules/${s.id}/pause`);
   });
 
+  it('preview: a day field starting with * ANDs the two day fields (Vixie cron); errors name field and range', async () => {
+    // 0 0 0 */2 * MON = Mondays with an odd date (OR would add every odd date and every Monday).
+    const res = await app.api('GET', '/api/v1/schedules/preview?cron=0%200%200%20*/2%20*%20MON&timezone=UTC&count=8');
+    expect(res.status).toBe(200);
+    expect(res.body.next).toHaveLength(8);
+    for (const t of res.body.next as string[]) {
+      const d = new Date(t);
+      expect({ t, weekday: d.getUTCDay(), oddDate: d.getUTCDate() % 2 === 1 }).toEqual({
+        t,
+        weekday: 1,
+        oddDate: true,
+      });
+    }
+    // Both restricted, neither starting with *: OR (the 1st of a month, and Mondays).
+    const or = await app.api('GET', '/api/v1/schedules/preview?cron=0%200%201%20*%20MON&timezone=UTC&count=10');
+    const days = (or.body.next as string[]).map((t) => new Date(t));
+    expect(days.some((d) => d.getUTCDay() !== 1)).toBe(true);
+    expect(days.every((d) => d.getUTCDay() === 1 || d.getUTCDate() === 1)).toBe(true);
+
+    const bad = await app.api('GET', '/api/v1/schedules/preview?cron=0%200%2032%20*%20*');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.message)).toContain('day-of-month 32 is out of range 1-31');
+    const post = await app.api('POST', '/api/v1/schedules', { job: 'sched-api', cron: '0 0 * 13 *' });
+    expect(post.status).toBe(400);
+    expect(JSON.stringify(post.body.message)).toContain('month 13 is out of range 1-12');
+  });
+
+  it('firing: a */1 day-of-month ANDs with the day-of-week, so a schedule for another weekday fires nothing today', async () => {
+    const names = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
+    const today = new Date().getUTCDay(); // 0 = Sunday
+    const todayName = names[(today + 6) % 7];
+    const otherName = names[(today + 7) % 7]; // tomorrow's weekday
+    const mk = async (name: string, cron: string) =>
+      (await app.api('POST', '/api/v1/schedules', { job: 'sched-api', name, cron, timezone: 'UTC' })).body.id as string;
+    const fires = await mk('and-today', `* * * */1 * ${todayName}`);
+    const silent = await mk('and-other-day', `* * * */1 * ${otherName}`);
+    const runs = (id: string) => count(app, 'SELECT count(*) AS n FROM executions WHERE schedule_id = $1', [id]);
+    const deadline = Date.now() + 20_000;
+    while ((await runs(fires)) < 3 && Date.now() < deadline) await sleep(200);
+    expect(await runs(fires)).toBeGreaterThanOrEqual(3);
+    // Under OR, */1 (every day) would have fired the other schedule every second as well.
+    expect(await runs(silent)).toBe(0);
+    const next = (await app.api('GET', `/api/v1/schedules/${silent}`)).body.nextRunAt as string;
+    expect(new Date(next).getUTCDay()).toBe((today + 1) % 7);
+    for (const id of [fires, silent]) await app.api('POST', `/api/v1/schedules/${id}/pause`);
+  });
+
   it('readiness: "disabled" is up when the ticker is off; an overdue schedule makes it down (lagging)', async () => {
     const off = await startTestApp({ SCHEDULER_ENABLED: 'false', WORKERS_ENABLED: 'false' }, app.db);
     try {

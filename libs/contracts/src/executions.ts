@@ -85,7 +85,8 @@ export interface ExecutionSummary {
   durationMs: number | null;
   error: string | null;
   httpStatus: number | null;
-  progress: { total: number; done: number; failed: number } | null;
+  /** Fan-out parents: children in all, finished, failed (timed out, lost…), cancelled (not counted as failed). */
+  progress: { total: number; done: number; failed: number; cancelled: number } | null;
 }
 
 export interface ExecutionLogLine {
@@ -134,9 +135,15 @@ export interface JobStatus {
   lastStatus: ExecutionStatus | null;
   running: number;
   queued: number;
+  /** Runs: top-level executions (a fan-out counts once, with its parent's final status). */
   last24h: JobRunCounts;
   last7d: JobRunCounts;
+  /** Of succeeded runs in the last 7 days (a fan-out: its parent's duration, first child start to last child end). */
   durationMs: { p50: number | null; p95: number | null };
+  /** Fan-out children, counted apart from runs. */
+  fanOutChildren: { last24h: JobRunCounts; last7d: JobRunCounts };
+  /** How the numbers above are counted, in words. */
+  counting: string;
 }
 
 /** Payload of the SSE `execution` event. */

@@ -268,6 +268,8 @@ export interface RenderRequest {
   params?: Record<string, JsonValue>;
   /** Render as if it were this instant (ISO 8601); default now. */
   now?: string;
+  /** Render as if the run were made for this push (`push.*`; keys from TEMPLATE_PUSH_FIELDS); default none. */
+  push?: Record<string, JsonValue>;
 }
 
 export interface RenderedHttpRequest {
@@ -289,3 +291,30 @@ export interface RenderResponse {
   /** Name of the fan-out param when the job has one: one request per item would be sent. */
   fanOut?: { param: string; items: string[] };
 }
+
+/** What a template sees as `push.*` (runs made for a push, and their fan-out children and chain steps). */
+export const TEMPLATE_PUSH_FIELDS = [
+  'provider',
+  'repository',
+  'ref',
+  'branch',
+  'tag',
+  'before',
+  'after',
+  'created',
+  'forced',
+  'headCommit',
+  'pusher',
+  'compareUrl',
+  'changedFiles',
+  'deliveryId',
+] as const;
+
+/** What a chain step's templates see as `parent.*`. */
+export const TEMPLATE_PARENT_FIELDS = ['id', 'status', 'error', 'params', 'response'] as const;
+
+/** What request templates see as `execution.*`. */
+export const TEMPLATE_EXECUTION_FIELDS = ['id', 'attempt'] as const;
+
+/** Plain date/time names every template sees. */
+export const TEMPLATE_TIME_NAMES = ['timezone', 'now', 'today', 'yesterday', 'tomorrow'] as const;

@@ -39,6 +39,7 @@ export interface Written {
   finished_at: Date | null;
   duration_ms: number | null;
   error: string | null;
+  push: Record<string, unknown> | null;
 }
 
 const SQL = `WITH d AS (
@@ -55,7 +56,7 @@ const SQL = `WITH d AS (
       attempts = e.attempts || jsonb_build_array(d.entry)
     FROM d WHERE e.id = d.id AND e.lease_owner = d.owner AND e.status = 'running'
     RETURNING e.id, e.job_id, e.job_name, e.trigger, e.actor, e.parent_id, e.params, e.status, e.attempt,
-              e.max_attempts, e.created_at, e.run_at, e.started_at, e.finished_at, e.duration_ms, e.error),
+              e.max_attempts, e.created_at, e.run_at, e.started_at, e.finished_at, e.duration_ms, e.error, e.push),
   l AS (
     INSERT INTO execution_logs (execution_id, level, message)
     SELECT u.id, x.l, x.m FROM u JOIN d ON d.id = u.id, unnest(d.levels, d.messages) AS x(l, m))

@@ -23,6 +23,11 @@ export interface EnqueueInput {
   retryOf?: string;
   /** Not before (default now). */
   runAt?: Date;
+  /**
+   * The push the run is made for (stored with the execution: templates read it as `push.*`). Default
+   * `context.push` (webhook runs); chain steps pass their parent's; fan-out children copy their parent's.
+   */
+  push?: Record<string, unknown> | null;
   /** Same key on the same job -> the same execution. */
   idempotencyKey?: string;
 }

@@ -102,4 +102,12 @@ export class Execution {
 
   @Column('int', { name: 'children_failed', default: 0 })
   childrenFailed: number;
+
+  /** Fan-out children cancelled (counted apart from failed ones). */
+  @Column('int', { name: 'children_cancelled', default: 0 })
+  childrenCancelled: number;
+
+  /** The push this run was made for (a webhook run, or a fan-out child / chain step of one); null otherwise. */
+  @Column('jsonb', { nullable: true })
+  push: Record<string, unknown> | null;
 }

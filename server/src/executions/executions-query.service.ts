@@ -12,7 +12,7 @@ import type { Execution } from './execution.entity.js';
 
 const SUMMARY_COLS = `id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id, parent_id,
   retry_of, idempotency_key, params, status, attempt, max_attempts, run_at, created_at, started_at, finished_at,
-  duration_ms, error, children_total, children_done, children_failed, (response->>'status')::int AS http_status`;
+  duration_ms, error, children_total, children_done, children_failed, children_cancelled, (response->>'status')::int AS http_status`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The cursor's time as encodeCursor writes it (Postgres' UTC text, microseconds). */
 const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -53,7 +53,10 @@ export function toSummary(e: Execution, httpStatus?: number | null): ExecutionSu
     durationMs: e.durationMs,
     error: e.error,
     httpStatus: status,
-    progress: e.childrenTotal > 0 ? { total: e.childrenTotal, done: e.childrenDone, failed: e.childrenFailed } : null,
+    progress:
+      e.childrenTotal > 0
+        ? { total: e.childrenTotal, done: e.childrenDone, failed: e.childrenFailed, cancelled: e.childrenCancelled }
+        : null,
   };
 }
 
@@ -144,14 +147,21 @@ export class ExecutionsQueryService {
         [job.id],
       ),
       pool.query(
+        // Runs = top-level executions (a fan-out parent once, with its final status and whole duration);
+        // fan-out children are counted apart.
         `SELECT
-           count(*) FILTER (WHERE status = 'succeeded' AND created_at >= now() - interval '1 day')::int AS s24,
-           count(*) FILTER (WHERE status IN ${FAILED} AND created_at >= now() - interval '1 day')::int AS f24,
-           count(*) FILTER (WHERE status = 'succeeded')::int AS s7,
-           count(*) FILTER (WHERE status IN ${FAILED})::int AS f7,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) FILTER (WHERE status = 'succeeded') AS p50,
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) FILTER (WHERE status = 'succeeded') AS p95
-         FROM executions WHERE job_id = $1 AND created_at >= now() - interval '7 days' AND children_total = 0`,
+           count(*) FILTER (WHERE run AND status = 'succeeded' AND day)::int AS s24,
+           count(*) FILTER (WHERE run AND status IN ${FAILED} AND day)::int AS f24,
+           count(*) FILTER (WHERE run AND status = 'succeeded')::int AS s7,
+           count(*) FILTER (WHERE run AND status IN ${FAILED})::int AS f7,
+           count(*) FILTER (WHERE NOT run AND status = 'succeeded' AND day)::int AS cs24,
+           count(*) FILTER (WHERE NOT run AND status IN ${FAILED} AND day)::int AS cf24,
+           count(*) FILTER (WHERE NOT run AND status = 'succeeded')::int AS cs7,
+           count(*) FILTER (WHERE NOT run AND status IN ${FAILED})::int AS cf7,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) FILTER (WHERE run AND status = 'succeeded') AS p50,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) FILTER (WHERE run AND status = 'succeeded') AS p95
+         FROM (SELECT status, duration_ms, trigger <> 'fanout' AS run, created_at >= now() - interval '1 day' AS day
+                 FROM executions WHERE job_id = $1 AND created_at >= now() - interval '7 days') e`,
         [job.id],
       ),
       pool.query(
@@ -176,7 +186,17 @@ export class ExecutionsQueryService {
       last24h: { succeeded: st.s24, failed: st.f24 },
       last7d: { succeeded: st.s7, failed: st.f7 },
       durationMs: { p50: round(st.p50), p95: round(st.p95) },
+      fanOutChildren: {
+        last24h: { succeeded: st.cs24, failed: st.cf24 },
+        last7d: { succeeded: st.cs7, failed: st.cf7 },
+      },
+      counting:
+        'last24h/last7d/durationMs count runs: top-level executions, a fan-out once with its parent status and ' +
+        'duration; fanOutChildren counts the children apart. failed = failed, timed_out, lost or partial ' +
+        '(cancelled and skipped are neither).',
       ...(extra as Partial<JobStatusDto>),
+      // A disabled job runs nothing, whatever its schedules say.
+      ...(job.enabled ? {} : { nextRun: null }),
     };
   }
 }

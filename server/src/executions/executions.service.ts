@@ -16,17 +16,21 @@ import { FINAL_STATUSES, managerRows, poolOf, toExecution } from './sql.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const RUN_COLUMNS = `id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
-  parent_id, retry_of, params, status, max_attempts, run_at`;
+  parent_id, retry_of, params, status, max_attempts, run_at, push`;
+
+/** The push a run is made for: given, else the template context's (webhook runs). */
+const pushOf = (input: EnqueueInput): Record<string, unknown> | null =>
+  input.push !== undefined ? input.push : (input.context?.push ?? null);
 
 /** `SELECT` list + `FROM unnest(…)` of queued runs from `runColumns`' arrays ($first…), in their order. */
 function runValues(first: number, when = 'true'): string {
   const types = ['uuid', 'uuid', 'text', 'text', 'text', 'text', 'uuid', 'timestamptz', 'uuid', 'uuid', 'uuid', 'text'];
-  const arrays = [...types, 'int', 'timestamptz'].map((t, i) => `$${first + i}::${t}[]`).join(', ');
+  const arrays = [...types, 'int', 'timestamptz', 'text'].map((t, i) => `$${first + i}::${t}[]`).join(', ');
   return `v.id, v.job_id, v.job_name, v.trigger, v.trigger_ref, v.actor, v.schedule_id, v.scheduled_for, v.delivery_id,
-              v.parent_id, v.retry_of, v.params::jsonb, 'queued', v.max_attempts, COALESCE(v.run_at, now())
+              v.parent_id, v.retry_of, v.params::jsonb, 'queued', v.max_attempts, COALESCE(v.run_at, now()), v.push::jsonb
          FROM unnest(${arrays})
               WITH ORDINALITY AS v(id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for,
-                                   delivery_id, parent_id, retry_of, params, max_attempts, run_at, n)
+                                   delivery_id, parent_id, retry_of, params, max_attempts, run_at, push, n)
         WHERE ${when}
         ORDER BY v.n`;
 }
@@ -49,6 +53,10 @@ function runColumns(items: { input: EnqueueInput; params: Record<string, unknown
     col((x) => JSON.stringify(x.params)),
     col((x) => retrySettings(x.input.job.retry).maxAttempts),
     col((x) => x.input.runAt ?? null),
+    col((x) => {
+      const push = pushOf(x.input);
+      return push ? JSON.stringify(push) : null;
+    }),
   ];
 }
 
@@ -115,11 +123,11 @@ export class ExecutionsService {
       m,
       `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
           parent_id, retry_of, idempotency_key, params, status, max_attempts, run_at, started_at, finished_at, duration_ms,
-          error, children_total)
+          error, children_total, push)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, COALESCE($15, now()),
           CASE WHEN $13 = 'queued' THEN NULL ELSE now() END,
           CASE WHEN $13 IN ('queued','running') THEN NULL ELSE now() END,
-          CASE WHEN $13 IN ('queued','running') THEN NULL ELSE 0 END, $16, $17)
+          CASE WHEN $13 IN ('queued','running') THEN NULL ELSE 0 END, $16, $17, $18::jsonb)
        ON CONFLICT DO NOTHING
        RETURNING *`,
       [
@@ -140,6 +148,7 @@ export class ExecutionsService {
         input.runAt ?? null,
         skipReason,
         fanItems.length,
+        pushOf(input) ? JSON.stringify(pushOf(input)) : null,
       ],
     );
     if (!inserted.length) {
@@ -155,9 +164,10 @@ export class ExecutionsService {
 
     if (fanItems.length) {
       await m.query(
-        `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, parent_id, params, max_attempts, run_at, created_at)
+        `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, parent_id, params, max_attempts, run_at,
+                                 created_at, push)
          SELECT $1, $2, 'fanout', $3::text, $4, $3::uuid, $5::jsonb || jsonb_build_object($6::text, t.item), $7,
-                COALESCE($8, now()), clock_timestamp()
+                COALESCE($8, now()), clock_timestamp(), $10::jsonb
            FROM unnest($9::text[]) WITH ORDINALITY AS t(item, n) ORDER BY t.n`,
         [
           job.id,
@@ -169,6 +179,7 @@ export class ExecutionsService {
           maxAttempts,
           input.runAt ?? null,
           fanItems,
+          exec.push ? JSON.stringify(exec.push) : null,
         ],
       );
     }
@@ -296,6 +307,43 @@ export class ExecutionsService {
     };
   }
 
+  /**
+   * A run that could not be queued (e.g. a chain step whose params fail validation), recorded as a
+   * finished `failed` execution with the reason, so it shows as a child of its parent and in the
+   * job's history instead of only as a log line. `params` should already be masked.
+   */
+  async recordFailed(input: EnqueueInput, params: Record<string, unknown>, reason: string): Promise<Execution> {
+    const { rows } = await poolOf(this.dataSource).query(
+      `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, parent_id, params, status, max_attempts,
+          run_at, started_at, finished_at, duration_ms, error, push)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'failed', 1, now(), now(), now(), 0, $8, $9::jsonb)
+       RETURNING *`,
+      [
+        input.job.id,
+        input.job.name,
+        input.trigger,
+        input.triggerRef ?? null,
+        input.actor ?? null,
+        input.parentId ?? null,
+        JSON.stringify(params),
+        reason,
+        pushOf(input) ? JSON.stringify(pushOf(input)) : null,
+      ],
+    );
+    const exec = toExecution(rows[0]);
+    await poolOf(this.dataSource).query(
+      'INSERT INTO execution_logs (execution_id, level, message) VALUES ($1, $2, $3)',
+      [exec.id, 'error', reason],
+    );
+    void this.events.publish('execution', {
+      id: exec.id,
+      status: exec.status,
+      jobName: exec.jobName,
+      parentId: exec.parentId,
+    });
+    return exec;
+  }
+
   async findOne(id: string): Promise<Execution> {
     if (!UUID.test(id)) throw new BadRequestException('id must be a UUID');
     const { rows } = await poolOf(this.dataSource).query('SELECT * FROM executions WHERE id = $1', [id]);
@@ -312,7 +360,8 @@ export class ExecutionsService {
     const pool = poolOf(this.dataSource);
     const reason = `Cancelled${actor ? ` by ${actor}` : ''}`;
     if (exec.childrenTotal > 0) {
-      // Fan-out parent: cancel the children; the parent settles as they finish.
+      // Fan-out parent: cancel the children; the parent settles (cancelled) as they finish.
+      await pool.query(`UPDATE executions SET cancel_requested = true WHERE id = $1`, [id]);
       const { rows } = await pool.query(
         `UPDATE executions SET status = 'cancelled', finished_at = now(), error = $2
           WHERE parent_id = $1 AND trigger = 'fanout' AND status = 'queued' RETURNING *`,
@@ -326,7 +375,7 @@ export class ExecutionsService {
           jobName: child.jobName,
           parentId: id,
         });
-        await this.progress.childFinished(child, true);
+        await this.progress.childFinished(child, 'cancelled');
       }
       await pool.query(
         `WITH c AS (UPDATE executions SET cancel_requested = true WHERE parent_id = $1 AND trigger = 'fanout'
@@ -344,7 +393,7 @@ export class ExecutionsService {
     if (rows[0]) {
       const done = toExecution(rows[0]);
       void this.events.publish('execution', { id, status: done.status, jobName: done.jobName });
-      await this.progress.childFinished(done, true);
+      await this.progress.childFinished(done, 'cancelled');
       return done;
     }
     await pool.query(

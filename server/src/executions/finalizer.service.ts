@@ -31,9 +31,9 @@ export class FinalizerService {
   ) {}
 
   async afterFinal(exec: Execution, job: Job | null, params: Record<string, unknown>, response?: ParentResponse) {
-    const failed = exec.status !== 'succeeded';
+    const result = exec.status === 'succeeded' ? 'succeeded' : exec.status === 'cancelled' ? 'cancelled' : 'failed';
     try {
-      await this.progress.childFinished(exec, failed);
+      await this.progress.childFinished(exec, result);
     } catch (err) {
       this.logger.error(`Fan-out progress of ${exec.id} failed: ${(err as Error).message}`);
     }
@@ -54,29 +54,48 @@ export class FinalizerService {
       }
     }
     for (const step of (def[steps] ?? []) as { job: string; params?: Record<string, unknown> }[]) {
+      let target: Job;
       try {
-        const target = await this.jobs.get(step.job);
-        const mapped = await this.params.renderMapping(step.params ?? {}, {
-          parent: { params, response: response ?? {} },
+        target = await this.jobs.get(step.job);
+      } catch (err) {
+        // No such job any more: there is no job to record a run of, so only the log says so.
+        await this.log(exec.id, 'error', `${steps}: could not queue ${step.job}: ${reasonOf(err)}`);
+        continue;
+      }
+      const run = {
+        job: target,
+        trigger: 'chain' as const,
+        triggerRef: exec.id,
+        parentId: exec.id,
+        actor: exec.actor,
+        push: exec.push,
+      };
+      let mapped: Record<string, unknown> = {};
+      try {
+        mapped = await this.params.renderMapping(step.params ?? {}, {
+          parent: { id: exec.id, status: exec.status, error: exec.error, params, response: response ?? {} },
+          ...(exec.push ? { push: exec.push } : {}),
           timezone: target.timezone ?? undefined,
         });
-        const child = await this.executions.enqueue({
-          job: target,
-          trigger: 'chain',
-          triggerRef: exec.id,
-          parentId: exec.id,
-          actor: exec.actor,
-          params: mapped,
-        });
+        const child = await this.executions.enqueue({ ...run, params: mapped });
         await this.log(
           exec.id,
           'info',
           `${steps}: queued ${target.name} (${child?.id ?? 'not queued'}, ${child?.status ?? '-'})`,
         );
       } catch (err) {
-        const e = err as Error & { getResponse?: () => unknown };
-        const detail = e.getResponse ? JSON.stringify(e.getResponse()) : e.message;
-        await this.log(exec.id, 'error', `${steps}: could not queue ${step.job}: ${detail}`);
+        // Bad params (or a disabled job): a failed child run with the reason, visible under the parent.
+        const reason = `${steps} step ${target.name} could not be queued: ${reasonOf(err)}`;
+        try {
+          const failed = await this.executions.recordFailed(
+            { ...run, params: mapped },
+            this.params.maskParams(target, mapped),
+            reason,
+          );
+          await this.log(exec.id, 'error', `${reason} (recorded as failed execution ${failed.id})`);
+        } catch (recordErr) {
+          await this.log(exec.id, 'error', `${reason}; recording it failed: ${(recordErr as Error).message}`);
+        }
       }
     }
   }
@@ -90,4 +109,13 @@ export class FinalizerService {
       ])
       .catch(() => undefined);
   }
+}
+
+/** An exception's message; an HttpException's validation messages joined. */
+function reasonOf(err: unknown): string {
+  const e = err as Error & { getResponse?: () => unknown };
+  const body = e.getResponse?.() as { message?: unknown } | string | undefined;
+  const msg = typeof body === 'object' && body ? body.message : body;
+  if (Array.isArray(msg)) return msg.join('; ');
+  return String(msg ?? e.message);
 }

@@ -56,6 +56,7 @@ export class RunnerService {
       if (this.params.secretParamNames(job).length) params = await this.params.resolve(job, exec.params);
       rendered = await this.renderer.render(job, params, {
         execution: { id: exec.id, attempt: exec.attempt },
+        ...(exec.push ? { push: exec.push } : {}),
         now: exec.scheduledFor ?? undefined,
       });
     } catch (err) {
@@ -68,7 +69,7 @@ export class RunnerService {
         `Attempt ${exec.attempt}/${exec.maxAttempts}: ${rendered.masked.method} ${rendered.masked.url}`,
       ]);
       if (exec.cancelRequested) outcome = { kind: 'cancelled', error: 'Cancelled', durationMs: 0 };
-      else outcome = await this.http.execute(rendered, `${exec.id}:${exec.attempt}`, h.signal);
+      else outcome = await this.http.execute(rendered, exec.id, exec.attempt, h.signal);
     }
     if (h.abandoned()) return;
 

@@ -69,6 +69,8 @@ export function toExecution(r: Record<string, any>): Execution {
   e.childrenTotal = r.children_total ?? 0;
   e.childrenDone = r.children_done ?? 0;
   e.childrenFailed = r.children_failed ?? 0;
+  e.childrenCancelled = r.children_cancelled ?? 0;
+  e.push = r.push ?? null;
   return e;
 }
 

@@ -9,6 +9,7 @@ import { coerceParam, type ParamDef } from './params/params-resolver.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './render/request-renderer.js';
 import { hasTemplateMarkers, TemplateEngine } from './templating/template-engine.js';
 import { triggerFilterErrors } from '../../../libs/contracts/src/filter-pattern.js';
+import type { VariableScope } from './templating/template-variables.js';
 
 /** The columns of a job as stored: defaults filled in, secrets encrypted. */
 export type StoredJobFields = Pick<
@@ -52,28 +53,43 @@ export class JobValidator {
    */
   build(def: CreateJobDto, previous?: Job): { fields: StoredJobFields; errors: string[] } {
     const errors: string[] = [];
+    // Which variables each kind of template may read (an unknown one is a 400 naming it).
+    const declared = (def.params ?? []).map((p) => p.name);
+    const scope: VariableScope = { roots: ['params', 'execution', 'push'], params: declared };
     const executor =
       def.executor.kind === 'command'
-        ? this.buildCommand(def.executor as CommandExecutorDto, previous, errors)
-        : this.buildHttp(def.executor as HttpExecutorDto, previous, errors);
+        ? this.buildCommand(def.executor as CommandExecutorDto, previous, errors, scope)
+        : this.buildHttp(def.executor as HttpExecutorDto, previous, errors, scope);
 
     const params = this.buildParams(def, previous, errors);
     for (const [field, steps] of [
       ['onSuccess', def.onSuccess ?? []],
       ['onFailure', def.onFailure ?? []],
     ] as const) {
-      steps.forEach((s, i) => this.checkValueTemplates(`${field}.${i}.params`, s.params ?? {}, errors));
+      steps.forEach((s, i) =>
+        this.checkValueTemplates(`${field}.${i}.params`, s.params ?? {}, errors, {
+          roots: ['parent', 'push'],
+          params: declared,
+        }),
+      );
     }
     const channels = (def.notifications ?? []).map((n) => n.channel);
     channels.forEach((c, i) => {
       if (channels.indexOf(c) !== i) errors.push(`notifications.${i}.channel ${c} is listed twice`);
     });
     (def.triggers?.github ?? []).forEach((t, i) => {
-      this.checkValueTemplates(`triggers.github.${i}.params`, t.params ?? {}, errors);
+      this.checkValueTemplates(`triggers.github.${i}.params`, t.params ?? {}, errors, { roots: ['push'], params: [] });
       errors.push(...triggerFilterErrors(`triggers.github.${i}`, t));
     });
 
     const c = def.concurrency ?? {};
+    if (c.overlap === 'allow' && c.max !== undefined && c.max !== null) {
+      // Silently queueing (what a cap does) would contradict "allow": say so instead.
+      errors.push(
+        `concurrency.max ${c.max} contradicts concurrency.overlap allow (allow = no limit on runs at once): ` +
+          `use overlap queue (wait for a free slot) or skip (drop the new run) with max, or drop max`,
+      );
+    }
     const max = c.max ?? (c.overlap === 'queue' || c.overlap === 'skip' ? 1 : null);
     const r = def.retry ?? {};
     const fields: StoredJobFields = {
@@ -105,25 +121,30 @@ export class JobValidator {
     return { fields, errors };
   }
 
-  private buildHttp(ex: HttpExecutorDto, previous: Job | undefined, errors: string[]): Record<string, unknown> {
+  private buildHttp(
+    ex: HttpExecutorDto,
+    previous: Job | undefined,
+    errors: string[],
+    scope: VariableScope,
+  ): Record<string, unknown> {
     const method = (ex.method ?? 'GET').toUpperCase();
     const headers: Record<string, unknown> = {};
     const prevHeaders = (previous?.executor?.headers ?? {}) as Record<string, unknown>;
     for (const [name, v] of Object.entries(ex.headers ?? {})) {
       if (typeof v === 'string') {
-        this.checkTemplate(`executor.headers.${name}`, v, errors);
+        this.checkTemplate(`executor.headers.${name}`, v, errors, scope);
         headers[name] = v;
         continue;
       }
       headers[name] = this.sealSecret(`executor.headers.${name}`, v, findCaseInsensitive(prevHeaders, name), errors);
     }
-    this.checkTemplate('executor.url', ex.url, errors);
+    this.checkTemplate('executor.url', ex.url, errors, scope);
     for (const [k, v] of Object.entries(ex.query ?? {})) {
-      (Array.isArray(v) ? v : [v]).forEach((s) => this.checkTemplate(`executor.query.${k}`, s, errors));
+      (Array.isArray(v) ? v : [v]).forEach((s) => this.checkTemplate(`executor.query.${k}`, s, errors, scope));
     }
     if (ex.body !== undefined && ex.body !== null) {
       if (method === 'GET' || method === 'HEAD') errors.push(`executor.body is not allowed with method ${method}`);
-      this.checkValueTemplates('executor.body', ex.body, errors);
+      this.checkValueTemplates('executor.body', ex.body, errors, scope);
     }
     const executor: Record<string, unknown> = {
       kind: 'http',
@@ -140,14 +161,19 @@ export class JobValidator {
     return executor;
   }
 
-  private buildCommand(ex: CommandExecutorDto, previous: Job | undefined, errors: string[]): Record<string, unknown> {
+  private buildCommand(
+    ex: CommandExecutorDto,
+    previous: Job | undefined,
+    errors: string[],
+    scope: VariableScope,
+  ): Record<string, unknown> {
     if (!this.config.COMMAND_JOBS_ENABLED) errors.push(COMMAND_JOBS_DISABLED);
     const prev = previous?.executor?.kind === 'command' ? previous.executor : {};
     const env: Record<string, unknown> = {};
     const prevEnv = (prev.env ?? {}) as Record<string, unknown>;
     for (const [name, v] of Object.entries(ex.env ?? {})) {
       if (typeof v === 'string') {
-        this.checkTemplate(`executor.env.${name}`, v, errors);
+        this.checkTemplate(`executor.env.${name}`, v, errors, scope);
         env[name] = v;
       } else env[name] = this.sealSecret(`executor.env.${name}`, v, prevEnv[name], errors);
     }
@@ -158,7 +184,7 @@ export class JobValidator {
     let checkout: Record<string, unknown> | null = null;
     if (ex.checkout) {
       const c = ex.checkout;
-      if (c.ref) this.checkTemplate('executor.checkout.ref', c.ref, errors);
+      if (c.ref) this.checkTemplate('executor.checkout.ref', c.ref, errors, scope);
       const prevToken = (prev.checkout as { token?: unknown } | null | undefined)?.token;
       checkout = {
         url: c.url?.trim() || null,
@@ -226,7 +252,7 @@ export class JobValidator {
         return out;
       }
       if (typeof d === 'string' && hasTemplateMarkers(d)) {
-        this.checkTemplate(`${path}.default`, d, errors);
+        this.checkTemplate(`${path}.default`, d, errors, { roots: ['push'], params: [] });
       } else {
         const res = coerceParam(out, d, `${path}.default`, zone, new Date());
         if (typeof res === 'string') errors.push(res.slice(1));
@@ -259,20 +285,20 @@ export class JobValidator {
     return { secret: true, value: this.secrets.encrypt(input.value) };
   }
 
-  private checkTemplate(path: string, template: string, errors: string[]): void {
+  private checkTemplate(path: string, template: string, errors: string[], scope: VariableScope): void {
     if (!hasTemplateMarkers(template)) return;
     try {
-      this.templates.check(template);
+      this.templates.check(template, scope);
     } catch (err) {
       errors.push(`${path} has a template error: ${(err as Error).message}`);
     }
   }
 
-  private checkValueTemplates(path: string, value: unknown, errors: string[]): void {
-    if (typeof value === 'string') this.checkTemplate(path, value, errors);
-    else if (Array.isArray(value)) value.forEach((v, i) => this.checkValueTemplates(`${path}.${i}`, v, errors));
+  private checkValueTemplates(path: string, value: unknown, errors: string[], scope: VariableScope): void {
+    if (typeof value === 'string') this.checkTemplate(path, value, errors, scope);
+    else if (Array.isArray(value)) value.forEach((v, i) => this.checkValueTemplates(`${path}.${i}`, v, errors, scope));
     else if (value && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) this.checkValueTemplates(`${path}.${k}`, v, errors);
+      for (const [k, v] of Object.entries(value)) this.checkValueTemplates(`${path}.${k}`, v, errors, scope);
     }
   }
 }

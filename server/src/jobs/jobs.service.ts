@@ -7,6 +7,7 @@ import { Job } from './job.entity.js';
 import { chainTargets, findCycle, JobValidator, type StoredJobFields } from './job-validator.js';
 import { MASK, ParamsResolver } from './params/params-resolver.js';
 import { RequestRenderer } from './render/request-renderer.js';
+import { TEMPLATE_PUSH_FIELDS } from '../../../libs/contracts/src/jobs.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Serializes job writes so chain existence/cycle checks see a stable graph. */
@@ -121,12 +122,19 @@ export class JobsService {
   async render(idOrName: string, dto: RenderRequestDto): Promise<RenderResponse> {
     const job = await this.get(idOrName);
     const now = dto.now ? new Date(dto.now) : new Date();
-    const resolved = await this.params.resolve(job, dto.params ?? {}, { now });
+    const unknown = Object.keys(dto.push ?? {}).filter((k) => !(TEMPLATE_PUSH_FIELDS as readonly string[]).includes(k));
+    if (unknown.length) {
+      throw new BadRequestException(
+        unknown.map((k) => `push.${k} is not a push field (push has ${TEMPLATE_PUSH_FIELDS.join(', ')})`),
+      );
+    }
+    const push = dto.push ? { push: dto.push as Record<string, unknown> } : {};
+    const resolved = await this.params.resolve(job, dto.params ?? {}, { now, ...push });
     const fan = this.params.fanOutParam(job);
     const items = fan ? ((resolved[fan.name] as string[] | undefined) ?? []) : [];
     // A fan-out job sends one request per item: show the first one.
     const forRequest = fan && items.length ? { ...resolved, [fan.name]: items[0] } : resolved;
-    const r = await this.renderer.render(job, forRequest, { now });
+    const r = await this.renderer.render(job, forRequest, { now, ...push });
     return {
       params: this.params.maskParams(job, resolved) as Record<string, JsonValue>,
       request: r.masked,

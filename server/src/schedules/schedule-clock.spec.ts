@@ -30,12 +30,60 @@ describe('schedule clock: cron parsing', () => {
     expect(() => compileSpec({ intervalSeconds: 0, timezone: 'UTC' })).toThrow(/intervalSeconds/);
   });
 
-  it('uses classic OR semantics when day-of-month and day-of-week are both set', () => {
-    // 1st of the month OR Mondays, at 09:00 UTC; 2026-06-01 is a Monday, 2026-06-08 too.
+  it('ORs the day fields only when both are restricted and neither starts with * (Vixie cron)', () => {
+    // 1st/15th of the month OR Mondays, at 09:00 UTC; 2026-06-01 is a Monday, 2026-06-08 too.
     expect(runs('0 9 1,15 * 1', 'UTC', '2026-06-01T10:00:00Z', '2026-06-16T00:00:00Z')).toEqual([
       '2026-06-08T09:00:00.000Z',
       '2026-06-15T09:00:00.000Z',
     ]);
+  });
+
+  it('ANDs the day fields when either starts with * (Vixie cron: */2 is not "restricted")', () => {
+    // Odd-dated Mondays in June-August 2026: Mondays are 1, 8, 15, 22, 29 Jun; 6, 13, 20, 27 Jul; 3, 10, 17, 24, 31 Aug.
+    expect(runs('0 0 0 */2 * MON', 'UTC', '2026-06-01T00:00:00Z', '2026-08-31T23:00:00Z')).toEqual([
+      '2026-06-15T00:00:00.000Z',
+      '2026-06-29T00:00:00.000Z',
+      '2026-07-13T00:00:00.000Z',
+      '2026-07-27T00:00:00.000Z',
+      '2026-08-03T00:00:00.000Z',
+      '2026-08-17T00:00:00.000Z',
+      '2026-08-31T00:00:00.000Z',
+    ]);
+    // The star on the day-of-week side ANDs too: the 1st..7th that are Sundays.
+    expect(runs('0 12 1-7 * */7', 'UTC', '2026-06-01T00:00:00Z', '2026-06-30T00:00:00Z')).toEqual([
+      '2026-06-07T12:00:00.000Z', // a Sunday (*/7 = 0 and 7 = Sunday) within the 1st..7th
+    ]);
+    // A plain * on one side: only the other field counts (every Monday; the 1st of every month).
+    expect(runs('0 0 * * 1', 'UTC', '2026-06-01T00:00:00Z', '2026-06-09T00:00:00Z')).toEqual([
+      '2026-06-08T00:00:00.000Z',
+    ]);
+    expect(runs('0 0 1 * *', 'UTC', '2026-06-01T00:00:00Z', '2026-08-01T00:00:00Z')).toEqual([
+      '2026-07-01T00:00:00.000Z',
+      '2026-08-01T00:00:00.000Z',
+    ]);
+  });
+
+  it('names the field, the value and the allowed range in cron errors', () => {
+    const msg = (cron: string) => {
+      try {
+        compileSpec({ cron, timezone: 'UTC' });
+        return 'accepted';
+      } catch (err) {
+        return (err as Error).message.replace(/^invalid cron "[^"]*": /, '');
+      }
+    };
+    expect(() => compileSpec({ cron: '0 0 32 * *', timezone: 'UTC' })).toThrow(
+      'invalid cron "0 0 32 * *": day-of-month 32 is out of range 1-31',
+    );
+    expect(msg('0 0 32 * *')).toBe('day-of-month 32 is out of range 1-31');
+    expect(msg('0 0 0 * *')).toBe('day-of-month 0 is out of range 1-31');
+    expect(msg('60 * * * *')).toBe('minute 60 is out of range 0-59');
+    expect(msg('0 24 * * *')).toBe('hour 24 is out of range 0-23');
+    expect(msg('0 0 1 13 *')).toBe('month 13 is out of range 1-12 (or JAN-DEC)');
+    expect(msg('0 0 * * 8')).toBe('day-of-week 8 is out of range 0-7 (or SUN-SAT)');
+    expect(msg('61 0 0 * * *')).toBe('second 61 is out of range 0-59');
+    expect(msg('0 0 1-40 * *')).toBe('day-of-month 40 is out of range 1-31');
+    expect(msg('0 0 */40 * *')).toBe('day-of-month step 40 is out of range 1-31');
   });
 });
 

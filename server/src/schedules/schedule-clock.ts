@@ -5,10 +5,13 @@ import { isValidTimeZone } from '../config/is-time-zone.js';
  * Cron / interval maths for schedules. Pure functions of (spec, instant), no I/O.
  *
  * Cron expressions have 5 fields (`minute hour day-of-month month day-of-week`) or 6 (seconds
- * first), or one of the aliases below. Parsing is croner's ("5-or-6-parts" mode) with classic
- * Vixie semantics for day fields (croner's `legacyMode`, i.e. `domAndDow: false`): when both
- * day-of-month and day-of-week are restricted, a day matching EITHER fires (`0 9 1 * 1` = the 1st
- * of the month and every Monday).
+ * first), or one of the aliases below. Parsing is croner's ("5-or-6-parts" mode) with Vixie
+ * cron's rule for the two day fields (man 5 crontab): when both day-of-month and day-of-week are
+ * restricted and NEITHER starts with `*`, a day matching EITHER fires (`0 9 1 * 1` = the 1st of the
+ * month and every Monday); when either starts with `*` (`*`, `*\/2`) the two fields AND
+ * (`0 0 0 *\/2 * MON` = Mondays with an odd date). Per expression that is croner's `domAndDow`.
+ * Field values are checked here first, so an error names the field, the value and its range
+ * (`invalid cron "0 0 32 * *": day-of-month 32 is out of range 1-31`).
  *
  * Cron is wall-clock time in the schedule's IANA zone. The DST rule, for every pattern:
  *  - a wall time that does not exist (spring forward, e.g. 02:30 in Europe/Berlin on the last
@@ -80,13 +83,89 @@ export function normalizeCron(cron: string): string {
   return trimmed;
 }
 
+interface CronField {
+  name: string;
+  min: number;
+  max: number;
+  names?: string[];
+}
+
+const FIELDS: CronField[] = [
+  { name: 'second', min: 0, max: 59 },
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  },
+  { name: 'day-of-week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+
+/** The fields of a 5- or 6-field expression, each with its definition (a 5-field one has no second). */
+function fieldsOf(expression: string): [CronField, string][] {
+  const parts = expression.split(' ');
+  const defs = parts.length === 6 ? FIELDS : FIELDS.slice(1);
+  return parts.map((p, i) => [defs[i], p]);
+}
+
+/**
+ * Checks every number of every field against the field's range, naming the field, the value and the
+ * range; the rest of the syntax (L, W, #, names) is croner's to judge.
+ */
+export function checkCronFields(expression: string): void {
+  for (const [f, text] of fieldsOf(expression)) {
+    for (const part of text.split(',')) {
+      const [range, step, extra] = part.split('/');
+      if (extra !== undefined) throw new ScheduleSpecError(`${f.name} "${part}" has more than one step (/)`);
+      if (step !== undefined) {
+        const n = Number(step);
+        if (!/^\d+$/.test(step) || n < 1 || n > f.max) {
+          throw new ScheduleSpecError(`${f.name} step ${step} is out of range 1-${f.max}`);
+        }
+      }
+      for (const v of range.replace(/^\+/, '').split('-')) {
+        if (!/^\d+$/.test(v)) continue;
+        const n = Number(v);
+        if (n < f.min || n > f.max) {
+          const names = f.names ? ` (or ${f.names[0]}-${f.names[f.names.length - 1]})` : '';
+          throw new ScheduleSpecError(`${f.name} ${v} is out of range ${f.min}-${f.max}${names}`);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Vixie cron's day rule: the day fields OR only when both are restricted and neither starts with `*`
+ * (`?` is croner's `*`); otherwise they AND (a `*` field matches every day, so AND = the other field).
+ */
+export function daysAnd(expression: string): boolean {
+  const f = fieldsOf(expression);
+  const dom = f.find(([d]) => d.name === 'day-of-month')![1];
+  const dow = f.find(([d]) => d.name === 'day-of-week')![1];
+  return /^[*?]/.test(dom) || /^[*?]/.test(dow);
+}
+
 const croners = new Map<string, Cron>();
 
 function cronFor(expression: string): Cron {
   let c = croners.get(expression);
   if (!c) {
     try {
-      c = new Cron(expression, { timezone: 'UTC', mode: '5-or-6-parts', domAndDow: false, paused: true });
+      checkCronFields(expression);
+    } catch (err) {
+      throw new ScheduleSpecError(`invalid cron "${expression}": ${(err as Error).message}`);
+    }
+    try {
+      c = new Cron(expression, {
+        timezone: 'UTC',
+        mode: '5-or-6-parts',
+        domAndDow: daysAnd(expression),
+        paused: true,
+      });
     } catch (err) {
       throw new ScheduleSpecError(
         `invalid cron "${expression}": ${(err as Error).message.replace(/^CronPattern: /, '')}`,

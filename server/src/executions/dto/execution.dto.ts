@@ -34,6 +34,7 @@ export class ProgressDto {
   @ApiProperty() total: number;
   @ApiProperty() done: number;
   @ApiProperty() failed: number;
+  @ApiProperty({ description: 'Cancelled children (not counted as failed)' }) cancelled: number;
 }
 
 export class ExecutionSummaryDto implements ExecutionSummary {
@@ -132,6 +133,11 @@ export class JobRunCountsDto implements JobRunCounts {
   @ApiProperty() failed: number;
 }
 
+export class FanOutChildCountsDto {
+  @ApiProperty({ type: JobRunCountsDto }) last24h: JobRunCountsDto;
+  @ApiProperty({ type: JobRunCountsDto }) last7d: JobRunCountsDto;
+}
+
 export class DurationStatsDto {
   @ApiProperty({ nullable: true, type: Number }) p50: number | null;
   @ApiProperty({ nullable: true, type: Number }) p95: number | null;
@@ -149,4 +155,7 @@ export class JobStatusDto implements JobStatus {
   @ApiProperty({ type: JobRunCountsDto }) last7d: JobRunCountsDto;
   @ApiProperty({ type: DurationStatsDto, description: 'Succeeded runs of the last 7 days' })
   durationMs: DurationStatsDto;
+  @ApiProperty({ type: FanOutChildCountsDto, description: 'Fan-out children, counted apart from runs' })
+  fanOutChildren: FanOutChildCountsDto;
+  @ApiProperty({ description: 'How the numbers are counted, in words' }) counting: string;
 }

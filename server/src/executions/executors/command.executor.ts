@@ -7,7 +7,7 @@ import { SecretBox } from '../../common/secret-box.js';
 import { AppConfig } from '../../config/app-config.js';
 import { Environment } from '../../config/environment.js';
 import type { Job } from '../../jobs/job.entity.js';
-import { MASK, ParamsResolver } from '../../jobs/params/params-resolver.js';
+import { declaredParams, MASK, ParamsResolver } from '../../jobs/params/params-resolver.js';
 import { TemplateEngine } from '../../jobs/templating/template-engine.js';
 import type { TemplateContext } from '../../jobs/templating/template-context.js';
 import { EventsService } from '../events.service.js';
@@ -135,7 +135,7 @@ export class CommandExecutor {
 
     const push = await this.pushOf(exec);
     const ctx: TemplateContext = {
-      params,
+      params: declaredParams(job, params),
       execution: { id: exec.id, attempt: exec.attempt },
       timezone: job.timezone ?? this.templates.defaultZone(),
       now: exec.scheduledFor ?? new Date(),
@@ -200,11 +200,17 @@ export class CommandExecutor {
       let branch = push?.branch ?? null;
       let repoUrl: string | null = null;
       if (checkout) {
+        if (push?.after && ref) {
+          log.note(
+            'info',
+            `checkout.ref ${ref} does not apply: a push-triggered run builds the pushed commit ${push.after}`,
+          );
+        }
         const co = await this.checkout(git, workspace, checkout, push, ref);
         sha = co.sha;
         branch = co.branch;
         repoUrl = co.url;
-        request.checkout = { url: repoUrl, ref: ref ?? null, branch, commit: sha };
+        request.checkout = { url: repoUrl, ref: push?.after ? null : (ref ?? null), branch, commit: sha };
       } else if (push?.cloneUrl) repoUrl = redactUrl(push.cloneUrl);
 
       const cwd = await this.workingDirectory(workspace, ex.workingDirectory as string | null);
@@ -331,16 +337,19 @@ export class CommandExecutor {
     return dir;
   }
 
-  /** The push that triggered the execution (webhook runs), from its delivery. */
+  /**
+   * The push the execution was made for: from its delivery (webhook runs: the full payload summary,
+   * clone URL included), else the push context stored with the execution (chain steps of a push run).
+   */
   private async pushOf(exec: Execution): Promise<PushInfo | null> {
     const deliveryId = exec.deliveryId ?? (exec.trigger === 'webhook' ? exec.triggerRef : null);
-    if (!deliveryId || !/^[0-9a-f-]{36}$/i.test(deliveryId)) return null;
+    if (!deliveryId || !/^[0-9a-f-]{36}$/i.test(deliveryId)) return this.storedPush(exec);
     const { rows } = await poolOf(this.dataSource).query<{
       push: Record<string, unknown> | null;
       changed_files: string[];
     }>('SELECT push, changed_files FROM webhook_deliveries WHERE id = $1', [deliveryId]);
     const p = rows[0]?.push;
-    if (!p) return null;
+    if (!p) return this.storedPush(exec);
     const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
     const files = Array.isArray(rows[0].changed_files) ? rows[0].changed_files : [];
     return {
@@ -350,6 +359,21 @@ export class CommandExecutor {
       after: str(p.after),
       changedFiles: files,
       context: { ...p, changedFiles: files, deliveryId },
+    };
+  }
+
+  private storedPush(exec: Execution): PushInfo | null {
+    const p = exec.push;
+    if (!p) return null;
+    const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+    const files = Array.isArray(p.changedFiles) ? (p.changedFiles as string[]) : [];
+    return {
+      repository: str(p.repository),
+      cloneUrl: str(p.cloneUrl),
+      branch: str(p.branch),
+      after: str(p.after),
+      changedFiles: files,
+      context: p,
     };
   }
 
@@ -379,7 +403,9 @@ export class CommandExecutor {
     await must(['remote', 'add', 'origin', url], 'git remote add', `remote add origin ${shown}`);
     const depth = Number(c.depth ?? 50) > 0 ? [`--depth=${Number(c.depth ?? 50)}`] : [];
     let branch: string | null = null;
-    const fromPush = !ref && push?.after ? push.after : null;
+    // A push-triggered run builds exactly the pushed commit (by sha), whatever checkout.ref says:
+    // a later push must not be built (and committed back) under an earlier push's run.
+    const fromPush = push?.after ?? null;
     if (fromPush) {
       branch = push!.branch;
       const bySha = await git.run(workspace, ['fetch', '-q', '--no-tags', ...depth, 'origin', fromPush]);

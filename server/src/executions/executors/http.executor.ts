@@ -44,7 +44,16 @@ export class HttpExecutor implements OnApplicationShutdown {
   private readonly plain = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
   private readonly redirecting: Dispatcher = this.plain.compose(interceptors.redirect({ maxRedirections: 10 }));
 
-  async execute(req: RenderedRequest, idempotencyKey: string, cancel: AbortSignal): Promise<HttpOutcome> {
+  /**
+   * `idempotencyKey` is the execution id: the same on every attempt and every re-run after a crash
+   * (IETF httpapi Idempotency-Key draft), so a target can drop a repeat; `attempt` travels apart in `X-Attempt`.
+   */
+  async execute(
+    req: RenderedRequest,
+    idempotencyKey: string,
+    attempt: number,
+    cancel: AbortSignal,
+  ): Promise<HttpOutcome> {
     const started = performance.now();
     const timeout = AbortSignal.timeout(Math.max(1, req.timeoutMs));
     const signal = AbortSignal.any([cancel, timeout]);
@@ -52,6 +61,7 @@ export class HttpExecutor implements OnApplicationShutdown {
     const lower = new Set(Object.keys(headers).map((h) => h.toLowerCase()));
     if (!lower.has('user-agent')) headers['user-agent'] = USER_AGENT;
     headers['idempotency-key'] = idempotencyKey;
+    headers['x-attempt'] = String(attempt);
     const elapsed = () => Math.round(performance.now() - started);
     try {
       const res = await request(req.url, {

@@ -548,6 +548,15 @@ export class RenderRequestDto implements RenderRequest {
   @IsOptional()
   @IsISO8601({ strict: true })
   now?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Render as if the run were made for this push (push.after, push.branch, …)',
+  })
+  @IsOptional()
+  @IsJsonObject()
+  push?: Record<string, JsonValue>;
 }
 
 export class JobListQueryDto {

@@ -158,6 +158,16 @@ export class ParamsResolver {
   }
 }
 
+/**
+ * The params templates see: every declared param (null when the run has no value for it), then the
+ * run's values. A declared optional param renders empty; an undeclared name is an unknown variable.
+ */
+export function declaredParams(job: Pick<Job, 'params'>, params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of (job.params ?? []) as ParamDef[]) out[p.name] = null;
+  return Object.assign(out, params);
+}
+
 /** Sealed params hold JSON; a value encrypted elsewhere may be a bare string. */
 function parseSealed(plain: string): unknown {
   try {

@@ -2,7 +2,7 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import type { SuccessStatus } from '@api-manager/contracts';
 import { SecretBox } from '../../common/secret-box.js';
 import type { Job } from '../job.entity.js';
-import { MASK, ParamsResolver } from '../params/params-resolver.js';
+import { declaredParams, MASK, ParamsResolver } from '../params/params-resolver.js';
 import { TemplateEngine } from '../templating/template-engine.js';
 import type { TemplateContext } from '../templating/template-context.js';
 import { staticOrigin } from './url-guard.js';
@@ -38,7 +38,7 @@ export class RequestRenderer {
     if (ex.kind !== 'http') throw new BadRequestException(`executor.kind ${String(ex.kind)} cannot be rendered`);
     const base: TemplateContext = {
       ...ctx,
-      params,
+      params: declaredParams(job, params),
       timezone: ctx.timezone ?? job.timezone ?? this.templates.defaultZone(),
       now: ctx.now ?? new Date(),
     };
@@ -54,7 +54,7 @@ export class RequestRenderer {
     const maskedParams = this.params.maskParams(job, params);
     const masked = this.build(
       job,
-      { ...base, params: maskedParams },
+      { ...base, params: declaredParams(job, maskedParams) },
       mapValues(secretHeaders, () => MASK),
     );
     const scrub = (s: string) => maskSecrets(s, secrets);

@@ -1,7 +1,14 @@
 /** What templates (defaults, request fields, chain/webhook mappings) can see. */
 export interface TemplateContext {
   params?: Record<string, unknown>;
-  parent?: { params: Record<string, unknown>; response?: { status?: number; json?: unknown; body?: string } };
+  /** Chain steps: the execution that finished (its id, final status, error or null, params, response). */
+  parent?: {
+    id?: string;
+    status?: string;
+    error?: string | null;
+    params: Record<string, unknown>;
+    response?: { status?: number; json?: unknown; body?: string };
+  };
   execution?: { id: string; attempt: number };
   push?: Record<string, unknown>;
   /** IANA zone for date helpers; default job.timezone, then DEFAULT_TIMEZONE. */

@@ -61,10 +61,12 @@ describe('TemplateEngine sandbox', () => {
       own = 'visible';
     }
     Object.defineProperty(Holder.prototype, 'inherited', { value: 'hidden' });
-    expect(
-      r('{{ params.h.own }}|{{ params.h.inherited }}|{{ params.h.constructor }}', { params: { h: new Holder() } }),
-    ).toBe('visible||');
-    expect(r('{{ params.s.length }}|{{ params.s.__proto__ }}', { params: { s: {} } })).toBe('|');
+    const h = { params: { h: new Holder() } };
+    expect(r('{{ params.h.own }}', h)).toBe('visible');
+    // Not own: not there at all (strict variables: an error naming it, never the inherited value).
+    expect(() => r('{{ params.h.inherited }}', h)).toThrow(/undefined variable: params.h.inherited/);
+    expect(() => r('{{ params.h.constructor }}', h)).toThrow(/undefined variable/);
+    expect(() => r('{{ params.s.__proto__ }}', { params: { s: {} } })).toThrow(/undefined variable/);
   });
 
   it('stops runaway templates', () => {
@@ -81,11 +83,49 @@ describe('TemplateEngine sandbox', () => {
     expect(engine.renderValue('{{ params.ids }}', ctx)).toEqual(['a', 'b']);
     expect(engine.renderValue('{{ params.n }}', ctx)).toBe(3);
     expect(engine.renderValue('{{ parent.response.json.k }}', ctx)).toEqual({ x: 1 });
-    expect(engine.renderValue('{{ parent.response.json.missing }}', ctx)).toBeNull();
+    expect(() => engine.renderValue('{{ parent.response.json.missing }}', ctx)).toThrow(
+      /undefined variable: parent.response.json.missing/,
+    );
+    expect(engine.renderValue("{{ parent.response.json.missing | default: 'none' }}", ctx)).toBe('none');
     expect(engine.renderValue('n={{ params.n }}', ctx)).toBe('n=3');
     expect(engine.renderValue({ a: ['{{ parent.response.json.prompt }}', 1, true, null], b: 'x' }, ctx)).toEqual({
       a: ['hi', 1, true, null],
       b: 'x',
     });
+  });
+
+  it('an unknown variable fails the render with its name; a run without a push says so', () => {
+    expect(() => r('{{ params.nope }}', { params: {} })).toThrow(/undefined variable: params.nope/);
+    expect(() => r('{"commit": "{{ push.after }}"}', {})).toThrow(/undefined variable: push.*this run has no push/);
+    expect(r("{{ push.after | default: 'none' }}", {})).toBe('none');
+    expect(r('{% if push %}{{ push.after }}{% else %}manual{% endif %}', {})).toBe('manual');
+    expect(r('{{ push.after }}', { push: { after: 'abc123' } })).toBe('abc123');
+  });
+
+  it('save-time check: names the unknown variable for the place the template is in', () => {
+    const exec = { roots: ['params', 'execution', 'push'] as const, params: ['day'] };
+    const msg = (
+      t: string,
+      scope: { roots: readonly ('params' | 'parent' | 'execution' | 'push')[]; params: string[] },
+    ) => {
+      try {
+        engine.check(t, { roots: [...scope.roots], params: scope.params });
+        return 'ok';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(msg('{{ params.day }} {{ push.after }} {{ execution.id }} {{ today }}', exec)).toBe('ok');
+    expect(msg('{% for x in params.day %}{{ x }}{% endfor %}{% assign y = push.ref %}{{ y }}', exec)).toBe('ok');
+    expect(msg('{{ params.dya }}', exec)).toMatch(/^unknown variable params.dya: the job declares no param dya/);
+    expect(msg('{{ push.commit }}', exec)).toMatch(/^unknown variable push.commit \(push has provider, .*after/);
+    expect(msg('{{ parent.params.day }}', exec)).toMatch(/^unknown variable parent.params.day \(known here:/);
+    expect(msg('{{ secrets.x }}', exec)).toMatch(/^unknown variable secrets.x/);
+    const chain = { roots: ['parent', 'push'] as const, params: ['day'] };
+    expect(msg('{{ parent.id }} {{ parent.status }} {{ parent.error }} {{ parent.response.json.a.b }}', chain)).toBe(
+      'ok',
+    );
+    expect(msg('{{ parent.params.month }}', chain)).toMatch(/declares no param month/);
+    expect(msg('{{ params.day }}', chain)).toMatch(/^unknown variable params.day/);
   });
 });

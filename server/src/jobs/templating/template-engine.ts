@@ -12,6 +12,7 @@ import {
   type ZonedValue,
 } from './date-filters.js';
 import type { TemplateContext } from './template-context.js';
+import { unknownVariable, type Segments, type VariableScope } from './template-variables.js';
 
 /** A template failed to parse or render; `message` is safe to show the user. */
 export class TemplateError extends Error {
@@ -43,7 +44,10 @@ export class TemplateEngine {
   constructor(private readonly config: AppConfig) {
     this.liquid = new Liquid({
       strictFilters: true,
-      strictVariables: false,
+      // An unknown variable is an error (a run fails with the reason), not an empty string; `if` and
+      // `default` may still test for one (`{{ push.after | default: 'none' }}`).
+      strictVariables: true,
+      lenientIf: true,
       ownPropertyOnly: true,
       jsTruthy: false,
       dynamicPartials: false,
@@ -65,9 +69,23 @@ export class TemplateEngine {
     return this.config.DEFAULT_TIMEZONE;
   }
 
-  /** Throws TemplateError when `template` does not parse (used at save time). */
-  check(template: string): void {
-    this.parse(template);
+  /**
+   * Throws TemplateError when `template` does not parse, or (with `scope`) when it reads a variable
+   * that cannot exist there (used at save time).
+   */
+  check(template: string, scope?: VariableScope): void {
+    const parsed = this.parse(template);
+    if (!scope) return;
+    let vars: Segments[];
+    try {
+      vars = this.liquid.globalVariableSegmentsSync(parsed) as Segments[];
+    } catch (err) {
+      throw new TemplateError(describe(err));
+    }
+    for (const v of vars) {
+      const why = unknownVariable(v, scope);
+      if (why) throw new TemplateError(why);
+    }
   }
 
   /** Render a string template to text. */
@@ -126,9 +144,10 @@ export class TemplateEngine {
     const base = DateTime.fromJSDate(now, { zone });
     return {
       params: ctx.params ?? {},
-      parent: ctx.parent ?? null,
+      // Absent (not null) when the run has none, so reading them is an error, not an empty string.
+      ...(ctx.parent ? { parent: ctx.parent } : {}),
+      ...(ctx.push ? { push: ctx.push } : {}),
       execution: ctx.execution ?? null,
-      push: ctx.push ?? null,
       timezone: zone,
       now: base.toISO({ suppressMilliseconds: true }),
       today: base.toISODate(),
@@ -198,7 +217,10 @@ function describe(err: unknown): string {
   const e = err as Error & { originalError?: Error };
   const inner = e.originalError ?? (e.cause instanceof Error ? e.cause : undefined);
   if (inner instanceof TemplateDateError) return inner.message;
-  return (e.message ?? String(err)).split('\n')[0];
+  const msg = (e.message ?? String(err)).split('\n')[0];
+  if (/^undefined variable: push,/.test(msg)) return `${msg} (this run has no push: it was not triggered by one)`;
+  if (/^undefined variable: parent,/.test(msg)) return `${msg} (only chain steps have a parent)`;
+  return msg;
 }
 
 const refuse = (): never => {

@@ -6,7 +6,7 @@ export const EVENTS_URL = '/api/v1/events';
 
 /** `execution`: a status change; fan-out parents also carry their progress. */
 export interface ExecutionLiveEvent extends ExecutionEvent {
-  progress?: { total: number; done: number; failed: number };
+  progress?: { total: number; done: number; failed: number; cancelled: number };
 }
 
 /** `schedule`: a schedule was created, changed, paused/resumed, deleted or fired. */
