@@ -222,7 +222,7 @@ async function readStdin() {
 async function importToyci(opts) {
   const file = opts.positional[1];
   if (!file) throw new UsageError('import-toyci needs a file: api-manager import-toyci <config.yaml>');
-  const { convertToyci, ToyciError } = await import('./toyci-import.js');
+  const { convertToyciReport, ToyciError } = await import('./toyci-import.js');
   let text;
   try {
     text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
@@ -231,7 +231,14 @@ async function importToyci(opts) {
   }
   let out;
   try {
-    out = convertToyci(text, { repository: opts.repository, tokenEnv: opts.tokenEnv, secretEnv: opts.secretEnv });
+    const report = convertToyciReport(text, {
+      repository: opts.repository,
+      tokenEnv: opts.tokenEnv,
+      secretEnv: opts.secretEnv,
+      env: process.env,
+    });
+    out = report.yaml;
+    for (const w of report.warnings) console.error(`api-manager: warning: ${w}`);
   } catch (err) {
     if (err instanceof ToyciError) throw new UsageError(`${file}: ${err.message}`);
     throw err;
