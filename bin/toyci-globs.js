@@ -16,11 +16,23 @@
 // `test*/**`) and wider otherwise; `exact` says which.
 
 const SPECIAL = new Set(['?', '+', '!', '{', '}', '(', ')', '[', ']', '\\', '|', '*']);
-const SAFE_CLASS = /^[A-Za-z0-9_.]+$/;
+/** A class body GitHub's syntax reads the same: letters, digits, `_`, `.` and ranges a-z, A-Z, 0-9. */
+function safeClass(body) {
+  const kind = (c) => (/[a-z]/.test(c) ? 'a' : /[A-Z]/.test(c) ? 'A' : /[0-9]/.test(c) ? '0' : null);
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (body[i + 1] === '-' && i + 2 < body.length) {
+      const d = body[i + 2];
+      if (!kind(c) || kind(c) !== kind(d) || c > d) return false;
+      i += 2;
+    } else if (!/[A-Za-z0-9_.]/.test(c)) return false;
+  }
+  return body.length > 0;
+}
 
 /** fnmatch's class body (between `[` and `]`, `!` already removed) as a JS regex class. */
 function classRegex(body, negated) {
-  const s = body.replace(/\\/g, '\\\\').replace(/\[/g, '\\[').replace(/\^/g, '\\^');
+  const s = body.replace(/\\/g, '\\\\').replace(/[[\]^]/g, '\\$&');
   return new RegExp(`^[${negated ? '^' : ''}${s}]$`, 's');
 }
 
@@ -65,7 +77,7 @@ function crosses(t) {
 function plain(t) {
   if (t.kind === 'lit') return SPECIAL.has(t.ch) ? { text: '*', wide: true } : { text: t.ch, wide: false };
   // A class that cannot match `/`: kept when it is a plain list of letters, digits, `_` and `.`.
-  if (!t.negated && SAFE_CLASS.test(t.body)) return { text: `[${t.body}]`, wide: false };
+  if (!t.negated && safeClass(t.body)) return { text: `[${t.body}]`, wide: false };
   return { text: '*', wide: true };
 }
 
@@ -81,12 +93,13 @@ function render(tokens) {
   return { text, wide };
 }
 
-/** Runs of `*` inside a segment are one `*` (a `**` is kept only as a whole segment). */
+const DEEP = '\u0000'; // a structural `**` while the pattern is assembled
+
+/** Runs of `*` are one `*` (a `**` appears only where DEEP put it, as a whole segment). */
 function tidy(pattern) {
   return pattern
-    .split('/')
-    .map((seg) => (seg === '**' ? seg : seg.replace(/\*{2,}/g, '*')))
-    .join('/')
+    .replace(/\*{2,}/g, '*')
+    .replaceAll(DEEP, '**')
     .replace(/\/\*\*\/\*$/, '/**')
     .replace(/^\*\*\/\*$/, '**');
 }
@@ -102,7 +115,7 @@ export function fnmatchToGlobs(pattern) {
   const first = tokens.findIndex(crosses);
   if (first < 0) {
     const r = render(tokens);
-    return { globs: [tidy(r.text)], exact: !r.wide };
+    return { globs: r.text ? [tidy(r.text)] : [], exact: !r.wide };
   }
   let last = tokens.length - 1;
   while (!crosses(tokens[last])) last--;
@@ -113,7 +126,7 @@ export function fnmatchToGlobs(pattern) {
   const tail = render(tokens.slice(last + 1));
   const exact = first === last && tokens[first].kind === 'star' && !ld.wide && !ls.wide && !tail.wide;
   const globs = ls.text
-    ? [`${ld.text}${ls.text}*${tail.text}`, `${ld.text}${ls.text}*/**/*${tail.text}`]
-    : [`${ld.text}**/*${tail.text}`];
+    ? [`${ld.text}${ls.text}*${tail.text}`, `${ld.text}${ls.text}*/${DEEP}/*${tail.text}`]
+    : [`${ld.text}${DEEP}/*${tail.text}`];
   return { globs: [...new Set(globs.map(tidy))], exact };
 }
