@@ -219,12 +219,14 @@ export function convertToyciReport(text, opts = {}) {
 
   // Repository of a job: --repository, else the job's repo_url, else git.repo_url (https or ssh), else `repository:`.
   const repositoryOf = (j, where) => {
-    if (opts.repository) return { repository: String(opts.repository), from: '--repository' };
-    for (const [field, value] of [
+    const urls = [
       [`${where}.repo_url`, j.repo_url],
       ['git.repo_url', git.repo_url],
-    ]) {
-      if (value === undefined || value === null || value === '') continue;
+    ].filter(([, v]) => v !== undefined && v !== null && v !== '');
+    // ToyCI cloned repo_url: so does the checkout (a `${X}` stays a reference, expanded on the server at apply time).
+    const cloneUrl = urls.length ? str(urls[0][1]).trim() : null;
+    if (opts.repository) return { repository: String(opts.repository), from: '--repository', cloneUrl };
+    for (const [field, value] of urls) {
       const { text: url, missing } = expandFrom(str(value), opts.env ?? {});
       if (missing)
         throw new ToyciError(
@@ -233,7 +235,7 @@ export function convertToyciReport(text, opts = {}) {
       const parsed = repositoryFromUrl(url);
       if (!parsed)
         throw new ToyciError(`${field} ${JSON.stringify(url)} is not a clone URL of owner/name (https or ssh form)`);
-      return { ...parsed, from: field, url };
+      return { ...parsed, from: field, url, cloneUrl };
     }
     const named = config.repository ?? config.repo;
     if (named && REPO.test(String(named))) return { repository: String(named), from: 'repository' };
@@ -304,17 +306,24 @@ export function convertToyciReport(text, opts = {}) {
       executor.timeoutMs = Math.round(defaultTimeout * 1000);
       notes.push(`timeout: none, so ToyCI's default_timeout ${defaultTimeout} s`);
     }
-    executor.checkout = token ? { token: { secret: true, value: token.ref } } : {};
+    const repo = repositoryOf(j, where);
+    executor.checkout = {};
+    if (repo.cloneUrl) {
+      executor.checkout.url = repo.cloneUrl;
+      notes.push(`checkout.url ${repo.cloneUrl}: cloned as ToyCI did (the pushed commit is fetched from it)`);
+      if (/^[a-z]+:\/\/[^/@]+@/i.test(repo.url ?? repo.cloneUrl) && !/^ssh:/i.test(repo.url ?? repo.cloneUrl))
+        warnings.push(`${where} (${name}): repo_url carries credentials: they end up in the job; use git.accessToken instead`);
+    }
+    if (token) executor.checkout.token = { secret: true, value: token.ref };
     if (token) notes.push(`checkout token: ${token.ref} (git.accessToken${token.literal ? ' was literal: not copied' : ''})`);
     executor.commitBack = {};
 
-    const repo = repositoryOf(j, where);
     repositories.add(repo.repository);
     notes.push(`repository ${repo.repository} (from ${repo.from}${repo.url ? ` ${repo.url}` : ''})`);
     if (repo.host && repo.host !== 'github.com')
       notes.push(`the repository is on ${repo.host}: its pushes arrive through the same receiver (GitHub, Gitea and GitLab payloads)`);
     if (repo.url && /^(ssh:|[^/]*@[^/]*:)/.test(repo.url))
-      notes.push('ToyCI cloned over ssh; the checkout clones the clone URL of the push (https) with the checkout token');
+      notes.push('ssh clone URL: the server user needs an ssh key GitHub accepts (as ToyCI did); the token is not used over ssh');
 
     const watch = asList(j.watch_files);
     const branches = asList(j.target_branch);
