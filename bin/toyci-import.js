@@ -359,12 +359,17 @@ export function convertToyciReport(text, opts = {}) {
 
   const doc = { version: 1 };
   if (secret) {
-    doc.sources = [...repositories].map((repository) => ({
-      provider: 'github',
-      repository,
-      secret: secret.ref,
-      description: 'ToyCI server.webhook_secret',
-    }));
+    // One secret signs one repository's pushes; ToyCI's server-wide secret over several repositories
+    // becomes a provider-wide source (repositories without a source of their own).
+    const [only] = repositories;
+    doc.sources = [
+      {
+        provider: 'github',
+        ...(repositories.size === 1 ? { repository: only } : {}),
+        secret: secret.ref,
+        description: 'ToyCI server.webhook_secret',
+      },
+    ];
   }
   doc.jobs = out;
 
