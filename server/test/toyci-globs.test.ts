@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { fnmatchToGlobs } from '../../bin/toyci-globs.js';
+import { fnmatchToGlobs as cliGlobs } from '../../bin/toyci-globs.js';
+import { fnmatchToGlobs as serverGlobs } from '../src/webhooks/repo-config/fnmatch-globs.js';
 import { fnmatchcase } from './helpers/fnmatch.js';
 import { githubFilterMatch } from './helpers/github-filter.js';
 
@@ -47,7 +48,11 @@ function generate(r: () => number): Gen {
   return { pattern: parts.map((p) => p.text).join(''), sample: () => parts.map((p) => p.sample()).join('') };
 }
 
-describe('ToyCI watch_files → watchFiles (never fewer files)', () => {
+/** The CLI (import-toyci) and the server (.toyci.yaml of a pushed commit) convert the same way. */
+describe.each([
+  ['import-toyci', cliGlobs],
+  ['server', serverGlobs],
+])('ToyCI watch_files → watchFiles (never fewer files): %s', (_name, fnmatchToGlobs) => {
   it('widens fnmatch patterns so that every path fnmatch matches still matches (property, seeded)', () => {
     let checked = 0;
     let wider = 0;
@@ -102,6 +107,9 @@ describe('ToyCI watch_files → watchFiles (never fewer files)', () => {
     expect(fnmatchToGlobs('a+b(c).txt').exact).toBe(false);
   });
 
+});
+
+describe('test helpers', () => {
   it('the fnmatch port reads classes as CPython does', () => {
     expect(fnmatchcase('a/b', 'a?b')).toBe(true);
     expect(fnmatchcase('a/b', 'a[!x]b')).toBe(true);
