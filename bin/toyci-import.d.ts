@@ -3,10 +3,7 @@ export const DISCORD_CHANNEL: string;
 export function slug(name: string): string;
 export { fnmatchToGlobs } from './toyci-globs.js';
 export function repositoryFromUrl(url: string): { host: string; repository: string } | null;
-export function toyciScript(
-  job: Record<string, unknown>,
-  where: string,
-): { script: string; windows: string[] };
+export function toyciScript(job: Record<string, unknown>, where: string): { script: string; windows: string[] };
 export interface ToyciOptions {
   repository?: string;
   tokenEnv?: string;

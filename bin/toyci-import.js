@@ -51,8 +51,6 @@ export function repositoryFromUrl(url) {
   return REPO.test(path) ? { host: m[1].toLowerCase(), repository: path } : null;
 }
 
-const ENV_REF = /\$\{([^}]*)\}/g;
-
 /** `${NAME}` (and `$NAME`) expanded from `env` as ToyCI did when it loaded config.yaml; null when a variable is unset. */
 function expandFrom(text, env) {
   let missing = null;
@@ -129,7 +127,17 @@ export function toyciScript(j, where) {
   return { script: `${lines.join('\n')}\n`, windows };
 }
 
-const JOB_FIELDS = new Set(['name', 'script', 'scripts', 'venv', 'env', 'timeout', 'watch_files', 'target_branch', 'repo_url']);
+const JOB_FIELDS = new Set([
+  'name',
+  'script',
+  'scripts',
+  'venv',
+  'env',
+  'timeout',
+  'watch_files',
+  'target_branch',
+  'repo_url',
+]);
 const TOP_FIELDS = new Set([
   'jobs',
   'default_timeout',
@@ -200,9 +208,10 @@ export function convertToyciReport(text, opts = {}) {
     throw new ToyciError('--repository must look like owner/name');
   const server = config.server && typeof config.server === 'object' ? config.server : {};
   const git = config.git && typeof config.git === 'object' ? config.git : {};
-  const discord = config.notifications?.discord && typeof config.notifications.discord === 'object'
-    ? config.notifications.discord
-    : null;
+  const discord =
+    config.notifications?.discord && typeof config.notifications.discord === 'object'
+      ? config.notifications.discord
+      : null;
   const warnings = [];
   const header = [];
 
@@ -244,13 +253,19 @@ export function convertToyciReport(text, opts = {}) {
     );
   };
 
-  const token = opts.tokenEnv || (git.accessToken ?? git.access_token) ? secretRef(git.accessToken ?? git.access_token, opts.tokenEnv, 'TOYCI_GIT_ACCESS_TOKEN') : null;
+  const token =
+    opts.tokenEnv || (git.accessToken ?? git.access_token)
+      ? secretRef(git.accessToken ?? git.access_token, opts.tokenEnv, 'TOYCI_GIT_ACCESS_TOKEN')
+      : null;
   if (token?.literal) {
     warnings.push(
       `git.accessToken is a literal value: it was not copied; set TOYCI_GIT_ACCESS_TOKEN on the server (or pass --token-env)`,
     );
   }
-  const secret = opts.secretEnv || server.webhook_secret ? secretRef(server.webhook_secret, opts.secretEnv, 'TOYCI_WEBHOOK_SECRET') : null;
+  const secret =
+    opts.secretEnv || server.webhook_secret
+      ? secretRef(server.webhook_secret, opts.secretEnv, 'TOYCI_WEBHOOK_SECRET')
+      : null;
   if (secret?.literal) {
     warnings.push(
       'server.webhook_secret is a literal value: it was not copied; set TOYCI_WEBHOOK_SECRET on the server (or pass --secret-env)',
@@ -263,7 +278,10 @@ export function convertToyciReport(text, opts = {}) {
     if (discord.on_failure ?? true) notifyOn.push('failure');
     const ref = soleRef(discord.webhook_url);
     discordUrl = ref ? `$${ref}` : '<the webhook_url of config.yaml>';
-    if (!ref) warnings.push('notifications.discord.webhook_url is a literal value: it is not printed; use it in the channel call');
+    if (!ref)
+      warnings.push(
+        'notifications.discord.webhook_url is a literal value: it is not printed; use it in the channel call',
+      );
   } else notifyOn = [];
 
   const seen = new Set();
@@ -280,8 +298,11 @@ export function convertToyciReport(text, opts = {}) {
     const { script, windows } = toyciScript(j, where);
     const executor = { kind: 'command', shell: '/bin/sh', script: literal(script) };
     if (j.scripts !== undefined && j.scripts !== null)
-      notes.push('scripts: run in order in one script, each in its own subshell; the first that fails ends the job with its exit code');
-    if (j.venv) notes.push(`venv ${JSON.stringify(str(j.venv))}: activated at the top of the script (VIRTUAL_ENV, PATH)`);
+      notes.push(
+        'scripts: run in order in one script, each in its own subshell; the first that fails ends the job with its exit code',
+      );
+    if (j.venv)
+      notes.push(`venv ${JSON.stringify(str(j.venv))}: activated at the top of the script (VIRTUAL_ENV, PATH)`);
     for (const w of windows) {
       notes.push(`WINDOWS-ONLY: ${w} needs cmd.exe; the server runs /bin/sh: port it before applying`);
       warnings.push(`${where} (${name}): ${w} looks Windows-only (.cmd/.bat/.ps1 or a backslash path)`);
@@ -312,18 +333,25 @@ export function convertToyciReport(text, opts = {}) {
       executor.checkout.url = repo.cloneUrl;
       notes.push(`checkout.url ${repo.cloneUrl}: cloned as ToyCI did (the pushed commit is fetched from it)`);
       if (/^[a-z]+:\/\/[^/@]+@/i.test(repo.url ?? repo.cloneUrl) && !/^ssh:/i.test(repo.url ?? repo.cloneUrl))
-        warnings.push(`${where} (${name}): repo_url carries credentials: they end up in the job; use git.accessToken instead`);
+        warnings.push(
+          `${where} (${name}): repo_url carries credentials: they end up in the job; use git.accessToken instead`,
+        );
     }
     if (token) executor.checkout.token = { secret: true, value: token.ref };
-    if (token) notes.push(`checkout token: ${token.ref} (git.accessToken${token.literal ? ' was literal: not copied' : ''})`);
+    if (token)
+      notes.push(`checkout token: ${token.ref} (git.accessToken${token.literal ? ' was literal: not copied' : ''})`);
     executor.commitBack = {};
 
     repositories.add(repo.repository);
     notes.push(`repository ${repo.repository} (from ${repo.from}${repo.url ? ` ${repo.url}` : ''})`);
     if (repo.host && repo.host !== 'github.com')
-      notes.push(`the repository is on ${repo.host}: its pushes arrive through the same receiver (GitHub, Gitea and GitLab payloads)`);
+      notes.push(
+        `the repository is on ${repo.host}: its pushes arrive through the same receiver (GitHub, Gitea and GitLab payloads)`,
+      );
     if (repo.url && /^(ssh:|[^/]*@[^/]*:)/.test(repo.url))
-      notes.push('ssh clone URL: the server user needs an ssh key GitHub accepts (as ToyCI did); the token is not used over ssh');
+      notes.push(
+        'ssh clone URL: the server user needs an ssh key GitHub accepts (as ToyCI did); the token is not used over ssh',
+      );
 
     const watch = asList(j.watch_files);
     const branches = asList(j.target_branch);
@@ -350,9 +378,13 @@ export function convertToyciReport(text, opts = {}) {
     }
     if (notifyOn.length) {
       job.notifications = [{ channel: DISCORD_CHANNEL, on: notifyOn }];
-      notes.push(`notifications.discord -> channel ${DISCORD_CHANNEL} on ${notifyOn.join(', ')} (create the channel: see the top of this file)`);
-    } else if (discord) notes.push('notifications.discord: no webhook_url or neither on_success nor on_failure: no notifications');
-    for (const k of Object.keys(j)) if (!JOB_FIELDS.has(k)) notes.push(`NOT CARRIED OVER: ${k} (not a ToyCI job field)`);
+      notes.push(
+        `notifications.discord -> channel ${DISCORD_CHANNEL} on ${notifyOn.join(', ')} (create the channel: see the top of this file)`,
+      );
+    } else if (discord)
+      notes.push('notifications.discord: no webhook_url or neither on_success nor on_failure: no notifications');
+    for (const k of Object.keys(j))
+      if (!JOB_FIELDS.has(k)) notes.push(`NOT CARRIED OVER: ${k} (not a ToyCI job field)`);
     comments.push(notes);
     return job;
   });

@@ -100,7 +100,9 @@ describe('api-manager import-toyci', () => {
         github: [{ repository: 'example-org/toy-app', branches: ['main'], watchFiles: ['src/**/*.py', 'docs/**'] }],
       },
     });
-    expect(doc.jobs[1].executor.script).toBe('# scripts[0]\n(\nruff check .\n) || exit $?\n# scripts[1]\n(\necho done\n) || exit $?\n');
+    expect(doc.jobs[1].executor.script).toBe(
+      '# scripts[0]\n(\nruff check .\n) || exit $?\n# scripts[1]\n(\necho done\n) || exit $?\n',
+    );
     expect(doc.jobs[1].executor.timeoutMs).toBe(3_600_000); // ToyCI's default_timeout default
     expect(doc.jobs[1].triggers).toBeUndefined(); // ToyCI ran a job without watch_files on no push
 

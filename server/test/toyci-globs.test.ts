@@ -67,12 +67,17 @@ describe.each([
         if (path === '' || path.startsWith('./') || !fnmatchcase(path, g.pattern)) continue;
         checked++;
         const ok = githubFilterMatch(globs, path);
-        if (!ok) throw new Error(`seed ${seed}: fnmatch ${JSON.stringify(g.pattern)} matches ${JSON.stringify(path)} but ${JSON.stringify(globs)} do not`);
+        if (!ok)
+          throw new Error(
+            `seed ${seed}: fnmatch ${JSON.stringify(g.pattern)} matches ${JSON.stringify(path)} but ${JSON.stringify(globs)} do not`,
+          );
       }
       if (exact) {
         for (const path of paths) {
           if (githubFilterMatch(globs, path) && !fnmatchcase(path, g.pattern))
-            throw new Error(`seed ${seed}: ${JSON.stringify(globs)} claim to be exact for ${JSON.stringify(g.pattern)} but match ${JSON.stringify(path)}`);
+            throw new Error(
+              `seed ${seed}: ${JSON.stringify(globs)} claim to be exact for ${JSON.stringify(g.pattern)} but match ${JSON.stringify(path)}`,
+            );
         }
       } else wider++;
     }
@@ -106,7 +111,6 @@ describe.each([
     expect(fnmatchToGlobs('./setup.cfg')).toEqual({ globs: ['setup.cfg'], exact: true });
     expect(fnmatchToGlobs('a+b(c).txt').exact).toBe(false);
   });
-
 });
 
 describe('test helpers', () => {

@@ -82,7 +82,10 @@ const SECRET = 'toyci-migration-secret-77';
 const SINGLE_SECRET = 'toyci-single-secret-78';
 const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -190,7 +193,9 @@ describe('ToyCI config.yaml → import-toyci → config/apply', () => {
       { repository: 'example-org/sample', branches: ['main'], watchFiles: ['src/**/*.py', 'requirements.txt'] },
     ]);
     expect(job.notifications).toEqual([{ channel: 'toyci-discord', on: ['success', 'failure'] }]);
-    expect(out.stdout).toContain('"name\\":\\"toyci-discord\\",\\"type\\":\\"discord\\",\\"url\\":\\"$DISCORD_WEBHOOK_URL');
+    expect(out.stdout).toContain(
+      '"name\\":\\"toyci-discord\\",\\"type\\":\\"discord\\",\\"url\\":\\"$DISCORD_WEBHOOK_URL',
+    );
     expect(out.stdout).toContain('max_concurrent_jobs 1 -> each job runs one at a time');
     expect(out.stdout).toContain('Not carried over: server.workspace');
     expect(out.stdout).toContain('WINDOWS-ONLY: scripts[1] "scripts\\\\test.cmd"');
@@ -341,7 +346,10 @@ describe('CI config in the repository (.toyci.yaml / .api-manager.yaml at the pu
   it('a broken file fails the evaluation with its error in the deliveries log and runs none of its jobs', async () => {
     const before = (await app.api('GET', '/api/v1/jobs/example-org-toy-repo.docs')).body.version;
     const sha = repo.commitAndPush(
-      { '.toyci.yaml': 'jobs:\n  - name: docs\n    script: echo changed\n    watch_files: ["docs/*"\n', 'docs/a.md': 'a\n' },
+      {
+        '.toyci.yaml': 'jobs:\n  - name: docs\n    script: echo changed\n    watch_files: ["docs/*"\n',
+        'docs/a.md': 'a\n',
+      },
       'broken ci file',
     );
     const d = await deliver(app.baseUrl, push(REPO, sha, ['docs/a.md'], gitHttp.url('remote.git')), {

@@ -97,8 +97,7 @@ export class WebhookReceiverService {
     }
     let evaluation = await this.recorder.evaluate(event, push);
     // The repository's CI file (signed sources that opted in): read before the delivery's transaction.
-    if (auth.kind === 'signed')
-      evaluation = (await this.repoConfig.apply(auth.source, push, evaluation)) ?? evaluation;
+    if (auth.kind === 'signed') evaluation = (await this.repoConfig.apply(auth.source, push, evaluation)) ?? evaluation;
     const result: RecordResult = await this.recorder.record({
       provider: provider.name,
       deliveryKey: deliveryKey ?? `generated-${randomUUID()}`,

@@ -130,9 +130,13 @@ export class WebhookSourcesService {
   private checkRepoConfig(repoConfig: boolean, hasSecret: boolean, insecure: boolean): void {
     if (!repoConfig) return;
     if (!hasSecret || insecure)
-      throw new BadRequestException(['repoConfig needs a secret and insecure false: only signed pushes may run jobs from the repository']);
+      throw new BadRequestException([
+        'repoConfig needs a secret and insecure false: only signed pushes may run jobs from the repository',
+      ]);
     if (!this.config.COMMAND_JOBS_ENABLED)
-      throw new BadRequestException(['repoConfig runs command jobs: set COMMAND_JOBS_ENABLED=true on the server first']);
+      throw new BadRequestException([
+        'repoConfig runs command jobs: set COMMAND_JOBS_ENABLED=true on the server first',
+      ]);
   }
 
   private async find(id: string): Promise<WebhookSource> {

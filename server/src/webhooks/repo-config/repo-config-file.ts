@@ -177,18 +177,26 @@ function nativeJobs(doc: unknown): RepoJobSpec[] {
     if (!isMap(raw)) throw new RepoConfigError(`${where} must be a mapping`);
     for (const k of Object.keys(raw))
       if (!NATIVE_FIELDS.has(k))
-        throw new RepoConfigError(`${where}.${k} is not allowed in a repository file (${[...NATIVE_FIELDS].join(', ')})`);
+        throw new RepoConfigError(
+          `${where}.${k} is not allowed in a repository file (${[...NATIVE_FIELDS].join(', ')})`,
+        );
     const name = checkName(raw, where, seen);
     const ex = raw.executor;
     if (!isMap(ex) || ex.kind !== 'command')
       throw new RepoConfigError(`${where}.executor must be a command executor (kind: command)`);
     for (const k of Object.keys(ex))
-      if (!NATIVE_EXECUTOR.has(k)) throw new RepoConfigError(`${where}.executor.${k} is not allowed in a repository file`);
+      if (!NATIVE_EXECUTOR.has(k))
+        throw new RepoConfigError(`${where}.executor.${k} is not allowed in a repository file`);
     let watchFiles: string[] = [];
     let branches: string[] | null = null;
     if (raw.triggers !== undefined) {
       const gh = isMap(raw.triggers) ? raw.triggers.github : undefined;
-      if (!isMap(raw.triggers) || Object.keys(raw.triggers).some((k) => k !== 'github') || !Array.isArray(gh) || gh.length !== 1)
+      if (
+        !isMap(raw.triggers) ||
+        Object.keys(raw.triggers).some((k) => k !== 'github') ||
+        !Array.isArray(gh) ||
+        gh.length !== 1
+      )
         throw new RepoConfigError(`${where}.triggers must be {github: [{branches?, watchFiles?}]} (one entry)`);
       const t = gh[0] as unknown;
       if (!isMap(t) || Object.keys(t).some((k) => k !== 'branches' && k !== 'watchFiles'))

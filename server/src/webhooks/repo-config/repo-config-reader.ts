@@ -2,7 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_CONFIG_FILES, REPO_CONFIG_MAX_BYTES, RepoConfigError, type RepoConfigFileName } from './repo-config-file.js';
+import {
+  REPO_CONFIG_FILES,
+  REPO_CONFIG_MAX_BYTES,
+  RepoConfigError,
+  type RepoConfigFileName,
+} from './repo-config-file.js';
 
 interface GitResult {
   code: number | null;
@@ -29,7 +34,8 @@ export class RepoConfigReader {
     sha: string,
     branch: string | null,
   ): Promise<{ file: RepoConfigFileName; text: string } | null> {
-    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) throw new RepoConfigError(`the pushed commit ${sha} is not a commit id`);
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha))
+      throw new RepoConfigError(`the pushed commit ${sha} is not a commit id`);
     if (!/^(https?|ssh|git):\/\//i.test(cloneUrl) || /\s/.test(cloneUrl))
       throw new RepoConfigError('the push names a clone URL git may not use here');
     const deadline = Date.now() + this.timeoutMs;

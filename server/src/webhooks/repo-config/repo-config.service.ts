@@ -86,7 +86,8 @@ export class RepoConfigService {
     const defs: CreateJobDto[] = [];
     for (const [i, spec] of specs.entries()) {
       const where = `jobs[${i}]`;
-      const patterns = spec.watchFiles === null ? 'none (it runs on no push)' : spec.watchFiles.join(', ') || 'every file';
+      const patterns =
+        spec.watchFiles === null ? 'none (it runs on no push)' : spec.watchFiles.join(', ') || 'every file';
       const raw = {
         ...spec.definition,
         name: repoJobName(repository, spec.name),
@@ -162,7 +163,11 @@ export class RepoConfigService {
         watchFiles: spec.watchFiles,
       };
       // The trigger lives with this delivery only: the stored job has none (the server's matcher never sees it).
-      watched.push(Object.assign(Object.create(Object.getPrototypeOf(job) as object) as Job, job, { triggers: { github: [trigger] } }));
+      watched.push(
+        Object.assign(Object.create(Object.getPrototypeOf(job) as object) as Job, job, {
+          triggers: { github: [trigger] },
+        }),
+      );
     }
     const matcher = new CompiledMatcher<Job>(watched);
     for (const m of matcher.match(push, evaluation.files, evaluation.untrustedReason)) {
