@@ -8,6 +8,7 @@ export interface ToyciOptions {
   repository?: string;
   tokenEnv?: string;
   secretEnv?: string;
+  repoConfig?: boolean;
   env?: Record<string, string | undefined>;
 }
 export function convertToyci(text: string, opts?: ToyciOptions): string;

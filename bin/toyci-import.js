@@ -262,6 +262,8 @@ export function convertToyciReport(text, opts = {}) {
       `git.accessToken is a literal value: it was not copied; set TOYCI_GIT_ACCESS_TOKEN on the server (or pass --token-env)`,
     );
   }
+  if (opts.repoConfig && !opts.secretEnv && !server.webhook_secret)
+    throw new ToyciError('--repo-config needs a webhook secret (server.webhook_secret or --secret-env)');
   const secret =
     opts.secretEnv || server.webhook_secret
       ? secretRef(server.webhook_secret, opts.secretEnv, 'TOYCI_WEBHOOK_SECRET')
@@ -399,6 +401,7 @@ export function convertToyciReport(text, opts = {}) {
         provider: 'github',
         ...(repositories.size === 1 ? { repository: only } : {}),
         secret: secret.ref,
+        ...(opts.repoConfig ? { repoConfig: true } : {}),
         description: 'ToyCI server.webhook_secret',
       },
     ];

@@ -212,7 +212,7 @@ describe('ToyCI config.yaml → import-toyci → config/apply', () => {
 
   it('imports the single-script shape with the repository from git.repo_url (ssh) and the webhook secret as a source', async () => {
     writeFileSync(path.join(dir, 'single.yaml'), TOYCI_SINGLE);
-    const out = await cli(['import-toyci', path.join(dir, 'single.yaml')]);
+    const out = await cli(['import-toyci', path.join(dir, 'single.yaml'), '--repo-config']);
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     const doc = parse(out.stdout);
@@ -221,6 +221,7 @@ describe('ToyCI config.yaml → import-toyci → config/apply', () => {
         provider: 'github',
         repository: 'example-org/single',
         secret: '${TOYCI_SINGLE_SECRET}',
+        repoConfig: true,
         description: 'ToyCI server.webhook_secret',
       },
     ]);
@@ -234,6 +235,15 @@ describe('ToyCI config.yaml → import-toyci → config/apply', () => {
     const applied = await applyYaml(out.stdout);
     expect(applied.status).toBe(200);
     expect(applied.body.summary).toMatchObject({ create: 2 });
+    const sources = (await app.api('GET', '/api/v1/webhooks/sources')).body;
+    expect(sources.find((s: { repository: string }) => s.repository === 'example-org/single')).toMatchObject({
+      repoConfig: true,
+      hasSecret: true,
+    });
+    const exported = await (await fetch(`${app.baseUrl}/api/v1/config/export`, { headers: app.authHeaders })).text();
+    expect(parse(exported).sources).toContainEqual(
+      expect.objectContaining({ repository: 'example-org/single', repoConfig: true }),
+    );
     // The imported source's secret signs this repository's pushes; the server-wide one no longer does.
     const signed = await deliver(app.baseUrl, push('example-org/single', 'a'.repeat(40), ['pkg/a.py']), {
       secret: SINGLE_SECRET,

@@ -1,4 +1,4 @@
-import { HttpException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, HttpException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { WebhookRepoConfig } from '@api-manager/contracts';
 import { AppConfig } from '../../config/app-config.js';
 import { Environment } from '../../config/environment.js';
@@ -120,7 +120,14 @@ export class RepoConfigService {
         throw new RepoConfigError(`jobs[${i}]: the job name ${dto.name} is taken by a job defined on the server`);
       try {
         if (current) await this.jobs.update(dto.name, { ...dto, enabled: current.enabled });
-        else await this.jobs.create(dto);
+        else
+          await this.jobs.create(dto).catch(async (err: unknown) => {
+            // A concurrent push of the same repository created it meanwhile: update it instead.
+            if (!(err instanceof ConflictException)) throw err;
+            const now = await this.jobs.get(dto.name);
+            if (now.group !== group) throw err;
+            await this.jobs.update(dto.name, dto);
+          });
       } catch (err) {
         if (err instanceof HttpException && err.getStatus() < 500) {
           const res = err.getResponse() as { message?: string | string[] } | string;
