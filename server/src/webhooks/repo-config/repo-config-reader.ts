@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -98,20 +98,33 @@ export class RepoConfigReader {
       GIT_CONFIG_VALUE_0: '',
     };
     return new Promise((resolve) => {
-      execFile(
-        'git',
-        args,
-        { cwd, env, timeout, killSignal: 'SIGKILL', maxBuffer: REPO_CONFIG_MAX_BYTES * 2, encoding: 'utf8' },
-        (err, stdout, stderr) => {
-          const e = err as (Error & { code?: number | string; killed?: boolean }) | null;
-          resolve({
-            code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-            stdout,
-            stderr: stderr || (e && typeof e.code !== 'number' ? e.message : ''),
-            timedOut: !!e?.killed,
-          });
-        },
-      );
+      // Its own process group, so that a timeout also kills git's transport helpers (git-remote-http, ssh).
+      const child = spawn('git', args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, timeout);
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (stdout.length <= REPO_CONFIG_MAX_BYTES * 2) stdout += d;
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        if (stderr.length < 100_000) stderr += d;
+      });
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        resolve({ code: null, stdout, stderr: err.message, timedOut });
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: timedOut ? null : code, stdout, stderr, timedOut });
+      });
     });
   }
 }
