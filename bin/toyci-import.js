@@ -371,6 +371,7 @@ export function convertToyciReport(text, opts = {}) {
       }
       const trigger = { repository: repo.repository };
       if (branches.length) trigger.branches = branches;
+      else notes.push('no target_branch: pushes to every branch run it');
       trigger.watchFiles = globs;
       job.triggers = { github: [trigger] };
     } else {
