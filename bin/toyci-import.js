@@ -424,6 +424,12 @@ export function convertToyciReport(text, opts = {}) {
     ` max_concurrent_jobs ${maxConcurrent} -> each job runs one at a time (concurrency max 1, queued, as ToyCI per job name);`,
     ` ToyCI's total of ${maxConcurrent} maps to WORKER_CONCURRENCY=${maxConcurrent} on a single server process (it counts every job).`,
   );
+  if (opts.repoConfig) {
+    header.push(
+      ' --repo-config: the source also runs the jobs of .toyci.yaml in pushed commits (README: CI configuration in',
+      ' the repository); private repositories need REPO_CONFIG_GIT_TOKEN on the server (as git.accessToken was).',
+    );
+  }
   if (notifyOn.length) {
     header.push(
       ` notifications.discord -> channel ${DISCORD_CHANNEL} (on ${notifyOn.join(', ')}). Channels hold their URL as a secret and`,

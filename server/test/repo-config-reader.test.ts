@@ -59,6 +59,27 @@ describe('RepoConfigReader: the CI file of one pushed commit, over real git tran
     );
   });
 
+  it('reads a private repository with the token as an Authorization header', async () => {
+    const token = 'ghp_privateRepoToken42';
+    const basic = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+    const priv = await serveGit(dir, { authorization: basic });
+    try {
+      const sha = repo.commitAndPush({ '.api-manager.yaml': 'jobs: []\n# private\n' }, 'private');
+      const withToken = new RepoConfigReader(ENV, 60_000, token);
+      expect(await withToken.read(priv.url('remote.git'), sha, 'main')).toEqual({
+        file: '.api-manager.yaml',
+        text: 'jobs: []\n# private\n',
+      });
+      const without = new RepoConfigReader(ENV, 60_000);
+      const err = await without.read(priv.url('remote.git'), sha, 'main').catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/^fetching branch main failed: /);
+      expect((err as Error).message).not.toContain(token);
+    } finally {
+      await priv.close();
+    }
+  });
+
   it('refuses URLs git may not use for a payload (local paths, ext::) and non-commit ids', async () => {
     const reader = new RepoConfigReader(ENV, 60_000);
     await expect(reader.read(repo.remote, 'a'.repeat(40), 'main')).rejects.toThrow('clone URL git may not use');

@@ -240,6 +240,15 @@ export class EnvSchema {
   @Max(300_000)
   REPO_CONFIG_TIMEOUT_MS = 20_000;
 
+  /**
+   * Token for private repositories of sources with repoConfig (ToyCI's git.accessToken): sent as an
+   * HTTP Authorization header when reading the CI file, and the checkout token of its jobs.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  REPO_CONFIG_GIT_TOKEN?: string = undefined;
+
   /** Output of one command execution kept in its logs (bytes); the rest is dropped and the cut recorded. */
   @Transform(toInt)
   @IsInt()

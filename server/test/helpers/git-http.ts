@@ -6,8 +6,16 @@ import type { AddressInfo } from 'node:net';
  * A real smart-HTTP git server for tests: `git http-backend` (git's own CGI program) behind a node
  * HTTP server on 127.0.0.1, serving every bare repository under `root` as http://127.0.0.1:<port>/<name>.git.
  */
-export async function serveGit(root: string): Promise<{ url: (repo: string) => string; close: () => Promise<void> }> {
+export async function serveGit(
+  root: string,
+  opts: { authorization?: string } = {},
+): Promise<{ url: (repo: string) => string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
+    // A private repository: only requests with this Authorization header get through.
+    if (opts.authorization && req.headers.authorization !== opts.authorization) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
+      return;
+    }
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     const child = spawn('git', ['http-backend'], {
       env: {

@@ -27,6 +27,8 @@ export class RepoConfigReader {
   constructor(
     private readonly baseEnv: Record<string, string>,
     private readonly timeoutMs: number,
+    /** Sent as `Authorization: Basic x-access-token:<token>` (never in the URL or argv). */
+    private readonly token: string | null = null,
   ) {}
 
   async read(
@@ -97,6 +99,14 @@ export class RepoConfigReader {
       GIT_CONFIG_KEY_0: 'credential.helper',
       GIT_CONFIG_VALUE_0: '',
     };
+    if (this.token) {
+      const basic = Buffer.from(`x-access-token:${this.token}`).toString('base64');
+      Object.assign(env, {
+        GIT_CONFIG_COUNT: '2',
+        GIT_CONFIG_KEY_1: 'http.extraHeader',
+        GIT_CONFIG_VALUE_1: `Authorization: Basic ${basic}`,
+      });
+    }
     return new Promise((resolve) => {
       // Its own process group, so that a timeout also kills git's transport helpers (git-remote-http, ssh).
       const child = spawn('git', args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

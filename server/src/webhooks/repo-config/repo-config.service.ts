@@ -46,7 +46,11 @@ export class RepoConfigService {
       if (!this.config.COMMAND_JOBS_ENABLED)
         throw new RepoConfigError('command jobs are disabled on this server (COMMAND_JOBS_ENABLED)');
       if (!push.cloneUrl) throw new RepoConfigError('the push has no clone URL');
-      const reader = new RepoConfigReader(this.environment.forScripts(), this.config.REPO_CONFIG_TIMEOUT_MS);
+      const reader = new RepoConfigReader(
+        this.environment.forScripts(),
+        this.config.REPO_CONFIG_TIMEOUT_MS,
+        this.config.REPO_CONFIG_GIT_TOKEN ?? null,
+      );
       const found = await reader.read(push.cloneUrl, commit, push.branch);
       if (!found) return { ...evaluation, repoConfig: record };
       record.file = found.file;
@@ -104,6 +108,12 @@ export class RepoConfigService {
         },
         errors,
       ) as Record<string, unknown>;
+      // Private repositories: the server's token checks the pushed commit out (stored encrypted, masked).
+      const token = this.config.REPO_CONFIG_GIT_TOKEN;
+      if (token) {
+        const ex = expanded.executor as Record<string, unknown>;
+        ex.checkout = { ...(ex.checkout as object), token: { secret: true, value: token } };
+      }
       const dto = await validateDto(CreateJobDto, expanded, where, errors);
       if (dto) defs.push(dto);
     }
