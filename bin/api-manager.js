@@ -4,7 +4,8 @@
 //   api-manager export [-o file]
 //   api-manager run <job> [--param k=v ...] [--wait] [--timeout seconds]
 //   api-manager status <job> [--json]
-//   api-manager import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME] [-o file]
+//   api-manager import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME]
+//                            [--repo-config] [-o file]
 // Options: --url (default $API_MANAGER_URL or http://localhost:3000), --token (default $API_MANAGER_TOKEN).
 // Exit codes: 0 ok, 1 the server refused or could not be reached, 2 usage error, 3 a waited-for run did not succeed.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -18,10 +19,11 @@ Commands:
   run <job> [--param k=v ...] [--wait] [--timeout <s>]
                                        run a job now; --wait follows it until it finishes (default 600 s)
   status <job> [--json]                last run, next run, running/queued, success and failure counts
-  import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME] [-o <file>]
+  import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME] [--repo-config] [-o <file>]
                                        print a ToyCI config as jobs.yaml command jobs (offline; see README);
                                        --token-env/--secret-env name server variables for the git token and
                                        the webhook secret
+                                       --repo-config: the source also runs .toyci.yaml of pushed commits
 
 Options:
   --url <url>      server (default $API_MANAGER_URL or http://localhost:3000)
@@ -68,6 +70,7 @@ function parseArgs(argv) {
     else if (arg === '--prune') opts.prune = true;
     else if (arg === '--wait') opts.wait = true;
     else if (arg === '--json') opts.json = true;
+    else if (arg === '--repo-config') opts.repoConfig = true;
     else if (arg === '-h' || arg === '--help') opts.help = true;
     else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
     else opts.positional.push(arg);
@@ -222,7 +225,7 @@ async function readStdin() {
 async function importToyci(opts) {
   const file = opts.positional[1];
   if (!file) throw new UsageError('import-toyci needs a file: api-manager import-toyci <config.yaml>');
-  const { convertToyci, ToyciError } = await import('./toyci-import.js');
+  const { convertToyciReport, ToyciError } = await import('./toyci-import.js');
   let text;
   try {
     text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
@@ -231,7 +234,15 @@ async function importToyci(opts) {
   }
   let out;
   try {
-    out = convertToyci(text, { repository: opts.repository, tokenEnv: opts.tokenEnv, secretEnv: opts.secretEnv });
+    const report = convertToyciReport(text, {
+      repository: opts.repository,
+      tokenEnv: opts.tokenEnv,
+      secretEnv: opts.secretEnv,
+      repoConfig: opts.repoConfig,
+      env: process.env,
+    });
+    out = report.yaml;
+    for (const w of report.warnings) console.error(`api-manager: warning: ${w}`);
   } catch (err) {
     if (err instanceof ToyciError) throw new UsageError(`${file}: ${err.message}`);
     throw err;

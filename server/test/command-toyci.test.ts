@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { fnmatchToGlob } from '../../bin/toyci-import.js';
+import { fnmatchToGlobs } from '../../bin/toyci-import.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { deliver, githubPush, WEBHOOK_TEST_SECRET } from './helpers/webhooks.js';
 
@@ -68,17 +68,19 @@ describe('api-manager import-toyci', () => {
   });
 
   it('converts fnmatch watch_files to globs that match the same files', () => {
-    expect(fnmatchToGlob('src/*.py')).toBe('src/**/*.py');
-    expect(fnmatchToGlob('docs/*')).toBe('docs/**');
-    expect(fnmatchToGlob('*.md')).toBe('**/*.md');
-    expect(fnmatchToGlob('Makefile')).toBe('Makefile');
-    expect(fnmatchToGlob('./setup.cfg')).toBe('setup.cfg');
+    expect(fnmatchToGlobs('src/*.py').globs).toEqual(['src/**/*.py']);
+    expect(fnmatchToGlobs('docs/*').globs).toEqual(['docs/**']);
+    expect(fnmatchToGlobs('*.md').globs).toEqual(['**/*.md']);
+    expect(fnmatchToGlobs('test*').globs).toEqual(['test*', 'test*/**']);
+    expect(fnmatchToGlobs('Makefile').globs).toEqual(['Makefile']);
+    expect(fnmatchToGlobs('./setup.cfg').globs).toEqual(['setup.cfg']);
   });
 
   it('prints jobs.yaml command jobs that apply, trigger on matching pushes and re-apply unchanged', async () => {
     const out = await cli('import-toyci', file, '--token-env', 'TOYCI_TEST_TOKEN');
     expect(out.code).toBe(0);
-    expect(out.stdout).toContain('watch_files (fnmatch): ["src/*.py","docs/*"] -> watchFiles (glob)');
+    expect(out.stdout).toContain('watch_files "src/*.py" (fnmatch) -> ["src/**/*.py"] (the same files)');
+    expect(out.stdout).toContain('NOT TRIGGERED BY PUSHES: no watch_files');
     const doc = parse(out.stdout);
     expect(doc.jobs[0]).toEqual({
       name: 'build-site',
@@ -86,6 +88,7 @@ describe('api-manager import-toyci', () => {
       group: 'toyci',
       executor: {
         kind: 'command',
+        shell: '/bin/sh',
         script: 'echo "building $${CI_COMMIT_SHA}"\nmake site\n',
         env: { MODE: 'prod' },
         timeoutMs: 120_000,
@@ -97,7 +100,11 @@ describe('api-manager import-toyci', () => {
         github: [{ repository: 'example-org/toy-app', branches: ['main'], watchFiles: ['src/**/*.py', 'docs/**'] }],
       },
     });
-    expect(doc.jobs[1].executor.script).toBe('ruff check .\necho done');
+    expect(doc.jobs[1].executor.script).toBe(
+      '# scripts[0]\n(\nruff check .\n) || exit $?\n# scripts[1]\n(\necho done\n) || exit $?\n',
+    );
+    expect(doc.jobs[1].executor.timeoutMs).toBe(3_600_000); // ToyCI's default_timeout default
+    expect(doc.jobs[1].triggers).toBeUndefined(); // ToyCI ran a job without watch_files on no push
 
     const applied = await applyYaml(app, out.stdout);
     expect(applied.status).toBe(200);
@@ -128,12 +135,12 @@ describe('api-manager import-toyci', () => {
       app.baseUrl,
       githubPush({ repository: 'example-org/toy-app', commits: [{ added: ['src/pkg/util.py'] }] }),
     );
-    expect(d.body.triggered_jobs).toEqual(['build-site', 'lint']);
+    expect(d.body.triggered_jobs).toEqual(['build-site']);
     const other = await deliver(
       app.baseUrl,
       githubPush({ repository: 'example-org/toy-app', ref: 'refs/heads/dev', commits: [{ added: ['src/a.py'] }] }),
     );
-    expect(other.body.triggered_jobs).toEqual(['lint']);
+    expect(other.body.triggered_jobs).toEqual([]);
   });
 
   it('reports unusable configs as usage errors', async () => {
@@ -141,8 +148,9 @@ describe('api-manager import-toyci', () => {
     const bad = await cli('import-toyci', path.join(dir, 'bad.yaml'), '--repository', 'org/repo');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('jobs[0].script is missing');
-    const norepo = await cli('import-toyci', path.join(dir, 'bad.yaml'));
-    expect(norepo.stderr).toContain('--repository owner/name');
+    writeFileSync(path.join(dir, 'norepo.yaml'), 'jobs:\n  - name: x\n    script: make\n');
+    const norepo = await cli('import-toyci', path.join(dir, 'norepo.yaml'));
+    expect(norepo.stderr).toContain('give it repo_url or git.repo_url, or pass --repository owner/name');
     expect((await cli('import-toyci', path.join(dir, 'missing.yaml'))).stderr).toContain('cannot read');
   });
 });

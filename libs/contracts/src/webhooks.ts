@@ -17,6 +17,20 @@ export interface WebhookReceiveResponse {
   /** True when this delivery id was processed before: the first answer, nothing triggered again. */
   duplicate?: boolean;
   message?: string;
+  /** Why the repository's CI file (sources with repoConfig) could not be used: none of its jobs ran. */
+  repo_config_error?: string;
+}
+
+/** The CI file read from the pushed commit (webhook sources with repoConfig). */
+export interface WebhookRepoConfig {
+  /** `.api-manager.yaml` or `.toyci.yaml`; null when the commit has neither (or it could not be read). */
+  file: string | null;
+  /** The commit the file was read at (the pushed commit). */
+  commit: string;
+  /** Server names of the jobs it defines (`<owner>-<name>.<job>`). */
+  jobs: string[];
+  /** Why it could not be used (fetch, YAML or field error): none of its jobs ran. */
+  error: string | null;
 }
 
 export interface WebhookFileHit {
@@ -91,6 +105,8 @@ export interface WebhookDeliveryDetail extends WebhookDeliverySummary {
   response: WebhookReceiveResponse;
   /** Later replays of this delivery. */
   replays: string[];
+  /** The repository's CI file, when the source reads it (null otherwise). */
+  repoConfig: WebhookRepoConfig | null;
 }
 
 export interface WebhookDeliveryPage {
@@ -145,6 +161,8 @@ export interface WebhookSourceView {
   repository: string | null;
   insecure: boolean;
   hasSecret: boolean;
+  /** Run the jobs of `.api-manager.yaml` / `.toyci.yaml` at the pushed commit (signed sources, command jobs on). */
+  repoConfig: boolean;
   description: string;
   createdAt: string;
   updatedAt: string;
@@ -155,6 +173,7 @@ export interface CreateWebhookSourceRequest {
   repository?: string | null;
   secret?: string;
   insecure?: boolean;
+  repoConfig?: boolean;
   description?: string;
 }
 

@@ -124,6 +124,7 @@ export class ConfigAsCodeService {
         const row = s.current ?? repo.create({ provider: d!.provider });
         row.repository = d!.repository;
         row.insecure = d!.insecure;
+        row.repoConfig = d!.repoConfig;
         row.description = d!.description;
         if (d!.secret !== undefined) row.secret = this.box.encrypt(d!.secret);
         await repo.save(row);

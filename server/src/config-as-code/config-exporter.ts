@@ -141,6 +141,7 @@ export class ConfigExporter {
       provider: s.provider,
       ...(s.repository ? { repository: s.repository } : {}),
       ...(s.insecure ? { insecure: true } : {}),
+      ...(s.repoConfig ? { repoConfig: true } : {}),
       ...(s.description ? { description: s.description } : {}),
     };
   }

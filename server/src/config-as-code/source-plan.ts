@@ -7,6 +7,8 @@ export interface DesiredSource {
   provider: WebhookSource['provider'];
   repository: string | null;
   insecure: boolean;
+  /** Run the jobs of the repository's CI file (signed sources only). */
+  repoConfig: boolean;
   description: string;
   /** Plain text; undefined = keep the stored one. */
   secret?: string;
@@ -53,6 +55,7 @@ export async function planSources(
       provider: dto.provider,
       repository,
       insecure: dto.insecure ?? false,
+      repoConfig: dto.repoConfig ?? false,
       description: dto.description ?? '',
       ...(dto.secret ? { secret: dto.secret } : {}),
     };
@@ -60,9 +63,15 @@ export async function planSources(
       errors.push(`${path}.secret is required unless insecure is true (unsigned deliveries)`);
       continue;
     }
+    if (desired.repoConfig && desired.insecure) {
+      errors.push(`${path}.repoConfig needs insecure false: only signed pushes may run jobs from the repository`);
+      continue;
+    }
     const fields: string[] = [];
     if (current) {
-      fields.push(...(['repository', 'insecure', 'description'] as const).filter((f) => desired[f] !== current[f]));
+      fields.push(
+        ...(['repository', 'insecure', 'repoConfig', 'description'] as const).filter((f) => desired[f] !== current[f]),
+      );
       if (desired.secret !== undefined && desired.secret !== reveal(current.secret)) fields.push('secret');
     }
     steps.push({ change: change('source', key, path, !!current, fields), desired, current });

@@ -222,6 +222,33 @@ export class EnvSchema {
   @MinLength(1)
   COMMAND_WORKSPACE_DIR?: string = undefined;
 
+  /**
+   * Server variables a repository's CI file (.toyci.yaml / .api-manager.yaml, webhook sources with
+   * repoConfig) may reference as `${NAME}`: comma-separated names; default none. Server settings never.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\s*[A-Za-z_][A-Za-z0-9_]*(\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*\s*$/, {
+    message: 'REPO_CONFIG_ENV must be variable names separated by commas',
+  })
+  REPO_CONFIG_ENV?: string = undefined;
+
+  /** How long reading a repository's CI file at the pushed commit (git fetch + show) may take. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(300_000)
+  REPO_CONFIG_TIMEOUT_MS = 20_000;
+
+  /**
+   * Token for private repositories of sources with repoConfig (ToyCI's git.accessToken): sent as an
+   * HTTP Authorization header when reading the CI file, and the checkout token of its jobs.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  REPO_CONFIG_GIT_TOKEN?: string = undefined;
+
   /** Output of one command execution kept in its logs (bytes); the rest is dropped and the cut recorded. */
   @Transform(toInt)
   @IsInt()

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type {
   WebhookJobMatch,
   WebhookOutcome,
+  WebhookRepoConfig,
   WebhookReceiveResponse,
   WebhookTriggerResult,
 } from '@api-manager/contracts';
@@ -31,6 +32,8 @@ export interface Evaluation {
   untrustedReason: string | null;
   files: string[];
   matches: JobMatch<Job>[];
+  /** The repository's CI file (sources with repoConfig), read before anything is written. */
+  repoConfig?: WebhookRepoConfig | null;
 }
 
 export interface RecordInput {
@@ -170,6 +173,7 @@ export class DeliveryRecorder {
       input.sourceId,
       input.replayOf ?? null,
       input.actor ?? null,
+      ev.repoConfig ? JSON.stringify(ev.repoConfig) : null,
     ];
   }
 
@@ -292,8 +296,8 @@ interface Plan {
 
 const INSERT_DELIVERY = `INSERT INTO webhook_deliveries (id, delivery_key, provider, event, outcome, repository, ref,
     before_sha, after_sha, head_commit, changed_file_count, changed_files, untrusted_reason, skip_reason, matches,
-    triggered_jobs, push, headers, response_code, response, source_id, replay_of, actor)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+    triggered_jobs, push, headers, response_code, response, source_id, replay_of, actor, repo_config)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
   ON CONFLICT (provider, delivery_key) DO NOTHING`;
 
 export function responseBody(id: string, ev: Evaluation, triggered: string[]): WebhookReceiveResponse {
@@ -301,6 +305,7 @@ export function responseBody(id: string, ev: Evaluation, triggered: string[]): W
   if (ev.skipReason) body.skipped = ev.skipReason;
   if (ev.ignoredReason) body.ignored = ev.ignoredReason;
   if (ev.outcome === 'ping') body.message = 'pong';
+  if (ev.repoConfig?.error) body.repo_config_error = ev.repoConfig.error;
   return body;
 }
 

@@ -6,6 +6,7 @@ import type {
   WebhookDeliveryPage,
   WebhookDeliverySummary,
   WebhookDryRunResponse,
+  WebhookRepoConfig,
   WebhookReplayResponse,
 } from '@api-manager/contracts';
 import { DataSource } from 'typeorm';
@@ -77,6 +78,7 @@ export class WebhookDeliveriesService {
       executions: executions.map((e) => ({ id: e.id, jobName: e.job_name, status: e.status })),
       response: row.response,
       replays: replays.map((r) => r.id),
+      repoConfig: row.repo_config ?? null,
     };
   }
 
@@ -148,6 +150,7 @@ const SUMMARY_COLUMNS = `id, delivery_key, provider, event, outcome, repository,
 
 interface Row {
   id: string;
+  repo_config?: WebhookRepoConfig | null;
   delivery_key: string;
   provider: string;
   event: string;

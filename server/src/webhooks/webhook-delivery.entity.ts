@@ -1,3 +1,4 @@
+import type { WebhookRepoConfig } from '@api-manager/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One received (or replayed) delivery (table `webhook_deliveries`); written with its executions in one transaction. */
@@ -74,6 +75,10 @@ export class WebhookDelivery {
 
   @Column('text', { nullable: true })
   actor: string | null;
+
+  /** The repository's CI file read for this push (sources with repoConfig). */
+  @Column('jsonb', { name: 'repo_config', nullable: true })
+  repoConfig: WebhookRepoConfig | null;
 
   @Column('int', { name: 'duplicate_count', default: 0 })
   duplicateCount: number;

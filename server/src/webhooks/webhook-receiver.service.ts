@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { DeliveryRecorder, type RecordResult } from './delivery-recorder.service.js';
+import { RepoConfigService } from './repo-config/repo-config.service.js';
 import { ProviderFactory } from './providers/provider-factory.js';
 import { header, type Headers, type WebhookProvider } from './providers/webhook-provider.js';
 import { type NormalizedPush, PayloadError, type ProviderName } from './push-event.js';
@@ -39,6 +40,7 @@ export class WebhookReceiverService {
     private readonly sources: WebhookSourcesService,
     private readonly recorder: DeliveryRecorder,
     private readonly config: AppConfig,
+    private readonly repoConfig: RepoConfigService,
   ) {}
 
   /**
@@ -107,7 +109,9 @@ export class WebhookReceiverService {
         throw err;
       }
     }
-    const evaluation = await this.recorder.evaluate(event, push);
+    let evaluation = await this.recorder.evaluate(event, push);
+    // The repository's CI file (signed sources that opted in): read before the delivery's transaction.
+    if (auth.kind === 'signed') evaluation = (await this.repoConfig.apply(auth.source, push, evaluation)) ?? evaluation;
     const result: RecordResult = await this.recorder.record({
       provider: provider.name,
       deliveryKey: deliveryKey ?? `generated-${randomUUID()}`,

@@ -21,6 +21,10 @@ export class WebhookSource {
   @Column('boolean', { default: false })
   insecure: boolean;
 
+  /** Read `.api-manager.yaml` / `.toyci.yaml` from pushed commits and run their jobs (signed only). */
+  @Column('boolean', { name: 'repo_config', default: false })
+  repoConfig: boolean;
+
   @Column('text', { default: '' })
   description: string;
 

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { WebhookSourceView } from '@api-manager/contracts';
 import { Repository } from 'typeorm';
 import { SecretBox } from '../common/secret-box.js';
+import { AppConfig } from '../config/app-config.js';
 import type { ProviderName } from './push-event.js';
 import type { CreateWebhookSourceDto, UpdateWebhookSourceDto } from './dto/webhook-source.dto.js';
 import { WebhookSource } from './webhook-source.entity.js';
@@ -14,6 +15,8 @@ export interface SourceSecret {
   repository: string | null;
   secret: string | null;
   insecure: boolean;
+  /** Read the CI file of pushed commits (only for deliveries signed with this source's secret). */
+  repoConfig: boolean;
 }
 
 /** Other replicas see a changed source within this time (this replica at once). */
@@ -28,6 +31,7 @@ export class WebhookSourcesService {
   constructor(
     @InjectRepository(WebhookSource) private readonly repo: Repository<WebhookSource>,
     private readonly box: SecretBox,
+    private readonly config: AppConfig,
   ) {}
 
   async list(): Promise<WebhookSourceView[]> {
@@ -44,12 +48,14 @@ export class WebhookSourcesService {
     if (!secret && !dto.insecure) {
       throw new BadRequestException(['secret is required unless insecure is true (unsigned deliveries)']);
     }
+    this.checkRepoConfig(dto.repoConfig ?? false, !!secret, dto.insecure ?? false);
     const saved = await this.repo.save(
       this.repo.create({
         provider: dto.provider,
         repository: dto.repository?.trim() || null,
         secret,
         insecure: dto.insecure ?? false,
+        repoConfig: dto.repoConfig ?? false,
         description: dto.description ?? '',
       }),
     );
@@ -64,9 +70,11 @@ export class WebhookSourcesService {
     if (dto.secret !== undefined) row.secret = dto.secret ? this.box.encrypt(dto.secret) : null;
     if (dto.insecure !== undefined) row.insecure = dto.insecure;
     if (dto.description !== undefined) row.description = dto.description;
+    if (dto.repoConfig !== undefined) row.repoConfig = dto.repoConfig;
     if (!row.secret && !row.insecure) {
       throw new BadRequestException(['secret is required unless insecure is true (unsigned deliveries)']);
     }
+    this.checkRepoConfig(row.repoConfig, !!row.secret, row.insecure);
     const saved = await this.repo.save(row);
     this.invalidate();
     return toView(saved);
@@ -102,7 +110,13 @@ export class WebhookSourcesService {
         }
       }
       const list = byProvider.get(r.provider) ?? [];
-      list.push({ id: r.id, repository: r.repository?.toLowerCase() ?? null, secret, insecure: r.insecure });
+      list.push({
+        id: r.id,
+        repository: r.repository?.toLowerCase() ?? null,
+        secret,
+        insecure: r.insecure,
+        repoConfig: r.repoConfig,
+      });
       byProvider.set(r.provider, list);
     }
     // Repository-specific sources first: they are the likelier signer.
@@ -110,6 +124,19 @@ export class WebhookSourcesService {
       list.sort((a, b) => Number(a.repository === null) - Number(b.repository === null));
     this.cache = { at: Date.now(), byProvider };
     return byProvider;
+  }
+
+  /** The repository's CI file runs code: only for signed deliveries, and only where command jobs may run. */
+  private checkRepoConfig(repoConfig: boolean, hasSecret: boolean, insecure: boolean): void {
+    if (!repoConfig) return;
+    if (!hasSecret || insecure)
+      throw new BadRequestException([
+        'repoConfig needs a secret and insecure false: only signed pushes may run jobs from the repository',
+      ]);
+    if (!this.config.COMMAND_JOBS_ENABLED)
+      throw new BadRequestException([
+        'repoConfig runs command jobs: set COMMAND_JOBS_ENABLED=true on the server first',
+      ]);
   }
 
   private async find(id: string): Promise<WebhookSource> {
@@ -126,6 +153,7 @@ function toView(r: WebhookSource): WebhookSourceView {
     repository: r.repository,
     insecure: r.insecure,
     hasSecret: !!r.secret,
+    repoConfig: r.repoConfig,
     description: r.description,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),

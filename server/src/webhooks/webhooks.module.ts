@@ -7,6 +7,7 @@ import { JobsModule } from '../jobs/jobs.module.js';
 import { DeliveryRecorder } from './delivery-recorder.service.js';
 import { MatcherCache } from './matcher-cache.service.js';
 import { ProviderFactory } from './providers/provider-factory.js';
+import { RepoConfigService } from './repo-config/repo-config.service.js';
 import { WebhookDeliveriesController } from './webhook-deliveries.controller.js';
 import { WebhookDeliveriesService } from './webhook-deliveries.service.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -35,6 +36,7 @@ import { WebhookSourcesService } from './webhook-sources.service.js';
     MatcherCache,
     WebhookSourcesService,
     DeliveryRecorder,
+    RepoConfigService,
     WebhookReceiverService,
     WebhookDeliveriesService,
   ],

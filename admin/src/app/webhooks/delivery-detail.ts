@@ -90,6 +90,17 @@ import { MatchExplanation } from './match-explanation';
               <dt>{{ 'webhooks.rejected' | translate }}</dt>
               <dd class="error-text">{{ d.untrustedReason }}</dd>
             }
+            @if (d.repoConfig; as rc) {
+              <dt>{{ 'webhooks.repoConfig' | translate }}</dt>
+              <dd data-testid="delivery-repo-config">
+                {{ rc.file ?? ('webhooks.repoConfigNone' | translate) }} &#64; <code>{{ rc.commit.slice(0, 12) }}</code>
+                @if (rc.error) {
+                  <div class="error-text">{{ rc.error }}</div>
+                } @else if (rc.jobs.length) {
+                  <div class="muted">{{ rc.jobs.join(', ') }}</div>
+                }
+              </dd>
+            }
             <dt>{{ 'webhooks.responseCode' | translate }}</dt>
             <dd>{{ d.responseCode }}</dd>
             @if (d.duplicateCount) {

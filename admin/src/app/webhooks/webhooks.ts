@@ -77,6 +77,7 @@ export class Webhooks {
   protected readonly sourceRepository = signal('');
   protected readonly sourceSecret = signal('');
   protected readonly sourceInsecure = signal(false);
+  protected readonly sourceRepoConfig = signal(false);
   protected readonly sourceDescription = signal('');
   protected readonly sourceError = signal<string | null>(null);
   protected readonly sourceBusy = signal(false);
@@ -123,6 +124,7 @@ export class Webhooks {
         repository: this.sourceRepository().trim() || null,
         secret: this.sourceInsecure() ? undefined : this.sourceSecret() || undefined,
         insecure: this.sourceInsecure(),
+        repoConfig: !this.sourceInsecure() && this.sourceRepoConfig() ? true : undefined,
         description: this.sourceDescription().trim() || undefined,
       })
       .subscribe({
@@ -132,6 +134,7 @@ export class Webhooks {
           this.sourceSecret.set('');
           this.sourceDescription.set('');
           this.sourceInsecure.set(false);
+          this.sourceRepoConfig.set(false);
           this.sources.reload();
         },
         error: (error: unknown) => {

@@ -12,6 +12,7 @@ import type {
   WebhookJobMatch,
   WebhookOutcome,
   WebhookProviderName,
+  WebhookRepoConfig,
   WebhookReceiveResponse,
   WebhookReplayRequest,
   WebhookReplayResponse,
@@ -102,6 +103,15 @@ export class WebhookReceiveResponseDto implements WebhookReceiveResponse {
   @ApiPropertyOptional() ignored?: string;
   @ApiPropertyOptional({ description: 'A redelivery: the first answer, nothing triggered again' }) duplicate?: boolean;
   @ApiPropertyOptional() message?: string;
+  @ApiPropertyOptional({ description: "Why the repository's CI file could not be used (none of its jobs ran)" })
+  repo_config_error?: string;
+}
+
+export class RepoConfigDto implements WebhookRepoConfig {
+  @ApiProperty({ type: String, nullable: true, description: '.api-manager.yaml or .toyci.yaml' }) file: string | null;
+  @ApiProperty({ description: 'The commit the file was read at' }) commit: string;
+  @ApiProperty({ type: [String] }) jobs: string[];
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
 }
 
 export class WebhookReplayResponseDto extends WebhookReceiveResponseDto implements WebhookReplayResponse {
@@ -179,6 +189,7 @@ export class DeliveryDetailDto extends DeliverySummaryDto implements WebhookDeli
   @ApiProperty({ type: [DeliveryExecutionDto] }) executions: DeliveryExecutionDto[];
   @ApiProperty({ type: WebhookReceiveResponseDto }) response: WebhookReceiveResponseDto;
   @ApiProperty({ type: [String] }) replays: string[];
+  @ApiProperty({ type: RepoConfigDto, nullable: true }) repoConfig: RepoConfigDto | null;
 }
 
 export class DeliveryPageDto implements WebhookDeliveryPage {

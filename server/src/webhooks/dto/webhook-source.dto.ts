@@ -38,6 +38,15 @@ export class CreateWebhookSourceDto implements CreateWebhookSourceRequest {
   @IsBoolean()
   insecure?: boolean;
 
+  @ApiPropertyOptional({
+    description:
+      'Run the jobs of .api-manager.yaml / .toyci.yaml read from each pushed commit (needs a secret and COMMAND_JOBS_ENABLED)',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  repoConfig?: boolean;
+
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -53,6 +62,7 @@ export class WebhookSourceViewDto implements WebhookSourceView {
   @ApiProperty({ type: String, nullable: true }) repository: string | null;
   @ApiProperty() insecure: boolean;
   @ApiProperty({ description: 'Whether a secret is set (the secret itself is never returned)' }) hasSecret: boolean;
+  @ApiProperty({ description: 'Runs the jobs of the CI file of pushed commits' }) repoConfig: boolean;
   @ApiProperty() description: string;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;

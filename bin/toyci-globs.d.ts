@@ -1,0 +1,1 @@
+export function fnmatchToGlobs(pattern: string): { globs: string[]; exact: boolean };
