@@ -6,6 +6,7 @@ import { JobsService } from '../jobs/jobs.service.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import type { Execution } from './execution.entity.js';
 import { ExecutionsService } from './executions.service.js';
+import { Masker } from './masking.js';
 import { ProgressService } from './progress.service.js';
 import { poolOf } from './sql.js';
 
@@ -13,6 +14,8 @@ export interface ParentResponse {
   status?: number;
   json?: unknown;
   body?: string;
+  /** The parent run's plain secret values (headers, params, env): what a chain renders from them is secret. */
+  secrets?: string[];
 }
 
 const CHAIN_ON_FAILURE = ['failed', 'timed_out', 'lost', 'partial'];
@@ -53,13 +56,25 @@ export class FinalizerService {
         return;
       }
     }
+    // Secrecy follows the value: the parent's secret params (its job's, and those it got sealed) and every
+    // secret it sent (headers, env) taint what a step renders from them.
+    const parentSecretParams = this.params.taintedNames(def, exec.params);
+    const masker = new Masker([
+      ...(response?.secrets ?? []),
+      ...this.params.secretValues(def, params, parentSecretParams),
+    ]);
+    const { secrets: _secrets, ...parentResponse } = response ?? {};
+    const real = { params, response: parentResponse };
+    const masked = masker.value({
+      params: this.params.maskParams(def, params, parentSecretParams),
+      response: real.response,
+    });
     for (const step of (def[steps] ?? []) as { job: string; params?: Record<string, unknown> }[]) {
       try {
         const target = await this.jobs.get(step.job);
-        const mapped = await this.params.renderMapping(step.params ?? {}, {
-          parent: { params, response: response ?? {} },
-          timezone: target.timezone ?? undefined,
-        });
+        const timezone = target.timezone ?? undefined;
+        const mapped = await this.params.renderMapping(step.params ?? {}, { parent: real, timezone });
+        const tainted = await this.taintedKeys(step.params ?? {}, mapped, masked, masker, timezone);
         const child = await this.executions.enqueue({
           job: target,
           trigger: 'chain',
@@ -67,6 +82,7 @@ export class FinalizerService {
           parentId: exec.id,
           actor: exec.actor,
           params: mapped,
+          secretParams: tainted,
         });
         await this.log(
           exec.id,
@@ -79,6 +95,33 @@ export class FinalizerService {
         await this.log(exec.id, 'error', `${steps}: could not queue ${step.job}: ${detail}`);
       }
     }
+  }
+
+  /**
+   * The keys of a step's rendered params that carry a secret: their value changes when the parent's secrets
+   * are masked in the template context (a `{{ parent.params.tok }}`, whatever filters encode it), or it
+   * contains a secret in any encoded form.
+   */
+  private async taintedKeys(
+    mapping: Record<string, unknown>,
+    mapped: Record<string, unknown>,
+    masked: { params: Record<string, unknown>; response: unknown },
+    masker: Masker,
+    timezone: string | undefined,
+  ): Promise<string[]> {
+    if (masker.empty) return [];
+    let shadow: Record<string, unknown> = {};
+    try {
+      shadow = await this.params.renderMapping(mapping, { parent: masked as never, timezone });
+    } catch {
+      // A template that fails on masked values (e.g. a filter on '***') depends on them: all keys are secret.
+      return Object.keys(mapped);
+    }
+    return Object.keys(mapped).filter(
+      (k) =>
+        JSON.stringify(shadow[k]) !== JSON.stringify(mapped[k]) ||
+        JSON.stringify(masker.value(mapped[k])) !== JSON.stringify(mapped[k]),
+    );
   }
 
   private async log(executionId: string, level: string, message: string): Promise<void> {

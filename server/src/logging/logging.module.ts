@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
-import { REDACT_PATHS } from './redact.js';
+import { REDACT_PATHS, redactUrl } from './redact.js';
 
 @Module({})
 export class LoggingModule {
@@ -32,8 +32,10 @@ export class LoggingModule {
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
-                url: req.url,
+                url: redactUrl(req.url),
               }),
+              // Status only: response headers (cookies, echoes) are not written on every 4xx.
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
             },
           },
         }),

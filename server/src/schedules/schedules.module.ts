@@ -2,13 +2,14 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ExecutionsModule } from '../executions/executions.module.js';
 import { JobStatusContributors } from '../executions/job-status-contributors.js';
+import { JobsModule } from '../jobs/jobs.module.js';
 import { Schedule } from './schedule.entity.js';
 import { ScheduleTicker } from './schedule-ticker.js';
 import { SchedulesController } from './schedules.controller.js';
 import { SchedulesService } from './schedules.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Schedule]), ExecutionsModule],
+  imports: [TypeOrmModule.forFeature([Schedule]), ExecutionsModule, JobsModule],
   controllers: [SchedulesController],
   providers: [SchedulesService, ScheduleTicker],
   exports: [SchedulesService],
