@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { query } from './helpers/database.js';
+import { createTestDatabase, query } from './helpers/database.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 
@@ -239,5 +239,60 @@ describe('secrecy follows the value', () => {
     const rows = await tableText('executions');
     expect(rows).not.toContain('fan-item-a1b2');
     expect(rows).not.toContain('fan-item-c3d4');
+  });
+
+  it('seals at start the clear secrets that rows written by an older version still hold', async () => {
+    const db = await createTestDatabase();
+    let old = await startTestApp({}, db);
+    try {
+      const api = async (method: string, path: string, body?: unknown) => {
+        const res = await old.api(method, path, body);
+        if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+        return res.body;
+      };
+      await api('POST', '/api/v1/jobs', {
+        name: 'legacy-child',
+        executor: { kind: 'http', url: `${target.url}/ok` },
+        params: [{ name: 'ctok', type: 'string', secret: true }],
+      });
+      await api('POST', '/api/v1/jobs', {
+        name: 'legacy',
+        executor: { kind: 'http', url: `${target.url}/ok`, query: { legacy: '{{ params.tok }}' } },
+        params: [{ name: 'tok', type: 'string', secret: true }],
+        onSuccess: [{ job: 'legacy-child' }],
+        triggers: { github: [{ repository: 'org/legacy' }] },
+      });
+      const s = await api('POST', '/api/v1/schedules', { job: 'legacy', cron: '0 0 3 * * *' });
+      // What an older version wrote: the secrets in clear.
+      await query(db.url, `UPDATE schedules SET params = $2::jsonb WHERE id = $1`, [
+        s.id,
+        JSON.stringify({ tok: 'legacy-sched-1a2b' }),
+      ]);
+      await query(db.url, `UPDATE jobs SET on_success = $1::jsonb, triggers = $2::jsonb WHERE name = 'legacy'`, [
+        JSON.stringify([{ job: 'legacy-child', params: { ctok: 'legacy-step-3c4d', t: '{{ parent.params.tok }}' } }]),
+        JSON.stringify({
+          github: [{ repository: 'org/legacy', params: { tok: { secret: true, value: 'legacy-trig-5e6f' } } }],
+        }),
+      ]);
+      await old.close();
+      old = await startTestApp({}, db);
+      const jobs = await query<{ v: string }>(db.url, `SELECT to_jsonb(j)::text AS v FROM jobs j`);
+      const schedules = await query<{ v: string }>(db.url, `SELECT to_jsonb(s)::text AS v FROM schedules s`);
+      const text = [...jobs, ...schedules].map((r) => r.v).join('\n');
+      for (const v of ['legacy-sched-1a2b', 'legacy-step-3c4d', 'legacy-trig-5e6f']) expect(text).not.toContain(v);
+      expect(text).toContain('{{ parent.params.tok }}'); // templates are not values: left as they are
+      const shown = (await old.api('GET', `/api/v1/schedules/${s.id}`)).body;
+      expect(shown.params).toEqual({ tok: { secret: true, set: true } });
+      // Still the same values: a run gets them in plain.
+      await query(db.url, `UPDATE schedules SET next_run_at = now() - interval '1 second' WHERE id = $1`, [s.id]);
+      await waitFor(
+        () => target.hits('/ok').some((h) => h.url.includes('legacy=legacy-sched-1a2b')),
+        15_000,
+        'the legacy schedule to fire with its value',
+      );
+    } finally {
+      await old.close();
+      await db.drop();
+    }
   });
 });
