@@ -167,6 +167,19 @@ describe('secrecy follows the value', () => {
     expect(JSON.stringify(retried)).not.toContain('CHAIN-TOK-2C3D');
   });
 
+  it('takes a secret that looks like a template as a value: never rendered, never quoted in an error', async () => {
+    const secret = '{{ tpl-like-secret-4d3c';
+    const res = await app.api('POST', '/api/v1/jobs', {
+      name: 'tpl-secret',
+      executor: { kind: 'http', url: `${target.url}/ok` },
+      onSuccess: [{ job: 'tpl-secret', params: { x: { secret: true, value: secret } } }],
+      onFailure: [{ job: 'missing-job', params: { x: { secret: true, value: secret } } }],
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).not.toContain('tpl-like-secret');
+    expect(JSON.stringify(res.body)).toContain('onFailure.0.job');
+  });
+
   it('masks a secret echoed back URL-encoded, form-encoded, JSON-escaped or in base64', async () => {
     const secret = 'echo/secret "v"+1 4e5f';
     target.on('/encoded', (req, res) => {

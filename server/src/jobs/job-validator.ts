@@ -301,6 +301,8 @@ export class JobValidator {
   }
 
   private checkValueTemplates(path: string, value: unknown, errors: string[]): void {
+    // A secret value is a value, not a template (and an error message must not quote it).
+    if (isSecretInput(value)) return;
     if (typeof value === 'string') this.checkTemplate(path, value, errors);
     else if (Array.isArray(value)) value.forEach((v, i) => this.checkValueTemplates(`${path}.${i}`, v, errors));
     else if (value && typeof value === 'object') {
