@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { REDACT_PATHS, redactUrl } from './redact.js';
+import { HTTP_LOG_SERIALIZERS, REDACT_PATHS, redactUrl } from './redact.js';
 
 describe('log redaction', () => {
   it('hides authorization, cookies and secret-named fields', () => {
@@ -38,5 +38,17 @@ describe('redactUrl (request log lines)', () => {
     expect(redactUrl('/x?access%5Ftoken=t')).toBe('/x?access%5Ftoken=[REDACTED]');
     expect(redactUrl('/plain/path')).toBe('/plain/path');
     expect(redactUrl(undefined)).toBeUndefined();
+  });
+});
+
+describe('HTTP log serializers', () => {
+  it('write the request URL redacted and only the status of the response', () => {
+    expect(HTTP_LOG_SERIALIZERS.req({ id: 'r1', method: 'GET', url: '/api/v1/jobs?access_token=amk_x' })).toEqual({
+      id: 'r1',
+      method: 'GET',
+      url: '/api/v1/jobs?access_token=[REDACTED]',
+    });
+    const res = { statusCode: 401, headers: { 'set-cookie': 'sid=abc', 'www-authenticate': 'Bearer' } };
+    expect(HTTP_LOG_SERIALIZERS.res(res)).toEqual({ statusCode: 401 });
   });
 });

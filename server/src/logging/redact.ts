@@ -84,3 +84,16 @@ export function redactUrl(url: string | undefined): string | undefined {
     });
   return `${url.slice(0, q)}?${parts.join('&')}`;
 }
+
+/**
+ * pino-http serializers: a request is its id, method and URL (credential query values redacted); a
+ * response is its status only (its headers — cookies, echoed values — are not logged, on a 4xx either).
+ */
+export const HTTP_LOG_SERIALIZERS = {
+  req: (req: { id: string; method: string; url: string }) => ({
+    id: req.id,
+    method: req.method,
+    url: redactUrl(req.url),
+  }),
+  res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+};
