@@ -74,7 +74,10 @@ export class FinalizerService {
         const target = await this.jobs.get(step.job);
         const timezone = target.timezone ?? undefined;
         const mapped = await this.params.renderMapping(step.params ?? {}, { parent: real, timezone });
-        const tainted = await this.taintedKeys(step.params ?? {}, mapped, masked, masker, timezone);
+        const tainted =
+          masker.empty && !parentSecretParams.length
+            ? []
+            : await this.taintedKeys(step.params ?? {}, mapped, masked, masker, timezone);
         const child = await this.executions.enqueue({
           job: target,
           trigger: 'chain',
@@ -109,7 +112,6 @@ export class FinalizerService {
     masker: Masker,
     timezone: string | undefined,
   ): Promise<string[]> {
-    if (masker.empty) return [];
     let shadow: Record<string, unknown> = {};
     try {
       shadow = await this.params.renderMapping(mapping, { parent: masked as never, timezone });

@@ -24,7 +24,7 @@ export interface RenderedRequest {
   /** Plain secret values, for log/snapshot masking. */
   secrets: string[];
   /** Headers that carry a secret (marked secret, or rendered from one): never sent to another origin. */
-  secretHeaders: string[];
+  secretHeaders?: string[];
 }
 
 /** Renders a job's HTTP request for given (resolved) params. Never sends anything. */
