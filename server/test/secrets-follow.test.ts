@@ -167,6 +167,18 @@ describe('secrecy follows the value', () => {
     expect(JSON.stringify(retried)).not.toContain('CHAIN-TOK-2C3D');
   });
 
+  it('takes {secret: true, value} for any param of a run, and keeps it secret', async () => {
+    const run = await ok('POST', '/api/v1/jobs/sched-secret/runs', {
+      params: { tok: 't-run-1', note: { secret: true, value: 'run-note-8e7f' } },
+    });
+    const d = await finished(run.execution.id);
+    expect(d.status).toBe('succeeded');
+    expect(target.hits('/ok').some((h) => h.url.includes('n=run-note-8e7f'))).toBe(true);
+    expect(d.params.note).toBe('***');
+    expect(JSON.stringify(d)).not.toContain('run-note-8e7f');
+    expect(await tableText('executions')).not.toContain('run-note-8e7f');
+  });
+
   it('takes a secret that looks like a template as a value: never rendered, never quoted in an error', async () => {
     const secret = '{{ tpl-like-secret-4d3c';
     const res = await app.api('POST', '/api/v1/jobs', {
