@@ -109,9 +109,18 @@ export class ConfigExporter {
     if (!(c.max === null && c.overlap === 'allow' && c.fanOutParallelism === 4)) {
       out.concurrency = withoutDefaults(c, { fanOutParallelism: 4 });
     }
-    if (job.onSuccess.length) out.onSuccess = job.onSuccess;
-    if (job.onFailure.length) out.onFailure = job.onFailure;
-    if (Array.isArray(job.triggers.github) && job.triggers.github.length) out.triggers = job.triggers;
+    const hideSteps = (steps: Job['onSuccess']) =>
+      steps.map((st) => (isPlainObject(st.params) ? { ...st, params: hideSecrets(st.params) } : st));
+    if (job.onSuccess.length) out.onSuccess = hideSteps(job.onSuccess);
+    if (job.onFailure.length) out.onFailure = hideSteps(job.onFailure);
+    if (Array.isArray(job.triggers.github) && job.triggers.github.length) {
+      out.triggers = {
+        ...job.triggers,
+        github: (job.triggers.github as Record<string, unknown>[]).map((t) =>
+          isPlainObject(t.params) ? { ...t, params: hideSecrets(t.params) } : t,
+        ),
+      };
+    }
     if (job.notifications?.length) out.notifications = job.notifications;
     if (schedules.length) out.schedules = schedules.map((s) => this.schedule(s));
     return escapeEnvRefs(out) as Record<string, unknown>;
@@ -124,7 +133,7 @@ export class ConfigExporter {
     out.timezone = s.timezone;
     const rest = withoutDefaults(
       {
-        params: s.params,
+        params: hideSecrets(s.params),
         enabled: s.enabled,
         startsAt: s.startsAt?.toISOString() ?? null,
         endsAt: s.endsAt?.toISOString() ?? null,
@@ -157,6 +166,11 @@ function withoutDefaults(o: Record<string, unknown>, defaults: Record<string, un
 
 function hideSecret(v: unknown): unknown {
   return isPlainObject(v) && v.secret === true ? { secret: true } : v;
+}
+
+/** A param mapping (schedule, chain step, trigger) with its sealed values as `{secret: true}`. */
+function hideSecrets(o: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, hideSecret(v)]));
 }
 
 const EXECUTOR_ORDER = ['kind', 'method', 'url', 'query', 'headers', 'body', 'shell', 'script'];

@@ -5,6 +5,7 @@ import { SecretBox } from '../common/secret-box.js';
 import { CreateJobDto } from '../jobs/dto/job.dto.js';
 import type { Job } from '../jobs/job.entity.js';
 import { chainTargets, findCycle, JobValidator, type StoredJobFields } from '../jobs/job-validator.js';
+import { SecretMappings } from '../jobs/params/secret-mappings.js';
 import type { Schedule } from '../schedules/schedule.entity.js';
 import type { WebhookSource } from '../webhooks/webhook-source.entity.js';
 import { atPath, canonical, expandEnv, isPlainObject } from './config-file.js';
@@ -56,6 +57,7 @@ export class ConfigPlanner {
     private readonly env: Environment,
     private readonly validator: JobValidator,
     private readonly box: SecretBox,
+    private readonly mappings: SecretMappings,
   ) {}
 
   async plan(raw: unknown, state: ConfigState, prune: boolean): Promise<ConfigPlan> {
@@ -71,6 +73,7 @@ export class ConfigPlanner {
     const plan: ConfigPlan = { jobs: [], schedules: [], sources: [] };
     const byName = new Map(state.jobs.map((j) => [j.name, j]));
     const fileJobs = new Map<string, { index: number; fields: StoredJobFields }>();
+    const secretParamsOf = secretParamsLookup(state.jobs, listAt(doc, 'jobs', []));
     for (const [i, entry] of listAt(doc, 'jobs', errors).entries()) {
       const path = `jobs[${i}]`;
       if (!isPlainObject(entry)) {
@@ -84,7 +87,7 @@ export class ConfigPlanner {
       if (twin) errors.push(`${path}.name ${name} is declared twice (also jobs[${twin.index}])`);
       const current = byName.get(name);
       if (dto && !twin) {
-        const built = this.validator.build(dto, current);
+        const built = this.validator.build(dto, current, secretParamsOf);
         built.errors.forEach((e) => errors.push(atPath(path, e)));
         fileJobs.set(name, { index: i, fields: built.fields });
         const fields = current ? this.changedJobFields(built.fields, current) : [];
@@ -93,7 +96,15 @@ export class ConfigPlanner {
       // Schedules are checked even when their job is invalid: every error at once.
       const existing = current ? state.schedules.filter((s) => s.jobId === current.id) : [];
       const steps = await planSchedules(
-        { input: schedules, jobPath: path, jobName: name, existing, defaultZone: this.config.DEFAULT_TIMEZONE, prune },
+        {
+          input: schedules,
+          jobPath: path,
+          jobName: name,
+          existing,
+          defaultZone: this.config.DEFAULT_TIMEZONE,
+          prune,
+          reveal: (params, previous) => this.mappings.reveal(params, secretParamsOf(name), previous),
+        },
         errors,
       );
       plan.schedules.push(...steps);
@@ -157,6 +168,19 @@ export class ConfigPlanner {
         out.checkout = { ...value.checkout, token: this.revealOne(value.checkout.token) };
       return out;
     }
+    if ((field === 'onSuccess' || field === 'onFailure') && Array.isArray(value)) {
+      return value.map((step: Record<string, unknown>) =>
+        isPlainObject(step.params) ? { ...step, params: this.mappings.reveal(step.params) } : step,
+      );
+    }
+    if (field === 'triggers' && isPlainObject(value) && Array.isArray(value.github)) {
+      return {
+        ...value,
+        github: value.github.map((t: Record<string, unknown>) =>
+          isPlainObject(t.params) ? { ...t, params: this.mappings.reveal(t.params) } : t,
+        ),
+      };
+    }
     if (field === 'params' && Array.isArray(value)) {
       return value.map((p: Record<string, unknown>) =>
         p.default === undefined ? p : { ...p, default: this.revealOne(p.default) },
@@ -180,6 +204,17 @@ export class ConfigPlanner {
       return null;
     }
   }
+}
+
+/** Secret param names by job name: the file's jobs (as written) over the stored ones. */
+function secretParamsLookup(stored: Job[], fileJobs: unknown[]): (job: string) => string[] {
+  const names = (params: unknown): string[] =>
+    Array.isArray(params)
+      ? params.filter((p) => isPlainObject(p) && p.secret === true && typeof p.name === 'string').map((p) => p.name)
+      : [];
+  const byName = new Map(stored.map((j) => [j.name, names(j.params)]));
+  for (const j of fileJobs) if (isPlainObject(j) && typeof j.name === 'string') byName.set(j.name, names(j.params));
+  return (job) => byName.get(job) ?? [];
 }
 
 function listAt(doc: Record<string, unknown>, key: string, errors: string[]): unknown[] {

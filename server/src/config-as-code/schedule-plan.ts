@@ -42,6 +42,8 @@ export interface SchedulesInput {
   existing: Schedule[];
   defaultZone: string;
   prune: boolean;
+  /** Params as compared by value (secrets decrypted, in memory); `previous`: the stored params. */
+  reveal?: (params: Record<string, unknown>, previous?: Record<string, unknown>) => unknown;
 }
 
 /** Plan one job's schedules (matched by name); errors name `jobs[i].schedules[k].field`. */
@@ -95,7 +97,12 @@ export async function planSchedules(a: SchedulesInput, errors: string[]): Promis
     }
     seen.set(desired.name, k);
     const current = a.existing.find((s) => s.name === desired.name);
-    const fields = current ? FIELDS.filter((f) => canonical(desired[f]) !== canonical(storedValue(current, f))) : [];
+    const reveal = a.reveal ?? ((p: Record<string, unknown>) => p);
+    const compared = (f: keyof DesiredSchedule, value: unknown, previous?: Record<string, unknown>) =>
+      canonical(f === 'params' ? reveal(value as Record<string, unknown>, previous) : value);
+    const fields = current
+      ? FIELDS.filter((f) => compared(f, desired[f], current.params) !== compared(f, storedValue(current, f)))
+      : [];
     steps.push({
       change: change('schedule', `${a.jobName}/${desired.name}`, path, !!current, fields),
       desired,

@@ -11,6 +11,11 @@ export interface EnqueueInput {
   actor?: string | null;
   /** Raw parameters; resolved (defaults, types, templates) by ParamsResolver here. */
   params: Record<string, unknown>;
+  /**
+   * Params that are secret for this run beyond the job's secret params (a chain step's values rendered from
+   * the parent's secrets). Values given sealed (`enc:v1:`, `{secret: true, value}`) are secret too.
+   */
+  secretParams?: readonly string[];
   /** Template context for parameter defaults (time zone, now, …). */
   context?: TemplateContext;
   /** Schedule slot: (scheduleId, scheduledFor) is unique; a second insert of the same slot returns null. */

@@ -81,11 +81,16 @@ export class ExecutionsService {
     const { job } = input;
     if (!job.enabled) throw new ConflictException(`Job "${job.name}" is disabled: enable it before running it`);
     const resolved = (await this.params.resolve(job, input.params ?? {}, input.context)) as Record<string, unknown>;
+    const secret = this.params.taintedNames(job, input.params, input.secretParams);
     const fanOut = this.params.fanOutParam(job)?.name;
     const items = fanOut !== undefined ? resolved[fanOut] : undefined;
-    const fanItems = Array.isArray(items) ? items.map((x) => String(x)) : null;
+    let fanItems = Array.isArray(items) ? items.map((x) => String(x)) : null;
+    // A secret fan-out param: each child's item is stored sealed too.
+    if (fanItems && fanOut !== undefined && secret.includes(fanOut)) {
+      fanItems = fanItems.map((x) => this.params.sealParams(job, { [fanOut]: x }, [fanOut])[fanOut] as string);
+    }
     // Secret params are stored encrypted; the runner decrypts them (ParamsResolver.resolve).
-    const sealed = this.params.sealParams(job, resolved);
+    const sealed = this.params.sealParams(job, resolved, secret);
     const run = (m: EntityManager) => this.insert(m, input, sealed, fanOut, fanItems);
     return manager ? run(manager) : this.dataSource.transaction(run);
   }
@@ -212,7 +217,7 @@ export class ExecutionsService {
     const { job } = input;
     if (!job.enabled) throw new ConflictException(`Job "${job.name}" is disabled: enable it before running it`);
     const resolved = (await this.params.resolve(job, input.params ?? {}, input.context)) as Record<string, unknown>;
-    return this.params.sealParams(job, resolved);
+    return this.params.sealParams(job, resolved, this.params.taintedNames(job, input.params, input.secretParams));
   }
 
   /**

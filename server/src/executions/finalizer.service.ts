@@ -6,6 +6,7 @@ import { JobsService } from '../jobs/jobs.service.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import type { Execution } from './execution.entity.js';
 import { ExecutionsService } from './executions.service.js';
+import { Masker } from './masking.js';
 import { ProgressService } from './progress.service.js';
 import { poolOf } from './sql.js';
 
@@ -13,6 +14,8 @@ export interface ParentResponse {
   status?: number;
   json?: unknown;
   body?: string;
+  /** The parent run's plain secret values (headers, params, env): what a chain renders from them is secret. */
+  secrets?: string[];
 }
 
 const CHAIN_ON_FAILURE = ['failed', 'timed_out', 'lost', 'partial'];
@@ -53,6 +56,21 @@ export class FinalizerService {
         return;
       }
     }
+    // Secrecy follows the value: the parent's secret params (its job's, and those it got sealed) and every
+    // secret it sent (headers, env) taint what a step renders from them.
+    const parentSecretParams = this.params.taintedNames(def, exec.params);
+    const masker = new Masker([
+      ...(response?.secrets ?? []),
+      ...this.params.secretValues(def, params, parentSecretParams),
+    ]);
+    const { secrets: _secrets, ...parentResponse } = response ?? {};
+    const parent = { id: exec.id, status: exec.status, error: exec.error };
+    const real = { ...parent, params, response: parentResponse };
+    const masked = {
+      ...parent,
+      ...masker.value({ params: this.params.maskParams(def, params, parentSecretParams), response: real.response }),
+    };
+    const context = (p: typeof real | typeof masked) => ({ parent: p, ...(exec.push ? { push: exec.push } : {}) });
     for (const step of (def[steps] ?? []) as { job: string; params?: Record<string, unknown> }[]) {
       let target: Job;
       try {
@@ -70,14 +88,15 @@ export class FinalizerService {
         actor: exec.actor,
         push: exec.push,
       };
+      const timezone = target.timezone ?? undefined;
       let mapped: Record<string, unknown> = {};
       try {
-        mapped = await this.params.renderMapping(step.params ?? {}, {
-          parent: { id: exec.id, status: exec.status, error: exec.error, params, response: response ?? {} },
-          ...(exec.push ? { push: exec.push } : {}),
-          timezone: target.timezone ?? undefined,
-        });
-        const child = await this.executions.enqueue({ ...run, params: mapped });
+        mapped = await this.params.renderMapping(step.params ?? {}, { ...context(real), timezone });
+        const tainted =
+          masker.empty && !parentSecretParams.length
+            ? []
+            : await this.taintedKeys(step.params ?? {}, mapped, context(masked), masker, timezone);
+        const child = await this.executions.enqueue({ ...run, params: mapped, secretParams: tainted });
         await this.log(
           exec.id,
           'info',
@@ -89,8 +108,8 @@ export class FinalizerService {
         try {
           const failed = await this.executions.recordFailed(
             { ...run, params: mapped },
-            this.params.maskParams(target, mapped),
-            reason,
+            masker.value(this.params.maskParams(target, mapped)),
+            masker.text(reason),
           );
           await this.log(exec.id, 'error', `${reason} (recorded as failed execution ${failed.id})`);
         } catch (recordErr) {
@@ -98,6 +117,32 @@ export class FinalizerService {
         }
       }
     }
+  }
+
+  /**
+   * The keys of a step's rendered params that carry a secret: their value changes when the parent's secrets
+   * are masked in the template context (a `{{ parent.params.tok }}`, whatever filters encode it), or it
+   * contains a secret in any encoded form.
+   */
+  private async taintedKeys(
+    mapping: Record<string, unknown>,
+    mapped: Record<string, unknown>,
+    masked: { parent: unknown; push?: unknown },
+    masker: Masker,
+    timezone: string | undefined,
+  ): Promise<string[]> {
+    let shadow: Record<string, unknown> = {};
+    try {
+      shadow = await this.params.renderMapping(mapping, { ...(masked as object), timezone } as never);
+    } catch {
+      // A template that fails on masked values (e.g. a filter on '***') depends on them: all keys are secret.
+      return Object.keys(mapped);
+    }
+    return Object.keys(mapped).filter(
+      (k) =>
+        JSON.stringify(shadow[k]) !== JSON.stringify(mapped[k]) ||
+        JSON.stringify(masker.value(mapped[k])) !== JSON.stringify(mapped[k]),
+    );
   }
 
   private async log(executionId: string, level: string, message: string): Promise<void> {

@@ -1,29 +1,30 @@
-/** Replaces every secret value in strings (and deep inside JSON values) by '***'. */
+import { maskText, secretPatterns } from '../common/secret-forms.js';
+
+/**
+ * Replaces every secret value in strings (and deep inside JSON values) by '***', in every form a
+ * target may echo it (URL-encoded, JSON-escaped, base64, hex: see `secretForms`).
+ */
 export class Masker {
-  private readonly secrets: string[];
+  private readonly patterns: string[];
 
   constructor(secrets: readonly string[] = []) {
-    // Longest first so a secret containing another is masked whole; very short values would mask noise.
-    this.secrets = [...new Set(secrets.filter((s) => typeof s === 'string' && s.length >= 3))].sort(
-      (a, b) => b.length - a.length,
-    );
+    // Very short values would mask noise (secretForms skips values under 3 characters).
+    this.patterns = secretPatterns(secrets.filter((s) => typeof s === 'string'));
   }
 
   get empty(): boolean {
-    return this.secrets.length === 0;
+    return this.patterns.length === 0;
   }
 
   text(s: string): string;
   text(s: string | null | undefined): string | null | undefined;
   text(s: string | null | undefined): string | null | undefined {
-    if (s == null || this.secrets.length === 0) return s;
-    let out = s;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join('***');
-    return out;
+    if (s == null || this.patterns.length === 0) return s;
+    return maskText(s, this.patterns);
   }
 
   value<T>(v: T): T {
-    if (this.secrets.length === 0) return v;
+    if (this.patterns.length === 0) return v;
     if (typeof v === 'string') return this.text(v) as T;
     if (Array.isArray(v)) return v.map((x) => this.value(x)) as T;
     if (v && typeof v === 'object' && !(v instanceof Date)) {

@@ -53,12 +53,19 @@ export class RunnerService {
     let failure: string | null = null;
     try {
       if (!job) throw new Error(`Job ${exec.jobName} no longer exists`);
-      if (this.params.secretParamNames(job).length) params = await this.params.resolve(job, exec.params);
-      rendered = await this.renderer.render(job, params, {
-        execution: { id: exec.id, attempt: exec.attempt },
-        ...(exec.push ? { push: exec.push } : {}),
-        now: exec.scheduledFor ?? undefined,
-      });
+      // Secret for this run: the job's secret params and every param stored sealed (secrecy follows the value).
+      const secretParams = this.params.taintedNames(job, exec.params);
+      if (secretParams.length) params = await this.params.resolve(job, exec.params);
+      rendered = await this.renderer.render(
+        job,
+        params,
+        {
+          execution: { id: exec.id, attempt: exec.attempt },
+          ...(exec.push ? { push: exec.push } : {}),
+          now: exec.scheduledFor ?? undefined,
+        },
+        secretParams,
+      );
     } catch (err) {
       failure = `Could not render the request: ${errorMessage(err)}`;
     }
@@ -146,6 +153,7 @@ export class RunnerService {
         body: typeof body === 'string' ? body : JSON.stringify(body),
       };
     }
+    if (rendered) parentResponse = { ...parentResponse, secrets: rendered.secrets };
     await this.complete(exec, job, h, params, {
       retry,
       delay,
@@ -164,7 +172,7 @@ export class RunnerService {
     let params = exec.params;
     let outcome: CommandOutcome;
     try {
-      if (this.params.secretParamNames(job).length) params = await this.params.resolve(job, exec.params);
+      if (this.params.taintedNames(job, exec.params).length) params = await this.params.resolve(job, exec.params);
       outcome = await this.command.execute(exec, job, params, h.signal);
     } catch (err) {
       outcome = failedOutcome(`Could not prepare the command: ${errorMessage(err)}`);
@@ -201,7 +209,7 @@ export class RunnerService {
         exitCode: (outcome.response?.exitCode as number | null | undefined) ?? null,
       },
       logs: logs.map((l) => [l[0], masker.text(l[1])]),
-      parentResponse: undefined,
+      parentResponse: { secrets: outcome.secrets },
     });
   }
 

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { CommandExecutorDto, CreateJobDto, HttpExecutorDto } from './dto/job.dto.js';
 import type { Job } from './job.entity.js';
 import { coerceParam, type ParamDef } from './params/params-resolver.js';
+import { SecretMappings } from './params/secret-mappings.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './render/request-renderer.js';
 import { hasTemplateMarkers, TemplateEngine } from './templating/template-engine.js';
 import { triggerFilterErrors } from '../../../libs/contracts/src/filter-pattern.js';
@@ -45,13 +46,20 @@ export class JobValidator {
     private readonly templates: TemplateEngine,
     private readonly secrets: SecretBox,
     private readonly config: AppConfig,
+    private readonly mappings: SecretMappings,
   ) {}
 
   /**
    * Normalize a complete definition (defaults filled in) and encrypt secrets. `previous` supplies stored
-   * secrets for `{secret: true}` without a value. Returns the stored fields and every error found.
+   * secrets for `{secret: true}` without a value. `secretParamsOf(job)` names a chain target's secret params
+   * (their values in a chain step's params are sealed; unknown targets: only `{secret: true}` values are).
+   * Returns the stored fields and every error found.
    */
-  build(def: CreateJobDto, previous?: Job): { fields: StoredJobFields; errors: string[] } {
+  build(
+    def: CreateJobDto,
+    previous?: Job,
+    secretParamsOf: (job: string) => readonly string[] = () => [],
+  ): { fields: StoredJobFields; errors: string[] } {
     const errors: string[] = [];
     // Which variables each kind of template may read (an unknown one is a 400 naming it).
     const declared = (def.params ?? []).map((p) => p.name);
@@ -81,6 +89,32 @@ export class JobValidator {
       this.checkValueTemplates(`triggers.github.${i}.params`, t.params ?? {}, errors, { roots: ['push'], params: [] });
       errors.push(...triggerFilterErrors(`triggers.github.${i}`, t));
     });
+    // Secret values in chain steps' and triggers' params are sealed like the job's own (guarantee 5).
+    const ownSecrets = params.filter((p) => p.secret).map((p) => p.name);
+    const stepSecrets = (job: string) => (job === def.name ? ownSecrets : secretParamsOf(job));
+    const sealSteps = (field: 'onSuccess' | 'onFailure') =>
+      stripSteps(def[field]).map((s, i) => {
+        if (s.params === undefined) return s;
+        const prev = previous?.[field]?.[i];
+        const prevParams = prev?.job === s.job ? (prev.params as Record<string, unknown> | undefined) : undefined;
+        const sealed = this.mappings.seal(s.params, stepSecrets(s.job), prevParams, `${field}.${i}.params`, errors);
+        return { job: s.job, params: sealed as ChainStep['params'] };
+      });
+    const prevTriggers = (previous?.triggers?.github ?? []) as { params?: Record<string, unknown> }[];
+    const github = (def.triggers?.github ?? []).map((t, i) =>
+      t.params === undefined
+        ? { ...t }
+        : {
+            ...t,
+            params: this.mappings.seal(
+              t.params,
+              ownSecrets,
+              prevTriggers[i]?.params,
+              `triggers.github.${i}.params`,
+              errors,
+            ) as typeof t.params,
+          },
+    );
 
     const c = def.concurrency ?? {};
     if (c.overlap === 'allow' && c.max !== undefined && c.max !== null) {
@@ -112,9 +146,9 @@ export class JobValidator {
         overlap: c.overlap ?? (max === null ? 'allow' : 'queue'),
         fanOutParallelism: c.fanOutParallelism ?? 4,
       },
-      onSuccess: stripSteps(def.onSuccess),
-      onFailure: stripSteps(def.onFailure),
-      triggers: def.triggers?.github?.length ? { github: def.triggers.github.map((t) => ({ ...t })) } : {},
+      onSuccess: sealSteps('onSuccess'),
+      onFailure: sealSteps('onFailure'),
+      triggers: github.length ? { github } : {},
       notifications: (def.notifications ?? []).map((n) => ({ channel: n.channel, on: [...n.on] })),
       timezone: def.timezone ?? null,
     };
@@ -295,6 +329,8 @@ export class JobValidator {
   }
 
   private checkValueTemplates(path: string, value: unknown, errors: string[], scope: VariableScope): void {
+    // A secret value is a value, not a template (and an error message must not quote it).
+    if (isSecretInput(value)) return;
     if (typeof value === 'string') this.checkTemplate(path, value, errors, scope);
     else if (Array.isArray(value)) value.forEach((v, i) => this.checkValueTemplates(`${path}.${i}`, v, errors, scope));
     else if (value && typeof value === 'object') {

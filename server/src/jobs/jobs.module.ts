@@ -7,13 +7,23 @@ import { JobsController } from './jobs.controller.js';
 import { JobsService } from './jobs.service.js';
 import { JobValidator } from './job-validator.js';
 import { ParamsResolver } from './params/params-resolver.js';
+import { SecretMappings } from './params/secret-mappings.js';
 import { RequestRenderer } from './render/request-renderer.js';
+import { JobsStoredSecrets } from './stored-secrets.service.js';
 import { TemplateEngine } from './templating/template-engine.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Job]), CryptoModule],
   controllers: [JobsController, CapabilitiesController],
-  providers: [JobsService, JobValidator, TemplateEngine, ParamsResolver, RequestRenderer],
-  exports: [JobsService, TemplateEngine, ParamsResolver, RequestRenderer, CryptoModule],
+  providers: [
+    JobsService,
+    JobValidator,
+    TemplateEngine,
+    ParamsResolver,
+    SecretMappings,
+    RequestRenderer,
+    JobsStoredSecrets,
+  ],
+  exports: [JobsService, TemplateEngine, ParamsResolver, SecretMappings, RequestRenderer, CryptoModule],
 })
 export class JobsModule {}

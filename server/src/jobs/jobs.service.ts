@@ -6,6 +6,7 @@ import type { CreateJobDto, JobListQueryDto, RenderRequestDto, UpdateJobDto } fr
 import { Job } from './job.entity.js';
 import { chainTargets, findCycle, JobValidator, type StoredJobFields } from './job-validator.js';
 import { MASK, ParamsResolver } from './params/params-resolver.js';
+import { SecretMappings } from './params/secret-mappings.js';
 import { RequestRenderer } from './render/request-renderer.js';
 import { TEMPLATE_PUSH_FIELDS } from '../../../libs/contracts/src/jobs.js';
 
@@ -21,6 +22,7 @@ export class JobsService {
     private readonly validator: JobValidator,
     private readonly params: ParamsResolver,
     private readonly renderer: RequestRenderer,
+    private readonly mappings: SecretMappings,
   ) {}
 
   /** A job by id (uuid) or unique name; NotFoundException otherwise. */
@@ -62,7 +64,7 @@ export class JobsService {
   }
 
   async create(dto: CreateJobDto): Promise<JobView> {
-    const { fields, errors } = this.validator.build(dto);
+    const { fields, errors } = this.validator.build(dto, undefined, await this.secretParamsOf(dto));
     if (errors.length) throw new BadRequestException(errors);
     const saved = await this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [JOBS_WRITE_LOCK]);
@@ -86,7 +88,7 @@ export class JobsService {
       }
       const { version: _v, ...patch } = dto;
       const merged = { ...this.asDefinition(current), ...stripUndefined(patch) } as CreateJobDto;
-      const { fields, errors } = this.validator.build(merged, current);
+      const { fields, errors } = this.validator.build(merged, current, await this.secretParamsOf(merged, m));
       if (errors.length) throw new BadRequestException(errors);
       if (fields.name !== current.name) {
         if (await m.getRepository(Job).exists({ where: { name: fields.name } })) {
@@ -118,6 +120,17 @@ export class JobsService {
     });
   }
 
+  /** A lookup of the secret params of the jobs `def`'s chain steps name (for sealing their values). */
+  async secretParamsOf(
+    def: Pick<CreateJobDto, 'onSuccess' | 'onFailure'>,
+    manager?: EntityManager,
+  ): Promise<(job: string) => string[]> {
+    const names = [...new Set([...(def.onSuccess ?? []), ...(def.onFailure ?? [])].map((s) => String(s.job)))];
+    const rows = names.length ? await (manager ?? this.jobs.manager).find(Job, { where: { name: In(names) } }) : [];
+    const byName = new Map(rows.map((j) => [j.name, this.params.secretParamNames(j)]));
+    return (job) => byName.get(job) ?? [];
+  }
+
   /** The request a run with `params` would send (secrets masked); nothing is sent. */
   async render(idOrName: string, dto: RenderRequestDto): Promise<RenderResponse> {
     const job = await this.get(idOrName);
@@ -130,13 +143,14 @@ export class JobsService {
     }
     const push = dto.push ? { push: dto.push as Record<string, unknown> } : {};
     const resolved = await this.params.resolve(job, dto.params ?? {}, { now, ...push });
+    const secret = this.params.taintedNames(job, dto.params);
     const fan = this.params.fanOutParam(job);
     const items = fan ? ((resolved[fan.name] as string[] | undefined) ?? []) : [];
     // A fan-out job sends one request per item: show the first one.
     const forRequest = fan && items.length ? { ...resolved, [fan.name]: items[0] } : resolved;
-    const r = await this.renderer.render(job, forRequest, { now, ...push });
+    const r = await this.renderer.render(job, forRequest, { now, ...push }, secret);
     return {
-      params: this.params.maskParams(job, resolved) as Record<string, JsonValue>,
+      params: this.params.maskParams(job, resolved, secret) as Record<string, JsonValue>,
       request: r.masked,
       timeoutMs: r.timeoutMs,
       followRedirects: r.followRedirects,
@@ -146,7 +160,7 @@ export class JobsService {
         ? {
             fanOut: {
               param: fan.name,
-              items: this.params.secretParamNames(job).includes(fan.name) ? items.map(() => MASK) : items,
+              items: secret.includes(fan.name) ? items.map(() => MASK) : items,
             },
           }
         : {}),
@@ -194,12 +208,24 @@ export class JobsService {
       params: job.params.map((p) => (p.default === undefined ? { ...p } : { ...p, default: maskSecret(p.default) })),
       retry: job.retry,
       concurrency: job.concurrency,
-      onSuccess: job.onSuccess,
-      onFailure: job.onFailure,
-      triggers: job.triggers,
+      onSuccess: mask ? this.maskSteps(job.onSuccess) : job.onSuccess,
+      onFailure: mask ? this.maskSteps(job.onFailure) : job.onFailure,
+      triggers:
+        mask && Array.isArray(job.triggers?.github)
+          ? {
+              ...job.triggers,
+              github: (job.triggers.github as { params?: Record<string, unknown> }[]).map((t) =>
+                t.params ? { ...t, params: this.mappings.mask(t.params) } : t,
+              ),
+            }
+          : job.triggers,
       notifications: job.notifications ?? [],
       timezone: job.timezone,
     };
+  }
+
+  private maskSteps(steps: Job['onSuccess']): Job['onSuccess'] {
+    return (steps ?? []).map((s) => (s.params ? { ...s, params: this.mappings.mask(s.params) as typeof s.params } : s));
   }
 
   /** Chain targets must exist; the chain graph must stay acyclic. */

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
-import { REDACT_PATHS } from './redact.js';
+import { HTTP_LOG_SERIALIZERS, REDACT_PATHS } from './redact.js';
 
 @Module({})
 export class LoggingModule {
@@ -28,13 +28,7 @@ export class LoggingModule {
             customLogLevel: (_req, res, err) =>
               err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/api/health') },
-            serializers: {
-              req: (req: { id: string; method: string; url: string }) => ({
-                id: req.id,
-                method: req.method,
-                url: req.url,
-              }),
-            },
+            serializers: HTTP_LOG_SERIALIZERS,
           },
         }),
       ],

@@ -2,15 +2,17 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ExecutionsModule } from '../executions/executions.module.js';
 import { JobStatusContributors } from '../executions/job-status-contributors.js';
+import { JobsModule } from '../jobs/jobs.module.js';
 import { Schedule } from './schedule.entity.js';
 import { ScheduleTicker } from './schedule-ticker.js';
+import { SchedulesStoredSecrets } from './schedules-stored-secrets.js';
 import { SchedulesController } from './schedules.controller.js';
 import { SchedulesService } from './schedules.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Schedule]), ExecutionsModule],
+  imports: [TypeOrmModule.forFeature([Schedule]), ExecutionsModule, JobsModule],
   controllers: [SchedulesController],
-  providers: [SchedulesService, ScheduleTicker],
+  providers: [SchedulesService, ScheduleTicker, SchedulesStoredSecrets],
   exports: [SchedulesService],
 })
 export class SchedulesModule implements OnModuleInit {

@@ -5,6 +5,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { EventsService } from '../executions/events.service.js';
 import { Job } from '../jobs/job.entity.js';
+import { ParamsResolver } from '../jobs/params/params-resolver.js';
+import { SecretMappings } from '../jobs/params/secret-mappings.js';
 import { compileSpec, type CompiledSpec, normalizeCron, ScheduleSpecError } from './schedule-clock.js';
 import { describeSchedule, isoInZone, parseInterval } from './schedule-text.js';
 import { Schedule } from './schedule.entity.js';
@@ -25,6 +27,8 @@ export class SchedulesService {
     private readonly config: AppConfig,
     private readonly events: EventsService,
     private readonly ticker: ScheduleTicker,
+    private readonly params: ParamsResolver,
+    private readonly mappings: SecretMappings,
   ) {}
 
   async list(job?: string): Promise<{ items: ScheduleView[]; total: number }> {
@@ -66,7 +70,7 @@ export class SchedulesService {
         cron: dto.cron ?? null,
         intervalSeconds: dto.intervalSeconds ?? null,
         timezone: dto.timezone ?? this.config.DEFAULT_TIMEZONE,
-        params: dto.params ?? {},
+        params: this.sealParams(job, dto.params, undefined),
         enabled: dto.enabled ?? true,
         startsAt: dto.startsAt ? new Date(dto.startsAt) : null,
         endsAt: dto.endsAt ? new Date(dto.endsAt) : null,
@@ -91,13 +95,13 @@ export class SchedulesService {
     return this.mutate(
       id,
       'updated',
-      (s) => {
+      async (s, m) => {
+        if (dto.params !== undefined) s.params = this.sealParams(await this.findJob(m, s.jobId), dto.params, s.params);
         const before = TIMING.map((k) => String(s[k] instanceof Date ? (s[k] as Date).getTime() : s[k]));
         if (dto.name !== undefined) s.name = dto.name;
         if (dto.cron !== undefined) [s.cron, s.intervalSeconds] = [dto.cron, null];
         if (dto.intervalSeconds !== undefined) [s.cron, s.intervalSeconds] = [null, dto.intervalSeconds];
         if (dto.timezone !== undefined) s.timezone = dto.timezone;
-        if (dto.params !== undefined) s.params = dto.params;
         if (dto.enabled !== undefined) s.enabled = dto.enabled;
         if (dto.startsAt !== undefined) s.startsAt = dto.startsAt === null ? null : new Date(dto.startsAt);
         if (dto.endsAt !== undefined) s.endsAt = dto.endsAt === null ? null : new Date(dto.endsAt);
@@ -172,13 +176,13 @@ export class SchedulesService {
   private async mutate(
     id: string,
     op: ScheduleOp,
-    apply: (s: Schedule) => void,
+    apply: (s: Schedule, m: EntityManager) => void | Promise<void>,
     manager?: EntityManager,
   ): Promise<ScheduleView> {
     const view = await this.tx(manager, async (m) => {
       // Locks the row: waits for a firing transaction holding it, so the ticker never advances stale data.
       const s = await this.load(m, id, true);
-      apply(s);
+      await apply(s, m);
       const saved = await m.save(s);
       await this.changed(m, saved, op);
       return this.toView(saved, await this.jobName(m, saved.jobId));
@@ -234,6 +238,21 @@ export class SchedulesService {
     return s;
   }
 
+  /**
+   * The stored params: values of the job's secret params and `{secret: true, value}` values sealed
+   * (`{secret: true}` keeps the value in `previous`). Guarantee 5.
+   */
+  private sealParams(
+    job: Job,
+    params: Record<string, unknown> | undefined,
+    previous: Record<string, unknown> | undefined,
+  ): Record<string, unknown> {
+    const errors: string[] = [];
+    const sealed = this.mappings.seal(params ?? {}, this.params.secretParamNames(job), previous, 'params', errors);
+    if (errors.length) throw new BadRequestException(errors);
+    return sealed;
+  }
+
   private async findJob(m: EntityManager, idOrName: string): Promise<Job> {
     const job = await m.findOne(Job, { where: UUID.test(idOrName) ? { id: idOrName } : { name: idOrName } });
     if (!job) throw new NotFoundException(`Job "${idOrName}" not found`);
@@ -264,7 +283,7 @@ export class SchedulesService {
       cron: s.cron,
       intervalSeconds: s.intervalSeconds,
       timezone: s.timezone,
-      params: s.params,
+      params: this.mappings.mask(s.params),
       enabled: s.enabled,
       startsAt: s.startsAt?.toISOString() ?? null,
       endsAt: s.endsAt?.toISOString() ?? null,

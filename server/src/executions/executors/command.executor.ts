@@ -105,7 +105,7 @@ export class CommandExecutor {
     const ex = job.executor;
 
     // Secrets first, so that everything below can be masked.
-    const secrets: string[] = [...this.params.secretValues(job, params)];
+    const secrets: string[] = [...this.params.secretValues(job, params, this.params.taintedNames(job, exec.params))];
     const secretEnv: Record<string, string> = {};
     try {
       for (const [name, v] of Object.entries((ex.env ?? {}) as Record<string, unknown>)) {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
+import { maskText, secretPatterns } from '../../common/secret-forms.js';
 import type { RenderedRequest } from '../../jobs/render/request-renderer.js';
 
 export interface HttpOutcome {
@@ -37,12 +38,50 @@ function productVersion(): string {
 }
 
 export const USER_AGENT = `api-manager/${productVersion()}`;
+export const MAX_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Credentials that never follow a redirect to another origin (as curl and fetch drop them). */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+/**
+ * The next hop of a redirect (fetch's rules): 303 (and 301/302 after a POST) turn into a GET without a body.
+ * Crossing to another origin (scheme, host, port) drops credentials: the job's secret headers and headers
+ * rendered from a secret, Authorization, Cookie, Proxy-Authorization, and query values carrying a secret.
+ */
+export function redirectHop(
+  from: { url: string; method: string; headers: Record<string, string>; body?: string },
+  location: string,
+  status: number,
+  secrets: { headers: readonly string[]; values: readonly string[] },
+): { url: string; method: string; headers: Record<string, string>; body?: string; crossOrigin: boolean } {
+  const next = new URL(location, from.url);
+  const crossOrigin = next.origin !== new URL(from.url).origin;
+  let { method, body } = from;
+  let headers = { ...from.headers };
+  if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
+    method = 'GET';
+    body = undefined;
+    headers = Object.fromEntries(
+      Object.entries(headers).filter(([k]) => !/^content-(type|length|encoding|language|location)$/i.test(k)),
+    );
+  }
+  if (crossOrigin) {
+    const drop = new Set([...CREDENTIAL_HEADERS, ...secrets.headers.map((h) => h.toLowerCase())]);
+    const patterns = secretPatterns(secrets.values);
+    headers = Object.fromEntries(
+      Object.entries(headers).filter(([k, v]) => !drop.has(k.toLowerCase()) && maskText(v, patterns) === v),
+    );
+    for (const [k, v] of [...next.searchParams.entries()]) {
+      if (maskText(v, patterns) !== v || maskText(k, patterns) !== k) next.searchParams.delete(k);
+    }
+  }
+  return { url: next.toString(), method, headers, ...(body === undefined ? {} : { body }), crossOrigin };
+}
 
 /** Runs one rendered HTTP request with undici: timeout, capped body, optional redirects, abortable. */
 @Injectable()
 export class HttpExecutor implements OnApplicationShutdown {
   private readonly plain = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
-  private readonly redirecting: Dispatcher = this.plain.compose(interceptors.redirect({ maxRedirections: 10 }));
 
   /**
    * `idempotencyKey` is the execution id: the same on every attempt and every re-run after a crash
@@ -64,15 +103,36 @@ export class HttpExecutor implements OnApplicationShutdown {
     headers['x-attempt'] = String(attempt);
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const res = await request(req.url, {
-        method: req.method as Dispatcher.HttpMethod,
+      // Redirects are followed here (not by undici) so that credentials never cross to another origin.
+      let hop: { url: string; method: string; headers: Record<string, string>; body?: string } = {
+        url: req.url,
+        method: req.method,
         headers,
-        body: req.body ?? undefined,
-        signal,
-        dispatcher: req.followRedirects ? this.redirecting : this.plain,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      });
+        ...(req.body === undefined ? {} : { body: req.body }),
+      };
+      let res: Dispatcher.ResponseData;
+      for (let redirects = 0; ; redirects++) {
+        res = await request(hop.url, {
+          method: hop.method as Dispatcher.HttpMethod,
+          headers: hop.headers,
+          body: hop.body ?? undefined,
+          signal,
+          dispatcher: this.plain,
+          headersTimeout: req.timeoutMs,
+          bodyTimeout: req.timeoutMs,
+        });
+        const location = res.headers.location;
+        if (!req.followRedirects || !REDIRECT_STATUSES.has(res.statusCode) || typeof location !== 'string') break;
+        if (redirects >= MAX_REDIRECTS) {
+          await res.body.dump();
+          return { kind: 'network', error: `Too many redirects (more than ${MAX_REDIRECTS})`, durationMs: elapsed() };
+        }
+        await res.body.dump();
+        hop = redirectHop(hop, location, res.statusCode, {
+          headers: req.secretHeaders ?? [],
+          values: req.secrets ?? [],
+        });
+      }
       const max = Math.max(0, req.maxResponseBytes);
       const chunks: Buffer[] = [];
       let kept = 0;

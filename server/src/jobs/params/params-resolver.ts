@@ -24,7 +24,8 @@ export class ParamsResolver {
   /**
    * Apply defaults (templates rendered in declaration order, so a default may use earlier params),
    * coerce and validate types, required, pattern and enum. Unknown params are an error.
-   * Secret params given as `enc:v1:` strings (see `sealParams`) are decrypted.
+   * Values given sealed — `enc:v1:` strings (see `sealParams`) or `{secret: true, value}` (a schedule's or
+   * chain step's sealed value) — are decrypted, whatever param they fill (see `taintedNames`).
    * Throws BadRequestException listing every problem (`params.<name> ...`).
    */
   async resolve(job: Job, input: Record<string, unknown>, ctx: TemplateContext = {}): Promise<Record<string, unknown>> {
@@ -40,9 +41,8 @@ export class ParamsResolver {
     for (const def of defs) {
       const path = `params.${def.name}`;
       let value: unknown = input?.[def.name];
-      if (typeof value === 'string' && def.secret && this.secrets.isEncrypted(value)) {
-        value = this.decrypt(value, path, errors);
-      }
+      if (isSecretInput(value)) value = value.value;
+      if (this.secrets.isEncrypted(value)) value = this.decrypt(value, path, errors);
       if (isEmpty(value) && def.default !== undefined && def.default !== null) {
         try {
           value = this.defaultValue(def, { ...ctx, params: out, timezone, now });
@@ -71,6 +71,11 @@ export class ParamsResolver {
     const out: Record<string, unknown> = {};
     const errors: string[] = [];
     for (const [key, value] of Object.entries(mapping ?? {})) {
+      // A sealed value stays sealed (enqueue decrypts it and keeps it secret); one never set is left out.
+      if (isSecretInput(value)) {
+        if (value.value) out[key] = value.value;
+        continue;
+      }
       try {
         out[key] = this.templates.renderValue(value, ctx);
       } catch (err) {
@@ -91,40 +96,53 @@ export class ParamsResolver {
     return ((job.params ?? []) as ParamDef[]).filter((p) => p.secret).map((p) => p.name);
   }
 
+  /**
+   * Names of the params that are secret for one run: the job's secret params, `extra` (e.g. a chain's
+   * params rendered from a secret) and every param whose given value is sealed (`enc:v1:` or
+   * `{secret: true, value}`). Secrecy follows the value: a run's stored params keep these sealed, so a
+   * retry or the runner finds them again.
+   */
+  taintedNames(job: Job, input: Record<string, unknown> | null | undefined, extra: readonly string[] = []): string[] {
+    const names = new Set([...this.secretParamNames(job), ...extra]);
+    for (const [k, v] of Object.entries(input ?? {})) {
+      if (this.secrets.isEncrypted(v) || isSecretInput(v)) names.add(k);
+    }
+    return [...names];
+  }
+
   /** Resolved params with secret ones replaced by '***' (for API responses, snapshots, logs). */
-  maskParams(job: Job, params: Record<string, unknown>): Record<string, unknown> {
+  maskParams(job: Job, params: Record<string, unknown>, extra: readonly string[] = []): Record<string, unknown> {
     const out = { ...params };
-    for (const name of this.secretParamNames(job)) if (name in out) out[name] = MASK;
+    for (const name of new Set([...this.secretParamNames(job), ...extra])) if (name in out) out[name] = MASK;
     return out;
   }
 
   /**
-   * Resolved params with secret ones encrypted (JSON inside), safe to store (e.g. executions.params).
-   * `unsealParams` (or `resolve`) reads them back.
+   * Resolved params with secret ones (the job's and `extra`) encrypted (JSON inside), safe to store
+   * (e.g. executions.params). `unsealParams` (or `resolve`) reads them back.
    */
-  sealParams(job: Job, params: Record<string, unknown>): Record<string, unknown> {
+  sealParams(job: Job, params: Record<string, unknown>, extra: readonly string[] = []): Record<string, unknown> {
     const out = { ...params };
-    for (const name of this.secretParamNames(job)) {
+    for (const name of new Set([...this.secretParamNames(job), ...extra])) {
       const v = out[name];
       if (v !== undefined && !this.secrets.isEncrypted(v)) out[name] = this.secrets.encrypt(JSON.stringify(v));
     }
     return out;
   }
 
-  /** Inverse of `sealParams`: decrypts secret params and changes nothing else (no defaults, no coercion). */
-  unsealParams(job: Job, params: Record<string, unknown>): Record<string, unknown> {
+  /** Inverse of `sealParams`: decrypts sealed params and changes nothing else (no defaults, no coercion). */
+  unsealParams(_job: Job, params: Record<string, unknown>): Record<string, unknown> {
     const out = { ...params };
-    for (const name of this.secretParamNames(job)) {
-      const v = out[name];
+    for (const [name, v] of Object.entries(out)) {
       if (this.secrets.isEncrypted(v)) out[name] = parseSealed(this.secrets.decrypt(v));
     }
     return out;
   }
 
-  /** Plain values of secret params (for masking their occurrences in logs and snapshots). */
-  secretValues(job: Job, params: Record<string, unknown>): string[] {
+  /** Plain values of secret params, the job's and `extra` (for masking their occurrences in logs and snapshots). */
+  secretValues(job: Job, params: Record<string, unknown>, extra: readonly string[] = []): string[] {
     const values: string[] = [];
-    for (const name of this.secretParamNames(job)) {
+    for (const name of new Set([...this.secretParamNames(job), ...extra])) {
       const v = params[name];
       if (Array.isArray(v)) values.push(...v.map(String));
       else if (v !== undefined && v !== null && v !== '') values.push(String(v));
@@ -175,6 +193,11 @@ function parseSealed(plain: string): unknown {
   } catch {
     return plain;
   }
+}
+
+/** `{secret: true, value?}`: a secret given (or stored, then `value` is `enc:v1:…`) in that form. */
+export function isSecretInput(v: unknown): v is { secret: true; value?: string } {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && (v as { secret?: unknown }).secret === true;
 }
 
 function isEmpty(v: unknown): boolean {

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import type { SuccessStatus } from '@api-manager/contracts';
 import { SecretBox } from '../../common/secret-box.js';
+import { maskText, secretPatterns } from '../../common/secret-forms.js';
 import type { Job } from '../job.entity.js';
 import { declaredParams, MASK, ParamsResolver } from '../params/params-resolver.js';
 import { TemplateEngine } from '../templating/template-engine.js';
@@ -22,6 +23,8 @@ export interface RenderedRequest {
   masked: { method: string; url: string; headers: Record<string, string>; body?: string };
   /** Plain secret values, for log/snapshot masking. */
   secrets: string[];
+  /** Headers that carry a secret (marked secret, or rendered from one): never sent to another origin. */
+  secretHeaders?: string[];
 }
 
 /** Renders a job's HTTP request for given (resolved) params. Never sends anything. */
@@ -33,7 +36,16 @@ export class RequestRenderer {
     private readonly params: ParamsResolver,
   ) {}
 
-  async render(job: Job, params: Record<string, unknown>, ctx: TemplateContext = {}): Promise<RenderedRequest> {
+  /**
+   * `secretParams`: params that are secret for this run beyond the job's own secret params (a value given
+   * sealed, or rendered from a secret by a chain): secrecy follows the value.
+   */
+  async render(
+    job: Job,
+    params: Record<string, unknown>,
+    ctx: TemplateContext = {},
+    secretParams: readonly string[] = [],
+  ): Promise<RenderedRequest> {
     const ex = job.executor ?? {};
     if (ex.kind !== 'http') throw new BadRequestException(`executor.kind ${String(ex.kind)} cannot be rendered`);
     const base: TemplateContext = {
@@ -49,15 +61,18 @@ export class RequestRenderer {
         if (sealed) secretHeaders[name] = this.secretBox.decrypt(sealed);
       }
     }
-    const secrets = [...Object.values(secretHeaders), ...this.params.secretValues(job, params)].filter((s) => s !== '');
+    const secrets = [...Object.values(secretHeaders), ...this.params.secretValues(job, params, secretParams)].filter(
+      (s) => s !== '',
+    );
     const real = this.build(job, base, secretHeaders);
-    const maskedParams = this.params.maskParams(job, params);
+    const maskedParams = this.params.maskParams(job, params, secretParams);
     const masked = this.build(
       job,
       { ...base, params: declaredParams(job, maskedParams) },
       mapValues(secretHeaders, () => MASK),
     );
     const scrub = (s: string) => maskSecrets(s, secrets);
+    const maskedHeaders = mapValues(masked.headers, scrub);
     return {
       ...real,
       timeoutMs: (ex.timeoutMs as number | undefined) ?? DEFAULT_TIMEOUT_MS,
@@ -67,10 +82,14 @@ export class RequestRenderer {
       masked: {
         method: masked.method,
         url: scrub(masked.url),
-        headers: mapValues(masked.headers, scrub),
+        headers: maskedHeaders,
         ...(masked.body === undefined ? {} : { body: scrub(masked.body) }),
       },
       secrets,
+      secretHeaders: Object.keys(real.headers).filter(
+        (h) =>
+          h in secretHeaders || maskedHeaders[h] !== real.headers[h] || scrub(real.headers[h]!) !== real.headers[h],
+      ),
     };
   }
 
@@ -149,16 +168,7 @@ function mapValues(o: Record<string, string>, fn: (v: string) => string): Record
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, fn(v)]));
 }
 
-/** Replace every occurrence of each secret (and its URL-encoded form) by '***'. */
+/** Replace every occurrence of each secret (in every encoded form, see `secretForms`) by '***'. */
 export function maskSecrets(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (s.length < 3) continue;
-    out = out.split(s).join(MASK);
-    const enc = encodeURIComponent(s);
-    if (enc !== s) out = out.split(enc).join(MASK);
-    const form = new URLSearchParams({ x: s }).toString().slice(2);
-    if (form !== s && form !== enc) out = out.split(form).join(MASK);
-  }
-  return out;
+  return maskText(text, secretPatterns(secrets), MASK);
 }

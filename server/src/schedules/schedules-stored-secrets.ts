@@ -1,0 +1,52 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { SecretMappings } from '../jobs/params/secret-mappings.js';
+import { needsSealing } from '../jobs/stored-secrets.service.js';
+
+/**
+ * Schedules written before their params held sealed secrets may keep them in clear. At start (after the
+ * migrations: encryption needs the server's key) the values of the job's secret params and
+ * `{secret: true, value}` values are sealed in place, row-locked. Idempotent.
+ */
+@Injectable()
+export class SchedulesStoredSecrets implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SchedulesStoredSecrets.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly mappings: SecretMappings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const n = await this.seal();
+    if (n) this.logger.log(`Sealed clear secrets in the params of ${n} schedule(s)`);
+  }
+
+  async seal(): Promise<number> {
+    return this.dataSource.transaction(async (m) => {
+      // Only schedules that can hold a secret: a `secret` key in their params, or a job with secret params.
+      const rows: { id: string; params: Record<string, unknown>; secret_names: string[] | null }[] = await m.query(
+        `SELECT s.id, s.params,
+                (SELECT array_agg(p->>'name') FROM jsonb_array_elements(j.params) p WHERE (p->>'secret')::boolean)
+                  AS secret_names
+           FROM schedules s JOIN jobs j ON j.id = s.job_id
+          WHERE s.params <> '{}'::jsonb
+            AND (s.params::text LIKE '%"secret"%' OR j.params @> '[{"secret": true}]'::jsonb)
+          ORDER BY s.id
+            FOR UPDATE OF s`,
+      );
+      let changed = 0;
+      for (const r of rows) {
+        const names = r.secret_names ?? [];
+        if (!needsSealing(r.params ?? {}, names)) continue;
+        const errors: string[] = [];
+        const sealed = this.mappings.seal(r.params, names, undefined, 'params', errors);
+        if (errors.length) continue;
+        await m.query('UPDATE schedules SET params = $2::jsonb WHERE id = $1', [r.id, JSON.stringify(sealed)]);
+        changed++;
+      }
+      return changed;
+    });
+  }
+}
