@@ -57,6 +57,14 @@ export class EnvSchema {
   @Max(65535)
   EMBEDDED_PG_PORT = 54329;
 
+  /**
+   * Run as root, the embedded Postgres runs as the `postgres` user; what that user cannot reach (a
+   * checkout or DATA_DIR under a private folder) goes here: a copy of the binaries, the cluster.
+   */
+  @IsString()
+  @Matches(/^\//, { message: 'must be an absolute path' })
+  EMBEDDED_PG_SYSTEM_DIR = '/var/lib/api-manager/embedded-postgres';
+
   /** Pool size per server process. */
   @Transform(toInt)
   @IsInt()
