@@ -12,6 +12,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsTimeZone } from './is-time-zone.js';
+import { LOG_FORMATS, type LogFormatSetting } from '../logging/log-format.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -75,9 +76,9 @@ export class EnvSchema {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  /** json (one object per line, for machines) or pretty (for humans). */
-  @IsIn(['json', 'pretty'])
-  LOG_FORMAT = 'json';
+  /** json (one object per line, for machines), pretty (for humans), auto = pretty when stdout is a terminal. */
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormatSetting = 'auto';
 
   /** IANA time zone used when a schedule or template names none. */
   @IsTimeZone()
