@@ -2,7 +2,7 @@
 // machines, and a second start on a live DATA_DIR that says one line (no stack).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './helpers/ports.js';
@@ -52,6 +52,7 @@ describe('start-up output', () => {
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build:server first`);
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'apm-start-'));
+    await chmod(dataDir, 0o755); // mkdtemp's 0700 would send a root-run cluster to EMBEDDED_PG_SYSTEM_DIR
     port = await freePort();
     env = { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(await freePort()) };
   });
