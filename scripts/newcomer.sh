@@ -31,16 +31,16 @@ node_dir="$(dirname "$(command -v node)")"
 for tool in node npm npx; do ln -s "$node_dir/$tool" "$bin/$tool"; done
 for tool in sh bash env git tar gzip cat cp mv rm ln ls mkdir rmdir chmod chown touch echo printf \
   sleep date head tail wc sort uniq tr cut grep sed find xargs dirname basename readlink realpath \
-  id uname whoami true false test expr seq kill ps timeout mktemp tee diff cmp sha256sum od; do
-  path="$(command -v "$tool" 2>/dev/null || true)"
-  if [ -n "$path" ] && [ "${path#/}" != "$path" ]; then ln -s "$path" "$bin/$tool"; fi
+  id uname whoami true false test expr seq kill ps timeout mktemp tee diff cmp sha256sum od flock install; do
+  path="$(type -P "$tool" 2>/dev/null || true)" # the program, not a shell builtin of the same name
+  if [ -n "$path" ]; then ln -s "$path" "$bin/$tool"; fi
 done
 # argon2's prebuilt addon needs Node-API 10 (Node >= 22.14): on Node 20 it crashes on load, and npm ci
 # compiles argon2 from source instead, which takes python3, make and a C++ compiler.
 if [ "$(node -p 'process.versions.napi')" -lt 10 ]; then
   echo "newcomer: Node $(node -v) has Node-API $(node -p 'process.versions.napi') < 10: adding python3, make, g++ for argon2's build"
   for tool in python3 make cc c++ gcc g++ as ld ar; do
-    path="$(command -v "$tool" 2>/dev/null || true)"
+    path="$(type -P "$tool" 2>/dev/null || true)"
     if [ -n "$path" ]; then ln -s "$path" "$bin/$tool"; fi
   done
 fi
