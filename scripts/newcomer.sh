@@ -60,6 +60,7 @@ echo "== npm ci"
 t0=$(date +%s)
 run npm ci --no-audit --no-fund
 t_ci=$(seconds "$t0")
+echo "== newcomer: npm ci took ${t_ci} s"
 
 echo "== npm start (cold: builds the server and the admin, initialises Postgres)"
 t0=$(date +%s)
@@ -82,8 +83,9 @@ until grep -q "API Manager ready" "$log"; do
   sleep 1
 done
 t_start=$(seconds "$t0")
+echo "== newcomer: cold npm start ready after ${t_start} s"
 run node -e "fetch('http://127.0.0.1:$port/api/health/ready').then(r=>{console.log('health/ready', r.status); process.exit(r.status===200?0:1)}, e=>{console.error(e.message); process.exit(1)})"
-head -n 20 "$log"
+grep -v '^[>✔❯]' "$log" | grep -E '^\{' | head -n 12 # the server's first lines (JSON: not a terminal)
 kill -TERM -- "-$server_pid"
 while kill -0 -- "-$server_pid" 2>/dev/null; do sleep 0.2; done
 server_pid=""
