@@ -8,3 +8,4 @@ export * from './schedules.js';
 export * from './webhooks.js';
 export * from './config-as-code.js';
 export * from './notifications.js';
+export * from './limits.js';

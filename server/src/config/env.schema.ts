@@ -198,6 +198,13 @@ export class EnvSchema {
   SCHEDULER_PARALLELISM = 8;
 
   // --- executions ---
+  /** Most children one fan-out run may create (items of its fan-out param); more is a 400. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  FANOUT_MAX = 10_000;
+
   /** Worker polling fallback: how often an idle worker looks for due executions without a NOTIFY. */
   @Transform(toInt)
   @IsInt()

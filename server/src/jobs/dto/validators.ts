@@ -1,6 +1,8 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { successStatusError } from '../render/success-statuses.js';
 import { staticOrigin } from '../render/url-guard.js';
+import { LIMITS } from '@api-manager/contracts';
+import { safeRegExpError } from '../../common/safe-regex.js';
 
 function decorator(
   name: string,
@@ -109,12 +111,11 @@ export function IsRegExpSource(options?: ValidationOptions): PropertyDecorator {
     'isRegExpSource',
     (value) => {
       if (typeof value !== 'string') return ' must be a string';
-      try {
-        new RegExp(value, 'u');
-        return null;
-      } catch (err) {
-        return ` must be a valid regular expression (${(err as Error).message})`;
+      if (value.length > LIMITS.paramPatternMaxLength) {
+        return ` must be at most ${LIMITS.paramPatternMaxLength} characters`;
       }
+      const error = safeRegExpError(value);
+      return error === null ? null : ` must be a valid regular expression (RE2 syntax: ${error})`;
     },
     options,
   );
