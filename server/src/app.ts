@@ -24,7 +24,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   app.disable('x-powered-by');
   app.use(helmet(securityHeaders()));
   app.use(cookieParser());
@@ -69,4 +69,15 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
 
   for (const handler of spaHandlers(config.ADMIN_DIST_DIR, config.ADMIN_BASE_HREF)) app.use(handler);
   return { app, openApi };
+}
+
+/** TRUST_PROXY as express's "trust proxy" value: a boolean, a hop count, or the list of trusted addresses. */
+export function trustProxy(value: string): boolean | number | string[] {
+  const v = value.trim();
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

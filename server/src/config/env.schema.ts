@@ -23,6 +23,9 @@ const toBool = ({ value }: { value: unknown }) => {
   return value;
 };
 
+const TRUST_ITEM = String.raw`(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(/\d{1,3})?)`;
+const TRUST_PROXY_VALUE = new RegExp(String.raw`^(true|false|\d{1,2}|${TRUST_ITEM}(\s*,\s*${TRUST_ITEM})*)$`);
+
 /**
  * Every environment variable the server reads, declared once, with its default.
  * `ops/env/.env.example` documents the same list; a test keeps the two in step.
@@ -148,13 +151,26 @@ export class EnvSchema {
   @IsString()
   CORS_ORIGINS = '';
 
+  /**
+   * Which proxies' X-Forwarded-For/-Proto the server believes (express "trust proxy"): `true`, `false`, a hop
+   * count (`1` = the one proxy in front, e.g. the compose nginx), or comma-separated addresses, CIDRs and the
+   * names loopback, linklocal, uniquelocal. The client IP feeds the login throttle and the audit log.
+   */
+  @Matches(TRUST_PROXY_VALUE, {
+    message: 'must be true, false, a hop count, or comma-separated addresses/CIDRs/loopback/linklocal/uniquelocal',
+  })
+  TRUST_PROXY = 'loopback';
+
   /** Login attempts allowed per client IP within LOGIN_WINDOW_SECONDS (shared by all replicas). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   LOGIN_MAX_PER_IP = 30;
 
-  /** Failed login attempts allowed per username within LOGIN_WINDOW_SECONDS (a success resets it). */
+  /**
+   * Failed logins of one username from one client IP before each further attempt from that client waits a
+   * growing delay (1 s, 2 s, 4 s, … up to LOGIN_WINDOW_SECONDS). A success resets it; other clients are not delayed.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
