@@ -203,7 +203,9 @@ export async function run(opts = {}) {
   try {
     const token = await adminToken(replicas[0].url);
     const seeds = await createSeeds(replicas[0].url, token, target.url);
-    const doc = await (await fetch(`${replicas[0].url}/api/docs-json`)).json();
+    const doc = await (
+      await fetch(`${replicas[0].url}/api/docs-json`, { headers: { authorization: `Bearer ${token}` } })
+    ).json();
     const ops = operations(doc);
     const perOp = Math.ceil(total / ops.length);
     const plan = [];

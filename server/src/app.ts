@@ -8,6 +8,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { bodyParsers } from './common/body-parsers.js';
 import { answerClientError, rejectNulCharacters } from './common/request-guards.js';
+import { AuthService } from './auth/auth.service.js';
+import { docsAccess } from './auth/docs-access.js';
 import { securityHeaders } from './auth/security-headers.js';
 import { spaHandlers } from './common/spa.js';
 import type { AppConfig } from './config/app-config.js';
@@ -65,6 +67,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
       .addBearerAuth()
       .build(),
   );
+  // Read access, like every other GET (see docs-access.ts); registered before Swagger's own handlers.
+  app.use(['/api/docs', '/api/docs-json'], docsAccess(app.get(AuthService)));
   SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false });
 
   for (const handler of spaHandlers(config.ADMIN_DIST_DIR, config.ADMIN_BASE_HREF)) app.use(handler);
