@@ -239,7 +239,18 @@ export class EnvSchema {
   @IsBoolean()
   COMMAND_JOBS_ENABLED = false;
 
-  /** Where per-execution workspaces of command jobs are made (and removed after each run). Default DATA_DIR/workspaces. */
+  /**
+   * The user command scripts and their git run as (a name or uid of /etc/passwd). When the server runs as root
+   * and this is unset: `nobody`; `root` turns isolation off on purpose. A non-root server cannot switch users.
+   */
+  @IsOptional()
+  @Matches(/^[a-z_][a-z0-9_.-]{0,31}\$?$|^\d{1,10}$/i, { message: 'must be a user name or a numeric uid' })
+  COMMAND_JOBS_USER?: string = undefined;
+
+  /**
+   * Where per-execution workspaces of command jobs are made (and removed after each run). Default
+   * DATA_DIR/workspaces, or <tmpdir>/api-manager-workspaces when scripts run as another user (COMMAND_JOBS_USER).
+   */
   @IsOptional()
   @IsString()
   @MinLength(1)

@@ -223,7 +223,7 @@ export class CommandExecutorDto implements CommandExecutorDefinition {
   @Max(86_400_000)
   timeoutMs?: number;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Relative to the workspace, or absolute' })
+  @ApiPropertyOptional({ nullable: true, description: 'Relative to the workspace (no leading / and no ..)' })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
