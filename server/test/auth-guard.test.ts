@@ -276,7 +276,7 @@ describe('the global guard', () => {
     expect((await app.api('DELETE', `/api/v1/tokens/${tokenId}`, undefined, headers)).status).toBe(204);
     expect((await app.api('GET', '/api/v1/auth/me', undefined, headers)).status).toBe(401);
     const list = await app.api('GET', '/api/v1/tokens', undefined, app.authHeaders);
-    expect(list.body.find((t: { id: string }) => t.id === tokenId)?.revokedAt).toEqual(expect.any(String));
+    expect(list.body.items.find((t: { id: string }) => t.id === tokenId)?.revokedAt).toEqual(expect.any(String));
 
     // Another user's token cannot be revoked by a non-admin (404, as if it did not exist).
     const other = await createUserAndToken(app.db.url, 'operator');

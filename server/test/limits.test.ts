@@ -122,3 +122,159 @@ export function probeLive(app: TestApp) {
     },
   };
 }
+
+describe('limits: every list is capped and cursor-paged', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ WORKERS_ENABLED: 'false', SCHEDULER_ENABLED: 'false' });
+    for (const name of ['b-job', 'a-job', 'c-job']) {
+      expect(
+        (
+          await app.api('POST', '/api/v1/jobs', {
+            name,
+            group: name === 'c-job' ? 'g' : undefined,
+            executor: { kind: 'http', method: 'GET', url: 'http://127.0.0.1:9/x' },
+          })
+        ).status,
+      ).toBe(201);
+      for (const cron of ['0 1 * * *', '0 2 * * *']) {
+        expect((await app.api('POST', '/api/v1/schedules', { job: name, cron, name: `${name}-${cron}` })).status).toBe(
+          201,
+        );
+      }
+    }
+    for (const username of ['zed', 'amy', 'bob']) {
+      expect(
+        (await app.api('POST', '/api/v1/users', { username, password: 'long-enough-pass', role: 'viewer' })).status,
+      ).toBe(201);
+    }
+    for (const name of ['t1', 't2', 't3']) {
+      expect((await app.api('POST', '/api/v1/tokens', { name, scopes: ['read'] })).status).toBe(201);
+    }
+    for (const repository of ['org/c', 'org/a', 'org/b']) {
+      expect(
+        (await app.api('POST', '/api/v1/webhooks/sources', { provider: 'github', repository, secret: 's3cret-value' }))
+          .status,
+      ).toBe(201);
+    }
+    for (const name of ['ch-c', 'ch-a', 'ch-b']) {
+      expect(
+        (
+          await app.api('POST', '/api/v1/notifications/channels', {
+            name,
+            type: 'slack',
+            url: 'https://hooks.slack.com/services/T000/B000/xyz',
+          })
+        ).status,
+      ).toBe(201);
+    }
+  });
+  afterAll(() => app.close());
+
+  /** Follows nextCursor with `limit` per page; returns every page's items. */
+  async function walk(path: string, limit: number): Promise<{ pages: unknown[][]; all: any[] }> {
+    const pages: unknown[][] = [];
+    let cursor: string | null = null;
+    do {
+      const sep = path.includes('?') ? '&' : '?';
+      const res: { status: number; body: any } = await app.api(
+        'GET',
+        `${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      expect(res.body.items.length).toBeLessThanOrEqual(limit);
+      pages.push(res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor && pages.length < 50);
+    return { pages, all: pages.flat() };
+  }
+
+  it.each([
+    ['/api/v1/jobs', (x: any) => x.name, ['a-job', 'b-job', 'c-job']],
+    ['/api/v1/schedules', (x: any) => x.name, null],
+    ['/api/v1/users', (x: any) => x.username, ['admin', 'amy', 'bob', 'zed']],
+    ['/api/v1/tokens', (x: any) => x.id, null],
+    ['/api/v1/webhooks/sources', (x: any) => x.repository, ['org/a', 'org/b', 'org/c']],
+    ['/api/v1/notifications/channels', (x: any) => x.name, ['ch-a', 'ch-b', 'ch-c']],
+  ] as const)('GET %s pages with limit + cursor, in a fixed order, each item once', async (path, key, expected) => {
+    const whole = await app.api('GET', `${path}?limit=500`);
+    const { pages, all } = await walk(path, 2);
+    expect(pages.length).toBeGreaterThan(1);
+    const keys = all.map(key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toEqual(whole.body.items.map(key));
+    if (expected) expect(keys).toEqual(expect.arrayContaining([...expected]));
+    if (path === '/api/v1/schedules') expect(keys).toHaveLength(6);
+    if (path === '/api/v1/jobs') expect(whole.body.total).toBe(3);
+  });
+
+  it.each([
+    '/api/v1/jobs',
+    '/api/v1/schedules',
+    '/api/v1/users',
+    '/api/v1/tokens',
+    '/api/v1/webhooks/sources',
+    '/api/v1/notifications/channels',
+  ])('GET %s refuses a forged cursor and a limit over the cap with 400 naming it', async (path) => {
+    const forged = Buffer.from(JSON.stringify([1, 2, 3])).toString('base64url');
+    const bad = await app.api('GET', `${path}?cursor=${forged}`);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.message)).toMatch(/cursor/);
+    const big = await app.api('GET', `${path}?limit=${LIMITS.pageMax + 1}`);
+    expect(big.status).toBe(400);
+    expect(JSON.stringify(big.body.message)).toMatch(/limit/);
+  });
+
+  it('an HTTP job with too many headers or query values is a 400 naming the field (no row)', async () => {
+    const headers = Object.fromEntries(Array.from({ length: LIMITS.httpHeadersMax + 1 }, (_, i) => [`x-h${i}`, 'v']));
+    const h = await app.api('POST', '/api/v1/jobs', {
+      name: 'many-headers',
+      executor: { kind: 'http', url: 'http://127.0.0.1:9/', headers },
+    });
+    expect(h.status).toBe(400);
+    expect(JSON.stringify(h.body.message)).toContain(
+      `executor.headers must have at most ${LIMITS.httpHeadersMax} headers`,
+    );
+    const query = { v: Array.from({ length: LIMITS.httpQueryValuesMax + 1 }, (_, i) => String(i)) };
+    const q = await app.api('POST', '/api/v1/jobs', {
+      name: 'many-query',
+      executor: { kind: 'http', url: 'http://127.0.0.1:9/', query },
+    });
+    expect(q.status).toBe(400);
+    expect(JSON.stringify(q.body.message)).toContain(
+      `executor.query must have at most ${LIMITS.httpQueryValuesMax} values`,
+    );
+    expect(await query_(app, `SELECT 1 FROM jobs WHERE name LIKE 'many-%'`)).toHaveLength(0);
+  });
+
+  it('schedules are capped per job and in total (400, nothing written)', async () => {
+    const job = (await app.api('GET', '/api/v1/jobs/a-job')).body;
+    await query(
+      app.db.url,
+      `INSERT INTO schedules (job_id, name, interval_seconds, next_run_at)
+       SELECT $1, 'bulk-' || g, 1, now() + interval '1 day' FROM generate_series(1, $2) g`,
+      [job.id, LIMITS.schedulesPerJobMax - 2],
+    );
+    const perJob = await app.api('POST', '/api/v1/schedules', { job: 'a-job', intervalSeconds: 1, name: 'one-more' });
+    expect(perJob.status).toBe(400);
+    expect(perJob.body.message).toEqual([
+      `job a-job already has ${LIMITS.schedulesPerJobMax} schedules: at most ${LIMITS.schedulesPerJobMax} per job`,
+    ]);
+    const total = (await query<{ n: number }>(app.db.url, 'SELECT count(*)::int AS n FROM schedules'))[0].n;
+    await query(
+      app.db.url,
+      `INSERT INTO schedules (job_id, name, interval_seconds, next_run_at)
+       SELECT j.id, 'fill-' || g, 60, now() + interval '1 day'
+         FROM generate_series(1, $1) g CROSS JOIN LATERAL (SELECT id FROM jobs WHERE name = 'b-job') j`,
+      [LIMITS.schedulesMax - total],
+    );
+    const overall = await app.api('POST', '/api/v1/schedules', { job: 'c-job', intervalSeconds: 1, name: 'over' });
+    expect(overall.status).toBe(400);
+    expect(overall.body.message).toEqual([
+      `there are already ${LIMITS.schedulesMax} schedules: at most ${LIMITS.schedulesMax}`,
+    ]);
+    expect(await query(app.db.url, `SELECT 1 FROM schedules WHERE name IN ('one-more', 'over')`)).toHaveLength(0);
+  });
+});
+
+const query_ = (app: TestApp, sql: string) => query(app.db.url, sql);

@@ -9,22 +9,26 @@ export const LIMITS = {
   paramValueMaxLength: 4096,
   /** Items in a `string[]` param that is not the fan-out param. */
   paramListMaxItems: 1000,
-  /** Headers of an HTTP job. */
+  /** Headers of an HTTP job (each value at most 8,000 characters). */
   httpHeadersMax: 100,
-  /** Query parameters of an HTTP job (keys; an array value counts each item). */
+  /** Query values of an HTTP job (an array value counts each item; each at most 8,000 characters). */
   httpQueryValuesMax: 200,
+  /** Environment variables of a command job. */
+  commandEnvMax: 200,
   /** Schedules per job. */
   schedulesPerJobMax: 100,
-  /** Schedules in total. */
-  schedulesMax: 5000,
-  /** Smallest interval of an interval schedule, in seconds. */
-  scheduleIntervalMinSeconds: 1,
+  /** Schedules in total (bench/schedules.mjs measures 1,000 every-second schedules). */
+  schedulesMax: 2000,
   /** Default page size of every list endpoint. */
   pageDefault: 50,
   /** Largest page size of every list endpoint (`limit`). */
   pageMax: 500,
-  /** Characters of a request path the server routes (longer paths answer 414). */
-  pathMaxLength: 4096,
+  /** Largest page of `GET /executions` (`limit`); the others take up to pageMax. */
+  executionsPageMax: 200,
+  /** Log lines shown by `GET /executions/:id` (the first ones). */
+  executionDetailLogsMax: 5000,
+  /** Children (fan-out) listed by `GET /executions/:id`; the progress counts cover all of them. */
+  executionDetailChildrenMax: 1000,
 } as const;
 
 export type Limits = typeof LIMITS;

@@ -1,3 +1,4 @@
+import { PageQueryDto } from '../../common/paging.js';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, PartialType } from '@nestjs/swagger';
 import type {
   ChainStep,
@@ -525,7 +526,7 @@ export class RenderRequestDto implements RenderRequest {
   now?: string;
 }
 
-export class JobListQueryDto {
+export class JobListQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { LIMITS, type ParamDefinition } from '@api-manager/contracts';
+import type { ParamDefinition } from '@api-manager/contracts';
+import { LIMITS } from '../../common/limits.js';
 import { DateTime } from 'luxon';
 import { compileSafeRegExp, type SafeRegExp } from '../../common/safe-regex.js';
 import { SecretBox } from '../../common/secret-box.js';
