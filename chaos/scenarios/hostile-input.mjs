@@ -17,7 +17,8 @@ import {
   startReplicas,
   startTarget,
 } from '../lib/cluster.mjs';
-import { isMain, pool, prng, request } from '../lib/extra.mjs';
+import { isMain, percentile, pool, prng, request } from '../lib/extra.mjs';
+import { createWorstJobs, probeLive, worstRequests } from '../lib/worst-inputs.mjs';
 
 export const name = 'hostile-input';
 export const aliases = ['hostile', '5'];
@@ -260,6 +261,44 @@ export async function run(opts = {}) {
       }
     });
     const seconds = (performance.now() - started) / 1000;
+
+    // Stall phase (guarantee 7): the worst inputs, 8 at a time over the replicas, while every replica's
+    // /api/health/live is probed every 20 ms; p100 of those probes must stay under 100 ms.
+    await createWorstJobs(replicas[0].url, token, target.url);
+    const worst = worstRequests();
+    const prober = probeLive(
+      replicas.map((x) => x.url),
+      20,
+    );
+    const worstAnswers = [];
+    const worstStarted = performance.now();
+    await pool(worst.length, 8, async (i) => {
+      const w = worst[i];
+      const replica = replicas[i % replicas.length];
+      const res = await request(replica.url + w.path, {
+        method: w.method,
+        headers: { authorization: `Bearer ${token}`, ...(w.body ? { 'content-type': 'application/json' } : {}) },
+        body: w.body,
+        timeoutMs: 60_000,
+        keepAlive: false,
+      });
+      worstAnswers.push({ name: w.name, status: res.status, ms: Math.round(res.ms), ok: w.ok(res.status) });
+    });
+    const worstSeconds = (performance.now() - worstStarted) / 1000;
+    const probes = await prober.stop();
+    const liveMax = probes.ms.length ? Math.round(Math.max(...probes.ms) * 10) / 10 : null;
+    const worstByName = {};
+    for (const a of worstAnswers) {
+      const e = (worstByName[a.name] ??= { statuses: {}, maxMs: 0, unexpected: 0 });
+      e.statuses[a.status] = (e.statuses[a.status] ?? 0) + 1;
+      e.maxMs = Math.max(e.maxMs, a.ms);
+      if (!a.ok) e.unexpected++;
+    }
+    console.log('\nworst inputs (stall phase):');
+    for (const [k, e] of Object.entries(worstByName))
+      console.log(
+        `  ${k.padEnd(52)} ${JSON.stringify(e.statuses)} max ${e.maxMs} ms${e.unexpected ? ' UNEXPECTED' : ''}`,
+      );
     const crashed = replicas.filter((x) => !x.alive() || x.exits.length > 0).map((x) => x.name);
     const sent = reqs.length - refused;
     const statusTotals = {};
@@ -298,6 +337,26 @@ export async function run(opts = {}) {
       { expectation: 'render: URL left the job origin', value: hostEscapes.length, pass: hostEscapes.length === 0 },
       { expectation: 'answers containing a secret', value: leaks.length, pass: leaks.length === 0 },
       { expectation: 'not sendable (client refused: NUL in header etc.)', value: refused, pass: null },
+      {
+        expectation: `stall phase: ${worst.length} worst inputs answered as expected (never 5xx)`,
+        value: worstAnswers.filter((a) => a.ok).length,
+        pass: worstAnswers.every((a) => a.ok),
+      },
+      {
+        expectation: 'stall phase: /api/health/live probes answered (every replica, every 20 ms)',
+        value: `${probes.ms.length} ok, ${probes.failures.length} failed in ${Math.round(worstSeconds)} s`,
+        pass: probes.failures.length === 0 && probes.ms.length > 0,
+      },
+      {
+        expectation: 'stall phase: /api/health/live latency p50 / p99 (ms)',
+        value: `${percentile(probes.ms, 0.5)} / ${percentile(probes.ms, 0.99)}`,
+        pass: null,
+      },
+      {
+        expectation: 'stall phase: /api/health/live p100 < 100 ms',
+        value: liveMax,
+        pass: liveMax !== null && liveMax < 100,
+      },
     ];
     return await report(name, rows, {
       seed,
@@ -308,6 +367,11 @@ export async function run(opts = {}) {
       noMessage: noMessage.slice(0, 100),
       hostEscapes,
       leaks,
+      stall: {
+        seconds: worstSeconds,
+        live: { max: liveMax, failures: probes.failures.slice(0, 20) },
+        worst: worstByName,
+      },
     });
   } finally {
     await Promise.all(replicas.map((r) => r.stop()));

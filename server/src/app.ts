@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { bodyParsers } from './common/body-parsers.js';
+import { rejectWideJson } from './common/json-shape.js';
 import { answerClientError, rejectNulCharacters } from './common/request-guards.js';
 import { AuthService } from './auth/auth.service.js';
 import { docsAccess } from './auth/docs-access.js';
@@ -40,6 +41,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     else app.use(handler);
   }
   app.use(rejectNulCharacters);
+  app.use(rejectWideJson(config.FANOUT_MAX));
   const server = app.getHttpServer() as import('node:http').Server;
   server.on('clientError', answerClientError);
   // Idle keep-alive connections outlive a proxy's (nginx upstream keepalive_timeout: 60 s), so a proxy

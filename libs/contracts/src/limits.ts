@@ -9,6 +9,8 @@ export const LIMITS = {
   paramValueMaxLength: 4096,
   /** Items in a `string[]` param that is not the fan-out param. */
   paramListMaxItems: 1000,
+  /** Keys of any one JSON object in a request body (e.g. a job's headers, query or params mapping). */
+  jsonObjectKeysMax: 1000,
   /** Headers of an HTTP job (each value at most 8,000 characters). */
   httpHeadersMax: 100,
   /** Query values of an HTTP job (an array value counts each item; each at most 8,000 characters). */
