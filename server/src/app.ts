@@ -7,7 +7,6 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { bodyParsers } from './common/body-parsers.js';
-import { rejectWideJson } from './common/json-shape.js';
 import { answerClientError, rejectNulCharacters } from './common/request-guards.js';
 import { AuthService } from './auth/auth.service.js';
 import { docsAccess } from './auth/docs-access.js';
@@ -36,12 +35,11 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     .map((o) => o.trim())
     .filter(Boolean);
   if (corsOrigins.length) app.enableCors({ origin: corsOrigins, credentials: true });
-  for (const [paths, handler] of bodyParsers()) {
+  for (const [paths, handler] of bodyParsers(config.FANOUT_MAX)) {
     if (paths) app.use(paths, handler);
     else app.use(handler);
   }
   app.use(rejectNulCharacters);
-  app.use(rejectWideJson(config.FANOUT_MAX));
   const server = app.getHttpServer() as import('node:http').Server;
   server.on('clientError', answerClientError);
   // Idle keep-alive connections outlive a proxy's (nginx upstream keepalive_timeout: 60 s), so a proxy

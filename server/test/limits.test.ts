@@ -67,9 +67,9 @@ describe('limits: linear-time patterns, fan-out cap, list caps', () => {
     const res2 = await app.api('POST', '/api/v1/jobs/evil/render', { params: { list: many } });
     expect(res2.status).toBe(400);
     // refused before validation (the same cap, by the JSON shape guard)
-    expect(res2.body.message).toEqual([
-      `params.list has ${LIMITS.paramListMaxItems + 1} items: at most ${LIMITS.paramListMaxItems} per list`,
-    ]);
+    expect(res2.body.message).toEqual(
+      `params.list has more than ${LIMITS.paramListMaxItems} items: at most ${LIMITS.paramListMaxItems} per list`,
+    );
   });
 
   it('a fan-out longer than FANOUT_MAX is a 400 naming the param and writes nothing', async () => {
@@ -254,7 +254,9 @@ describe('limits: every list is capped and cursor-paged', () => {
       executor: { kind: 'http', url: 'http://127.0.0.1:9/', headers: bomb },
     });
     expect(b.status).toBe(400);
-    expect(b.body.message).toEqual([`executor.headers has 50000 keys: at most ${LIMITS.jsonObjectKeysMax} per object`]);
+    expect(b.body.message).toBe(
+      `executor.headers has more than ${LIMITS.jsonObjectKeysMax} keys: at most ${LIMITS.jsonObjectKeysMax} per object`,
+    );
     expect(await query_(app, `SELECT 1 FROM jobs WHERE name LIKE 'many-%'`)).toHaveLength(0);
   });
 

@@ -1,48 +1,73 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { LIMITS } from './limits.js';
 
 /**
- * The first object in `v` with more than LIMITS.jsonObjectKeysMax keys, or array with more than `maxItems` items,
- * with its path (`executor.headers`, `params.ids`).
+ * A body-parser `verify` hook: refuses a JSON body holding an object with more than LIMITS.jsonObjectKeysMax
+ * keys, or a list longer than `maxItems` (FANOUT_MAX, at least LIMITS.paramListMaxItems), by scanning the
+ * bytes before they are parsed. Parsing, the NUL check and class-transformer (ValidationPipe's transform,
+ * which de-duplicates an object's keys in quadratic time: 50,000 headers held the event loop for 18 s) all
+ * cost more than this one linear scan. The 400 names the field (`executor.headers`, `params.ids`).
  */
-function tooWide(v: unknown, maxItems: number): string | null {
-  const stack: Array<[unknown, string]> = [[v, '']];
-  while (stack.length) {
-    const [x, path] = stack.pop()!;
-    if (x === null || typeof x !== 'object') continue;
-    if (Array.isArray(x)) {
-      if (x.length > maxItems) return `${path.slice(1) || 'body'} has ${x.length} items: at most ${maxItems} per list`;
-      for (let i = 0; i < x.length; i++)
-        if (x[i] !== null && typeof x[i] === 'object') stack.push([x[i], `${path}.${i}`]);
-      continue;
-    }
-    const keys = Object.keys(x);
-    if (keys.length > LIMITS.jsonObjectKeysMax) {
-      return `${path.slice(1) || 'body'} has ${keys.length} keys: at most ${LIMITS.jsonObjectKeysMax} per object`;
-    }
-    for (const k of keys) {
-      const child = (x as Record<string, unknown>)[k];
-      if (child !== null && typeof child === 'object') stack.push([child, `${path}.${k}`]);
-    }
-  }
-  return null;
+export function verifyJsonWidth(fanOutMax: number) {
+  const maxItems = Math.max(fanOutMax, LIMITS.paramListMaxItems);
+  return (_req: Request, _res: Response, buf: Buffer): void => {
+    const error = widthError(buf, maxItems);
+    if (error) throw Object.assign(new Error(error), { status: 400, type: 'entity.verify.failed' });
+  };
 }
 
-/**
- * Refuses a JSON body holding an object with more than LIMITS.jsonObjectKeysMax keys, or a list longer than
- * `maxItems` (FANOUT_MAX, at least LIMITS.paramListMaxItems), before validation: class-transformer
- * (ValidationPipe's transform) de-duplicates an object's keys in quadratic time (50,000 headers held the event
- * loop for 18 s) and copies every list item. One linear walk here; the 400 names the field.
- */
-export function rejectWideJson(fanOutMax: number) {
-  const maxItems = Math.max(fanOutMax, LIMITS.paramListMaxItems);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const body = Buffer.isBuffer(req.body) ? undefined : (req.body as unknown);
-    const wide = tooWide(body, maxItems);
-    if (wide) {
-      res.status(400).json({ statusCode: 400, message: [wide], error: 'Bad Request' });
-      return;
+interface Frame {
+  object: boolean;
+  /** Commas seen directly inside (items = commas + 1 once a value was seen). */
+  commas: number;
+  hasValue: boolean;
+  key: string;
+}
+
+export function widthError(buf: Buffer, maxItems: number): string | null {
+  const stack: Frame[] = [];
+  let inString = false;
+  let stringStart = 0;
+  let lastString = '';
+  const where = () =>
+    stack
+      .slice(0, -1)
+      .map((f) => (f.object ? f.key : String(f.commas)))
+      .join('.') || 'body';
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) {
+        inString = false;
+        // keys are short: keep at most 100 bytes of a string for the error's path
+        lastString = buf.toString('utf8', stringStart, Math.min(i, stringStart + 100));
+      }
+      continue;
     }
-    next();
-  };
+    const top = stack[stack.length - 1];
+    if (c === 0x22) {
+      inString = true;
+      stringStart = i + 1;
+      if (top) top.hasValue = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (top) top.hasValue = true;
+      stack.push({ object: c === 0x7b, commas: 0, hasValue: false, key: '' });
+    } else if (c === 0x7d || c === 0x5d) {
+      stack.pop();
+    } else if (c === 0x3a) {
+      if (top?.object) top.key = lastString;
+    } else if (c === 0x2c) {
+      if (!top) continue;
+      top.commas++;
+      const items = top.commas + 1;
+      if (top.object && items > LIMITS.jsonObjectKeysMax) {
+        return `${where()} has more than ${LIMITS.jsonObjectKeysMax} keys: at most ${LIMITS.jsonObjectKeysMax} per object`;
+      }
+      if (!top.object && items > maxItems) {
+        return `${where()} has more than ${maxItems} items: at most ${maxItems} per list`;
+      }
+    } else if (top && c > 0x20) top.hasValue = true;
+  }
+  return null;
 }
