@@ -79,6 +79,7 @@ export function worstRequests() {
     // backtracking globs against long and deep paths
     {
       name: 'watchFiles glob vs deep paths (dry run)',
+      glob: true,
       method: 'POST',
       path: '/api/v1/webhooks/github/dry-run',
       body: json({ event: 'push', payload: push([deepPath, a(5000), `${a(2000)}/${a(2000)}/x`]) }),

@@ -263,30 +263,37 @@ export async function run(opts = {}) {
     const seconds = (performance.now() - started) / 1000;
 
     // Stall phase (guarantee 7): the worst inputs, 8 at a time over the replicas, while every replica's
-    // /api/health/live is probed every 20 ms; p100 of those probes must stay under 100 ms.
+    // /api/health/live is probed every 20 ms; p100 of those probes must stay under 100 ms. The backtracking
+    // watchFiles globs go last, on their own (their engine is the webhook matcher's), so that a stall
+    // they cause does not hide the other numbers.
     await createWorstJobs(replicas[0].url, token, target.url);
-    const worst = worstRequests();
-    const prober = probeLive(
-      replicas.map((x) => x.url),
-      20,
-    );
-    const worstAnswers = [];
-    const worstStarted = performance.now();
-    await pool(worst.length, 8, async (i) => {
-      const w = worst[i];
-      const replica = replicas[i % replicas.length];
-      const res = await request(replica.url + w.path, {
-        method: w.method,
-        headers: { authorization: `Bearer ${token}`, ...(w.body ? { 'content-type': 'application/json' } : {}) },
-        body: w.body,
-        timeoutMs: 60_000,
-        keepAlive: false,
+    const stall = async (worst) => {
+      const prober = probeLive(
+        replicas.map((x) => x.url),
+        20,
+      );
+      const answers = [];
+      const t0 = performance.now();
+      await pool(worst.length, 8, async (i) => {
+        const w = worst[i];
+        const replica = replicas[i % replicas.length];
+        const res = await request(replica.url + w.path, {
+          method: w.method,
+          headers: { authorization: `Bearer ${token}`, ...(w.body ? { 'content-type': 'application/json' } : {}) },
+          body: w.body,
+          timeoutMs: 60_000,
+          keepAlive: false,
+        });
+        answers.push({ name: w.name, status: res.status, ms: Math.round(res.ms), ok: w.ok(res.status) });
       });
-      worstAnswers.push({ name: w.name, status: res.status, ms: Math.round(res.ms), ok: w.ok(res.status) });
-    });
-    const worstSeconds = (performance.now() - worstStarted) / 1000;
-    const probes = await prober.stop();
-    const liveMax = probes.ms.length ? Math.round(Math.max(...probes.ms) * 10) / 10 : null;
+      const seconds = (performance.now() - t0) / 1000;
+      const probes = await prober.stop();
+      const max = probes.ms.length ? Math.round(Math.max(...probes.ms) * 10) / 10 : null;
+      return { answers, seconds, probes, max };
+    };
+    const all = worstRequests();
+    const phases = [await stall(all.filter((w) => !w.glob)), await stall(all.filter((w) => w.glob))];
+    const worstAnswers = phases.flatMap((p) => p.answers);
     const worstByName = {};
     for (const a of worstAnswers) {
       const e = (worstByName[a.name] ??= { statuses: {}, maxMs: 0, unexpected: 0 });
@@ -338,25 +345,30 @@ export async function run(opts = {}) {
       { expectation: 'answers containing a secret', value: leaks.length, pass: leaks.length === 0 },
       { expectation: 'not sendable (client refused: NUL in header etc.)', value: refused, pass: null },
       {
-        expectation: `stall phase: ${worst.length} worst inputs answered as expected (never 5xx)`,
+        expectation: `stall phase: ${worstAnswers.length} worst inputs answered as expected (never 5xx)`,
         value: worstAnswers.filter((a) => a.ok).length,
         pass: worstAnswers.every((a) => a.ok),
       },
-      {
-        expectation: 'stall phase: /api/health/live probes answered (every replica, every 20 ms)',
-        value: `${probes.ms.length} ok, ${probes.failures.length} failed in ${Math.round(worstSeconds)} s`,
-        pass: probes.failures.length === 0 && probes.ms.length > 0,
-      },
-      {
-        expectation: 'stall phase: /api/health/live latency p50 / p99 (ms)',
-        value: `${percentile(probes.ms, 0.5)} / ${percentile(probes.ms, 0.99)}`,
-        pass: null,
-      },
-      {
-        expectation: 'stall phase: /api/health/live p100 < 100 ms',
-        value: liveMax,
-        pass: liveMax !== null && liveMax < 100,
-      },
+      ...phases.flatMap((p, i) => {
+        const what = i === 0 ? 'worst inputs but globs' : 'backtracking watchFiles globs';
+        return [
+          {
+            expectation: `stall phase, ${what}: /api/health/live probes answered (every replica, every 20 ms)`,
+            value: `${p.probes.ms.length} ok, ${p.probes.failures.length} failed in ${Math.round(p.seconds)} s`,
+            pass: p.probes.failures.length === 0 && p.probes.ms.length > 0,
+          },
+          {
+            expectation: `stall phase, ${what}: /api/health/live p50 / p99 (ms)`,
+            value: `${percentile(p.probes.ms, 0.5)} / ${percentile(p.probes.ms, 0.99)}`,
+            pass: null,
+          },
+          {
+            expectation: `stall phase, ${what}: /api/health/live p100 < 100 ms`,
+            value: p.max,
+            pass: p.max !== null && p.max < 100,
+          },
+        ];
+      }),
     ];
     return await report(name, rows, {
       seed,
@@ -368,8 +380,7 @@ export async function run(opts = {}) {
       hostEscapes,
       leaks,
       stall: {
-        seconds: worstSeconds,
-        live: { max: liveMax, failures: probes.failures.slice(0, 20) },
+        phases: phases.map((p) => ({ seconds: p.seconds, liveMax: p.max, failures: p.probes.failures.slice(0, 20) })),
         worst: worstByName,
       },
     });
