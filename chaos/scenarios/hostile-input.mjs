@@ -291,6 +291,13 @@ export async function run(opts = {}) {
       const max = probes.ms.length ? Math.round(Math.max(...probes.ms) * 10) / 10 : null;
       return { answers, seconds, probes, max };
     };
+    // The machine's noise floor: the same probes for 5 s with nothing else in flight.
+    const idle = probeLive(
+      replicas.map((x) => x.url),
+      20,
+    );
+    await new Promise((r) => setTimeout(r, 5000));
+    const baseline = await idle.stop();
     const all = worstRequests();
     const phases = [await stall(all.filter((w) => !w.glob)), await stall(all.filter((w) => w.glob))];
     const worstAnswers = phases.flatMap((p) => p.answers);
@@ -348,6 +355,11 @@ export async function run(opts = {}) {
         expectation: `stall phase: ${worstAnswers.length} worst inputs answered as expected (never 5xx)`,
         value: worstAnswers.filter((a) => a.ok).length,
         pass: worstAnswers.every((a) => a.ok),
+      },
+      {
+        expectation: 'stall phase, baseline (nothing in flight, 5 s): /api/health/live p50 / p99 / p100 (ms)',
+        value: `${percentile(baseline.ms, 0.5)} / ${percentile(baseline.ms, 0.99)} / ${percentile(baseline.ms, 1)}`,
+        pass: null,
       },
       ...phases.flatMap((p, i) => {
         const what = i === 0 ? 'worst inputs but globs' : 'backtracking watchFiles globs';
