@@ -1,7 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { verifyJsonWidth } from './json-shape.js';
-import { verifyJsonDepth } from './request-guards.js';
 
 /** Webhook receivers need the raw bytes (signature before parsing) and a larger limit. */
 export const WEBHOOK_PATHS = [
@@ -47,11 +46,8 @@ function exactPath(parser: RequestHandler): RequestHandler {
 
 /** `fanOutMax`: FANOUT_MAX, the longest list a JSON body may hold (see json-shape.ts). */
 export function bodyParsers(fanOutMax: number): Array<[string[] | null, RequestHandler]> {
-  const width = verifyJsonWidth(fanOutMax);
-  const verify = (req: Request, res: Response, buf: Buffer) => {
-    verifyJsonDepth(req, res, buf);
-    width(req, res, buf);
-  };
+  // One scan of the bytes checks the nesting depth (MAX_JSON_DEPTH) and the widths.
+  const verify = verifyJsonWidth(fanOutMax);
   return [
     [WEBHOOK_PATHS, exactPath(jsonErrors(express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT })))],
     [null, jsonErrors(express.json({ limit: JSON_BODY_LIMIT, verify }))],

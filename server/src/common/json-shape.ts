@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
 import { LIMITS } from './limits.js';
+import { MAX_JSON_DEPTH } from './request-guards.js';
 
 /**
- * A body-parser `verify` hook: refuses a JSON body holding an object with more than LIMITS.jsonObjectKeysMax
+ * A body-parser `verify` hook (one scan of the bytes, also for the nesting depth of request-guards.ts): refuses a JSON body holding an object with more than LIMITS.jsonObjectKeysMax
  * keys, or a list longer than `maxItems` (FANOUT_MAX, at least LIMITS.paramListMaxItems), by scanning the
  * bytes before they are parsed. Parsing, the NUL check and class-transformer (ValidationPipe's transform,
  * which de-duplicates an object's keys in quadratic time: 50,000 headers held the event loop for 18 s) all
@@ -52,6 +53,7 @@ export function widthError(buf: Buffer, maxItems: number): string | null {
       if (top) top.hasValue = true;
     } else if (c === 0x7b || c === 0x5b) {
       if (top) top.hasValue = true;
+      if (stack.length >= MAX_JSON_DEPTH) return `JSON is nested deeper than ${MAX_JSON_DEPTH} levels`;
       stack.push({ object: c === 0x7b, commas: 0, hasValue: false, key: '' });
     } else if (c === 0x7d || c === 0x5d) {
       stack.pop();
