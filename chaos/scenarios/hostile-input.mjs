@@ -17,7 +17,8 @@ import {
   startReplicas,
   startTarget,
 } from '../lib/cluster.mjs';
-import { isMain, pool, prng, request } from '../lib/extra.mjs';
+import { isMain, percentile, pool, prng, request } from '../lib/extra.mjs';
+import { createWorstJobs, probeLive, worstRequests } from '../lib/worst-inputs.mjs';
 
 export const name = 'hostile-input';
 export const aliases = ['hostile', '5'];
@@ -203,7 +204,9 @@ export async function run(opts = {}) {
   try {
     const token = await adminToken(replicas[0].url);
     const seeds = await createSeeds(replicas[0].url, token, target.url);
-    const doc = await (await fetch(`${replicas[0].url}/api/docs-json`)).json();
+    const doc = await (
+      await fetch(`${replicas[0].url}/api/docs-json`, { headers: { authorization: `Bearer ${token}` } })
+    ).json();
     const ops = operations(doc);
     const perOp = Math.ceil(total / ops.length);
     const plan = [];
@@ -258,6 +261,58 @@ export async function run(opts = {}) {
       }
     });
     const seconds = (performance.now() - started) / 1000;
+
+    // Stall phase (guarantee 7): the worst inputs, 8 at a time over the replicas, while every replica's
+    // /api/health/live is probed every 20 ms; p100 of those probes must stay under 100 ms. The backtracking
+    // watchFiles globs go last, on their own (their engine is the webhook matcher's), so that a stall
+    // they cause does not hide the other numbers.
+    await createWorstJobs(replicas[0].url, token, target.url);
+    const stall = async (worst) => {
+      const prober = probeLive(
+        replicas.map((x) => x.url),
+        20,
+      );
+      const answers = [];
+      const t0 = performance.now();
+      await pool(worst.length, 8, async (i) => {
+        const w = worst[i];
+        const replica = replicas[i % replicas.length];
+        const res = await request(replica.url + w.path, {
+          method: w.method,
+          headers: { authorization: `Bearer ${token}`, ...(w.body ? { 'content-type': 'application/json' } : {}) },
+          body: w.body,
+          timeoutMs: 60_000,
+          keepAlive: false,
+        });
+        answers.push({ name: w.name, status: res.status, ms: Math.round(res.ms), ok: w.ok(res.status) });
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const probes = await prober.stop();
+      const max = probes.ms.length ? Math.round(Math.max(...probes.ms) * 10) / 10 : null;
+      return { answers, seconds, probes, max };
+    };
+    // The machine's noise floor: the same probes for 5 s with nothing else in flight.
+    const idle = probeLive(
+      replicas.map((x) => x.url),
+      20,
+    );
+    await new Promise((r) => setTimeout(r, 5000));
+    const baseline = await idle.stop();
+    const all = worstRequests();
+    const phases = [await stall(all.filter((w) => !w.glob)), await stall(all.filter((w) => w.glob))];
+    const worstAnswers = phases.flatMap((p) => p.answers);
+    const worstByName = {};
+    for (const a of worstAnswers) {
+      const e = (worstByName[a.name] ??= { statuses: {}, maxMs: 0, unexpected: 0 });
+      e.statuses[a.status] = (e.statuses[a.status] ?? 0) + 1;
+      e.maxMs = Math.max(e.maxMs, a.ms);
+      if (!a.ok) e.unexpected++;
+    }
+    console.log('\nworst inputs (stall phase):');
+    for (const [k, e] of Object.entries(worstByName))
+      console.log(
+        `  ${k.padEnd(52)} ${JSON.stringify(e.statuses)} max ${e.maxMs} ms${e.unexpected ? ' UNEXPECTED' : ''}`,
+      );
     const crashed = replicas.filter((x) => !x.alive() || x.exits.length > 0).map((x) => x.name);
     const sent = reqs.length - refused;
     const statusTotals = {};
@@ -296,6 +351,36 @@ export async function run(opts = {}) {
       { expectation: 'render: URL left the job origin', value: hostEscapes.length, pass: hostEscapes.length === 0 },
       { expectation: 'answers containing a secret', value: leaks.length, pass: leaks.length === 0 },
       { expectation: 'not sendable (client refused: NUL in header etc.)', value: refused, pass: null },
+      {
+        expectation: `stall phase: ${worstAnswers.length} worst inputs answered as expected (never 5xx)`,
+        value: worstAnswers.filter((a) => a.ok).length,
+        pass: worstAnswers.every((a) => a.ok),
+      },
+      {
+        expectation: 'stall phase, baseline (nothing in flight, 5 s): /api/health/live p50 / p99 / p100 (ms)',
+        value: `${percentile(baseline.ms, 0.5)} / ${percentile(baseline.ms, 0.99)} / ${percentile(baseline.ms, 1)}`,
+        pass: null,
+      },
+      ...phases.flatMap((p, i) => {
+        const what = i === 0 ? 'worst inputs but globs' : 'backtracking watchFiles globs';
+        return [
+          {
+            expectation: `stall phase, ${what}: /api/health/live probes answered (every replica, every 20 ms)`,
+            value: `${p.probes.ms.length} ok, ${p.probes.failures.length} failed in ${Math.round(p.seconds)} s`,
+            pass: p.probes.failures.length === 0 && p.probes.ms.length > 0,
+          },
+          {
+            expectation: `stall phase, ${what}: /api/health/live p50 / p99 (ms)`,
+            value: `${percentile(p.probes.ms, 0.5)} / ${percentile(p.probes.ms, 0.99)}`,
+            pass: null,
+          },
+          {
+            expectation: `stall phase, ${what}: /api/health/live p100 < 100 ms`,
+            value: p.max,
+            pass: p.max !== null && p.max < 100,
+          },
+        ];
+      }),
     ];
     return await report(name, rows, {
       seed,
@@ -306,6 +391,10 @@ export async function run(opts = {}) {
       noMessage: noMessage.slice(0, 100),
       hostEscapes,
       leaks,
+      stall: {
+        phases: phases.map((p) => ({ seconds: p.seconds, liveMax: p.max, failures: p.probes.failures.slice(0, 20) })),
+        worst: worstByName,
+      },
     });
   } finally {
     await Promise.all(replicas.map((r) => r.stop()));

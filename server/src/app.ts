@@ -8,6 +8,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { bodyParsers } from './common/body-parsers.js';
 import { answerClientError, rejectNulCharacters } from './common/request-guards.js';
+import { AuthService } from './auth/auth.service.js';
+import { docsAccess } from './auth/docs-access.js';
 import { securityHeaders } from './auth/security-headers.js';
 import { spaHandlers } from './common/spa.js';
 import type { AppConfig } from './config/app-config.js';
@@ -25,7 +27,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     bodyParser: false,
   });
   app.useLogger(quietStartUp(app.get(Logger)));
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   app.disable('x-powered-by');
   app.use(helmet(securityHeaders()));
   app.use(cookieParser());
@@ -34,7 +36,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     .map((o) => o.trim())
     .filter(Boolean);
   if (corsOrigins.length) app.enableCors({ origin: corsOrigins, credentials: true });
-  for (const [paths, handler] of bodyParsers()) {
+  for (const [paths, handler] of bodyParsers(config.FANOUT_MAX)) {
     if (paths) app.use(paths, handler);
     else app.use(handler);
   }
@@ -66,8 +68,21 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
       .addBearerAuth()
       .build(),
   );
+  // Read access, like every other GET (see docs-access.ts); registered before Swagger's own handlers.
+  app.use(['/api/docs', '/api/docs-json'], docsAccess(app.get(AuthService)));
   SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false });
 
   for (const handler of spaHandlers(config.ADMIN_DIST_DIR, config.ADMIN_BASE_HREF)) app.use(handler);
   return { app, openApi };
+}
+
+/** TRUST_PROXY as express's "trust proxy" value: a boolean, a hop count, or the list of trusted addresses. */
+export function trustProxy(value: string): boolean | number | string[] {
+  const v = value.trim();
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

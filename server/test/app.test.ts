@@ -59,7 +59,7 @@ describe('application shell', () => {
   }, 20_000);
 
   it('documents every route of the router in the OpenAPI document', async () => {
-    const res = await fetch(`${app.baseUrl}/api/docs-json`);
+    const res = await fetch(`${app.baseUrl}/api/docs-json`, { headers: app.authHeaders });
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
     const documented = new Set(

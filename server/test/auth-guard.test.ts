@@ -165,8 +165,20 @@ describe('the global guard', () => {
     );
     expect(loginRes.status).toBe(401);
     expect(loginRes.body.message).toBe('Invalid username or password');
-    expect((await fetch(`${app.baseUrl}/api/docs`)).status).toBe(200);
-    expect((await fetch(`${app.baseUrl}/api/docs-json`)).status).toBe(200);
+  });
+
+  it('serves the OpenAPI document and Swagger UI to readers only (401 without credentials)', async () => {
+    for (const path of ['/api/docs', '/api/docs/', '/api/docs-json', '/api/docs/swagger-ui-init.js']) {
+      const res = await fetch(`${app.baseUrl}${path}`);
+      expect({ path, status: res.status }).toEqual({ path, status: 401 });
+      expect((await res.json()).message).toMatch(/Authentication required/);
+    }
+    const bad = await fetch(`${app.baseUrl}/api/docs-json`, { headers: { authorization: 'Bearer amk_nope' } });
+    expect(bad.status).toBe(401);
+    expect((await fetch(`${app.baseUrl}/api/docs`, { headers: app.authHeaders })).status).toBe(200);
+    expect((await fetch(`${app.baseUrl}/api/docs-json`, { headers: app.authHeaders })).status).toBe(200);
+    const viewer = await app.as('viewer');
+    expect((await fetch(`${app.baseUrl}/api/docs-json`, { headers: viewer })).status).toBe(200);
   });
 
   it('forbids (403) every route whose role or scope the caller lacks, for each role and each token scope', async () => {
@@ -264,7 +276,7 @@ describe('the global guard', () => {
     expect((await app.api('DELETE', `/api/v1/tokens/${tokenId}`, undefined, headers)).status).toBe(204);
     expect((await app.api('GET', '/api/v1/auth/me', undefined, headers)).status).toBe(401);
     const list = await app.api('GET', '/api/v1/tokens', undefined, app.authHeaders);
-    expect(list.body.find((t: { id: string }) => t.id === tokenId)?.revokedAt).toEqual(expect.any(String));
+    expect(list.body.items.find((t: { id: string }) => t.id === tokenId)?.revokedAt).toEqual(expect.any(String));
 
     // Another user's token cannot be revoked by a non-admin (404, as if it did not exist).
     const other = await createUserAndToken(app.db.url, 'operator');
@@ -335,7 +347,9 @@ describe('the global guard', () => {
   });
 
   it('sends helmet headers with a CSP that lets the SPA and Swagger UI load, and no CORS by default', async () => {
-    const res = await fetch(`${app.baseUrl}/api/docs`, { headers: { origin: 'https://evil.example' } });
+    const res = await fetch(`${app.baseUrl}/api/docs`, {
+      headers: { ...app.authHeaders, origin: 'https://evil.example' },
+    });
     expect(res.status).toBe(200);
     const csp = res.headers.get('content-security-policy')!;
     expect(csp).toContain("script-src 'self'");

@@ -113,7 +113,9 @@ describe('sessions, users, tokens and the audit log', () => {
     const s = await login(app.baseUrl, 'bob', 'long-enough-pass');
     expect((await app.api('GET', '/api/v1/users', undefined, { cookie: s.cookie })).status).toBe(403);
 
-    const admins = (await app.api('GET', '/api/v1/users')).body.filter((u: { role: string }) => u.role === 'admin');
+    const admins = (await app.api('GET', '/api/v1/users')).body.items.filter(
+      (u: { role: string }) => u.role === 'admin',
+    );
     expect(admins).toHaveLength(1);
     const adminId = admins[0].id as string;
     expect((await app.api('PATCH', `/api/v1/users/${adminId}`, { role: 'viewer' })).status).toBe(409);
@@ -169,7 +171,7 @@ describe('sessions, users, tokens and the audit log', () => {
     expect(row!.token_hash).toMatch(/^[0-9a-f]{64}$/);
     const list = await app.api('GET', '/api/v1/tokens');
     expect(JSON.stringify(list.body)).not.toContain(created.body.token);
-    expect(list.body.find((t: { id: string }) => t.id === created.body.id)).not.toHaveProperty('token');
+    expect(list.body.items.find((t: { id: string }) => t.id === created.body.id)).not.toHaveProperty('token');
 
     const viewer = await login(app.baseUrl, 'thr', 'correct-horse-battery');
     expect((await app.api('POST', '/api/v1/tokens', { name: 'v', scopes: ['write'] }, viewer.headers)).status).toBe(
@@ -178,7 +180,7 @@ describe('sessions, users, tokens and the audit log', () => {
     const vt = await app.api('POST', '/api/v1/tokens', { name: 'v', scopes: ['read'] }, viewer.headers);
     expect(vt.status).toBe(201);
     const mine = await app.api('GET', '/api/v1/tokens', undefined, { authorization: `Bearer ${vt.body.token}` });
-    expect(mine.body.map((t: { id: string }) => t.id)).toEqual([vt.body.id]);
+    expect(mine.body.items.map((t: { id: string }) => t.id)).toEqual([vt.body.id]);
     expect((await app.api('POST', '/api/v1/tokens', { name: 'x', scopes: ['sudo'] })).status).toBe(400);
     expect((await app.api('POST', '/api/v1/tokens', { name: 'x', scopes: [] })).status).toBe(400);
     const past = await app.api('POST', '/api/v1/tokens', {

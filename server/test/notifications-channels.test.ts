@@ -44,7 +44,7 @@ describe('notification channels API', () => {
     expect(JSON.stringify(res.body)).not.toContain('slackToken');
     const list = await app.api('GET', CHANNELS, undefined, await app.as('viewer'));
     expect(list.status).toBe(200);
-    expect(list.body.map((c: { name: string }) => c.name)).toContain('ops-slack');
+    expect(list.body.items.map((c: { name: string }) => c.name)).toContain('ops-slack');
     expect(JSON.stringify(list.body)).not.toContain('slackToken');
     const [row] = await query<{ url: string }>(
       app.db.url,
@@ -168,7 +168,7 @@ describe('notification channels API', () => {
       expect.arrayContaining(['recipients must list at least one email address for an email channel']),
     );
     const unchanged = await app.api('GET', CHANNELS);
-    expect(unchanged.body.find((c: { name: string }) => c.name === 'morph')).toMatchObject({
+    expect(unchanged.body.items.find((c: { name: string }) => c.name === 'morph')).toMatchObject({
       type: 'slack',
       hasUrl: true,
     });

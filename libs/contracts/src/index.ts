@@ -9,3 +9,4 @@ export * from './webhooks.js';
 export * from './config-as-code.js';
 export * from './notifications.js';
 export * from './filter-pattern.js';
+export * from './limits.js';

@@ -1,3 +1,4 @@
+import type { PageQuery } from './limits.js';
 import type { JobNotification } from './notifications.js';
 import type { WebhookProviderName } from './webhooks.js';
 // Job definitions: the JSON shape of DESIGN.md ("A job, as JSON"), the same in jobs.yaml.
@@ -251,7 +252,7 @@ export interface JobView {
   updatedAt: string;
 }
 
-export interface JobListQuery {
+export interface JobListQuery extends PageQuery {
   group?: string;
   enabled?: boolean;
   /** Matches name, title or description (case-insensitive substring). */
@@ -260,7 +261,10 @@ export interface JobListQuery {
 
 export interface JobListResponse {
   items: JobView[];
+  /** Jobs matching the filters (all pages). */
   total: number;
+  /** Pass as `cursor` for the next page; null at the end. */
+  nextCursor: string | null;
 }
 
 /** POST /jobs/:idOrName/render */

@@ -32,7 +32,10 @@ export interface Schedule {
 
 export interface ScheduleList {
   items: Schedule[];
+  /** Schedules matching the filter (all pages). */
   total: number;
+  /** Pass as `cursor` for the next page; null at the end. */
+  nextCursor: string | null;
 }
 
 export interface CreateScheduleRequest {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiForbiddenResponse,
@@ -6,10 +6,13 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { ApiTokenSummary, CreatedApiToken } from '@api-manager/contracts';
+import type { ApiTokenSummary, CreatedApiToken, Page } from '@api-manager/contracts';
+import { PageDtoOf, PageQueryDto } from '../common/paging.js';
 import { Access, type Actor, CurrentActor, SkipAudit } from './access.decorators.js';
 import { ApiTokenDto, CreatedApiTokenDto, CreateTokenDto, IdParamDto } from './dto/auth.dto.js';
 import { TokensService } from './tokens.service.js';
+
+const ApiTokenPageDto = PageDtoOf(ApiTokenDto, 'ApiTokenPageDto');
 
 /** API tokens for automation (`Authorization: Bearer amk_…`). */
 @ApiTags('tokens')
@@ -20,9 +23,9 @@ export class TokensController {
 
   /** The caller's tokens (an admin sees all). Secrets are never listed. */
   @Get()
-  @ApiOkResponse({ type: [ApiTokenDto] })
-  list(@CurrentActor() actor: Actor): Promise<ApiTokenSummary[]> {
-    return this.tokens.list(actor);
+  @ApiOkResponse({ type: ApiTokenPageDto, description: 'Newest first; cursor paging' })
+  list(@CurrentActor() actor: Actor, @Query() q: PageQueryDto): Promise<Page<ApiTokenSummary>> {
+    return this.tokens.list(actor, q);
   }
 
   /** Create a token for oneself; the answer is the only time the token is shown. */

@@ -1,11 +1,22 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { ApiTokenSummary, CreateTokenRequest, CreatedApiToken, TokenScope } from '@api-manager/contracts';
+import type {
+  ApiTokenSummary,
+  CreateTokenRequest,
+  CreatedApiToken,
+  Page,
+  PageQuery,
+  TokenScope,
+} from '@api-manager/contracts';
+import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import type { DataSource } from 'typeorm';
 import type { Actor } from './access.decorators.js';
 import { generateApiToken, sha256Hex } from './auth-crypto.js';
 import { scopesAllowedForRole } from './auth-request.js';
 import { AuditService } from './audit.service.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 interface TokenRow {
   id: string;
@@ -96,14 +107,23 @@ export class TokensService {
   }
 
   /** The caller's tokens; an admin sees everyone's. */
-  async list(actor: Actor): Promise<ApiTokenSummary[]> {
-    const all = managesAll(actor);
+  /** Newest first, keyset pages on (created_at, id). */
+  async list(actor: Actor, q: PageQuery = {}): Promise<Page<ApiTokenSummary>> {
+    const limit = pageLimit(q);
+    const [ts, id] = q.cursor ? decodePageCursor(q.cursor, 2) : [null, null];
+    if (ts !== null && (!CURSOR_TS.test(ts) || !UUID.test(id!))) {
+      throw new BadRequestException(['cursor is not valid: pass nextCursor from a previous page']);
+    }
     const rows = (await this.dataSource.query(
-      `SELECT ${TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
-        ${all ? '' : 'WHERE t.user_id = $1'} ORDER BY t.created_at DESC`,
-      all ? [] : [ownerOf(actor)],
-    )) as TokenRow[];
-    return rows.map(toSummary);
+      `SELECT ${TOKEN_COLUMNS},
+              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+         FROM api_tokens t JOIN users u ON u.id = t.user_id
+        WHERE ($1::uuid IS NULL OR t.user_id = $1)
+          AND ($2::timestamptz IS NULL OR (t.created_at, t.id) < ($2::timestamptz, $3::uuid))
+        ORDER BY t.created_at DESC, t.id DESC LIMIT $4`,
+      [managesAll(actor) ? null : ownerOf(actor), ts, id, limit + 1],
+    )) as Array<TokenRow & { cursor_ts: string }>;
+    return toPage(rows, limit, (r) => [r.cursor_ts, r.id], toSummary);
   }
 
   /** Revoke (kept for the record): one's own token, or any token for an admin. */

@@ -1,9 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { UserSummary } from '@api-manager/contracts';
+import type { Page, UserSummary } from '@api-manager/contracts';
+import { PageDtoOf, PageQueryDto } from '../common/paging.js';
 import { Access, type Actor, CurrentActor, SkipAudit } from './access.decorators.js';
 import { CreateUserDto, IdParamDto, UpdateUserDto, UserDto } from './dto/auth.dto.js';
 import { UsersService } from './users.service.js';
+
+const UserPageDto = PageDtoOf(UserDto, 'UserPageDto');
 
 /** User management: admins only. */
 @ApiTags('users')
@@ -14,9 +17,9 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
-  @ApiOkResponse({ type: [UserDto] })
-  list(): Promise<UserSummary[]> {
-    return this.users.list();
+  @ApiOkResponse({ type: UserPageDto, description: 'By username; cursor paging' })
+  list(@Query() q: PageQueryDto): Promise<Page<UserSummary>> {
+    return this.users.list(q);
   }
 
   @Post()

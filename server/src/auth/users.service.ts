@@ -1,6 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { CreateUserRequest, UpdateUserRequest, UserSummary } from '@api-manager/contracts';
+import type { CreateUserRequest, Page, PageQuery, UpdateUserRequest, UserSummary } from '@api-manager/contracts';
+import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from './access.decorators.js';
 import { hashPassword } from './auth-crypto.js';
@@ -21,9 +22,15 @@ export class UsersService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(): Promise<UserSummary[]> {
-    const rows = (await this.dataSource.query(`SELECT ${USER_COLUMNS} FROM users ORDER BY username`)) as UserRow[];
-    return rows.map(toUserSummary);
+  /** By username (unique), keyset pages. */
+  async list(q: PageQuery = {}): Promise<Page<UserSummary>> {
+    const limit = pageLimit(q);
+    const after = q.cursor ? decodePageCursor(q.cursor, 1)[0] : null;
+    const rows = (await this.dataSource.query(
+      `SELECT ${USER_COLUMNS} FROM users WHERE $1::text IS NULL OR username > $1 ORDER BY username LIMIT $2`,
+      [after, limit + 1],
+    )) as UserRow[];
+    return toPage(rows, limit, (r) => [r.username], toUserSummary);
   }
 
   async get(id: string): Promise<UserSummary> {

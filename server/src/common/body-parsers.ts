@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
-import { verifyJsonDepth } from './request-guards.js';
+import { verifyJsonWidth } from './json-shape.js';
 
 /** Webhook receivers need the raw bytes (signature before parsing) and a larger limit. */
 export const WEBHOOK_PATHS = [
@@ -44,9 +44,12 @@ function exactPath(parser: RequestHandler): RequestHandler {
   return (req, res, next) => (req.path === '/' || req.path === '' ? parser(req, res, next) : next());
 }
 
-export function bodyParsers(): Array<[string[] | null, RequestHandler]> {
+/** `fanOutMax`: FANOUT_MAX, the longest list a JSON body may hold (see json-shape.ts). */
+export function bodyParsers(fanOutMax: number): Array<[string[] | null, RequestHandler]> {
+  // One scan of the bytes checks the nesting depth (MAX_JSON_DEPTH) and the widths.
+  const verify = verifyJsonWidth(fanOutMax);
   return [
     [WEBHOOK_PATHS, exactPath(jsonErrors(express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT })))],
-    [null, jsonErrors(express.json({ limit: JSON_BODY_LIMIT, verify: verifyJsonDepth }))],
+    [null, jsonErrors(express.json({ limit: JSON_BODY_LIMIT, verify }))],
   ];
 }

@@ -1,33 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Socket } from 'node:net';
 
-/** Deepest JSON nesting a request body may have (validation and transformation recurse per level). */
-export const MAX_JSON_DEPTH = 64;
-
 /**
- * body-parser `verify` hook: refuses a JSON body nested deeper than MAX_JSON_DEPTH before it is
- * parsed (a few thousand levels overflow the stack of the recursive validators → a 500).
+ * Deepest JSON nesting a request body may have (validation and transformation recurse per level; a few
+ * thousand levels overflow the stack → a 500). Checked on the bytes before parsing (json-shape.ts).
  */
-export function verifyJsonDepth(_req: Request, _res: Response, buf: Buffer): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < buf.length; i++) {
-    const c = buf[i];
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) {
-        throw Object.assign(new Error(`JSON is nested deeper than ${MAX_JSON_DEPTH} levels`), {
-          status: 400,
-          type: 'entity.verify.failed',
-        });
-      }
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-}
+export const MAX_JSON_DEPTH = 64;
 
 function hasNul(v: unknown, seen = 0): boolean {
   if (typeof v === 'string') return v.includes('\u0000');

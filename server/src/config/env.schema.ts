@@ -24,6 +24,9 @@ const toBool = ({ value }: { value: unknown }) => {
   return value;
 };
 
+const TRUST_ITEM = String.raw`(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(/\d{1,3})?)`;
+const TRUST_PROXY_VALUE = new RegExp(String.raw`^(true|false|\d{1,2}|${TRUST_ITEM}(\s*,\s*${TRUST_ITEM})*)$`);
+
 /**
  * Every environment variable the server reads, declared once, with its default.
  * `ops/env/.env.example` documents the same list; a test keeps the two in step.
@@ -157,13 +160,26 @@ export class EnvSchema {
   @IsString()
   CORS_ORIGINS = '';
 
+  /**
+   * Which proxies' X-Forwarded-For/-Proto the server believes (express "trust proxy"): `true`, `false`, a hop
+   * count (`1` = the one proxy in front, e.g. the compose nginx), or comma-separated addresses, CIDRs and the
+   * names loopback, linklocal, uniquelocal. The client IP feeds the login throttle and the audit log.
+   */
+  @Matches(TRUST_PROXY_VALUE, {
+    message: 'must be true, false, a hop count, or comma-separated addresses/CIDRs/loopback/linklocal/uniquelocal',
+  })
+  TRUST_PROXY = 'loopback';
+
   /** Login attempts allowed per client IP within LOGIN_WINDOW_SECONDS (shared by all replicas). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   LOGIN_MAX_PER_IP = 30;
 
-  /** Failed login attempts allowed per username within LOGIN_WINDOW_SECONDS (a success resets it). */
+  /**
+   * Failed logins of one username from one client IP before each further attempt from that client waits a
+   * growing delay (1 s, 2 s, 4 s, … up to LOGIN_WINDOW_SECONDS). A success resets it; other clients are not delayed.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -207,6 +223,13 @@ export class EnvSchema {
   SCHEDULER_PARALLELISM = 8;
 
   // --- executions ---
+  /** Most children one fan-out run may create (items of its fan-out param); more is a 400. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  FANOUT_MAX = 10_000;
+
   /** Worker polling fallback: how often an idle worker looks for due executions without a NOTIFY. */
   @Transform(toInt)
   @IsInt()
@@ -225,7 +248,18 @@ export class EnvSchema {
   @IsBoolean()
   COMMAND_JOBS_ENABLED = false;
 
-  /** Where per-execution workspaces of command jobs are made (and removed after each run). Default DATA_DIR/workspaces. */
+  /**
+   * The user command scripts and their git run as (a name or uid of /etc/passwd). When the server runs as root
+   * and this is unset: `nobody`; `root` turns isolation off on purpose. A non-root server cannot switch users.
+   */
+  @IsOptional()
+  @Matches(/^[a-z_][a-z0-9_.-]{0,31}\$?$|^\d{1,10}$/i, { message: 'must be a user name or a numeric uid' })
+  COMMAND_JOBS_USER?: string = undefined;
+
+  /**
+   * Where per-execution workspaces of command jobs are made (and removed after each run). Default
+   * DATA_DIR/workspaces, or <tmpdir>/api-manager-workspaces when scripts run as another user (COMMAND_JOBS_USER).
+   */
   @IsOptional()
   @IsString()
   @MinLength(1)

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { LIMITS } from '../common/limits.js';
 import type { DataSource } from 'typeorm';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { ExecutionDetailDto, ExecutionListDto, ExecutionSummaryDto, JobStatusDto } from './dto/execution.dto.js';
@@ -109,9 +110,13 @@ export class ExecutionsQueryService {
     const e = await this.executions.findOne(id);
     const pool = poolOf(this.dataSource);
     const [logs, children, parent, extra] = await Promise.all([
-      pool.query('SELECT at, level, message FROM execution_logs WHERE execution_id = $1 ORDER BY id LIMIT 5000', [id]),
-      pool.query(`SELECT ${SUMMARY_COLS} FROM executions WHERE parent_id = $1 ORDER BY created_at, id LIMIT 1000`, [
+      pool.query('SELECT at, level, message FROM execution_logs WHERE execution_id = $1 ORDER BY id LIMIT $2', [
         id,
+        LIMITS.executionDetailLogsMax,
+      ]),
+      pool.query(`SELECT ${SUMMARY_COLS} FROM executions WHERE parent_id = $1 ORDER BY created_at, id LIMIT $2`, [
+        id,
+        LIMITS.executionDetailChildrenMax,
       ]),
       e.parentId
         ? pool.query(`SELECT ${SUMMARY_COLS} FROM executions WHERE id = $1`, [e.parentId])

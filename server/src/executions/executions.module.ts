@@ -6,6 +6,7 @@ import { EventsController, ExecutionsController, JobRunsController } from './exe
 import { ExecutionsQueryService } from './executions-query.service.js';
 import { ExecutionsService } from './executions.service.js';
 import { CommandExecutor } from './executors/command.executor.js';
+import { CommandIsolation } from './executors/command-user.js';
 import { HttpExecutor } from './executors/http.executor.js';
 import { ExecutionDetailContributors } from './execution-detail-contributors.js';
 import { FinalizerService } from './finalizer.service.js';
@@ -31,6 +32,7 @@ import { WorkerService } from './worker.service.js';
     QueueService,
     HttpExecutor,
     CommandExecutor,
+    CommandIsolation,
     RunnerService,
     CompletionWriter,
     WorkerService,

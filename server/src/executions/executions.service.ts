@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import { concurrencyOf } from './concurrency.js';
@@ -69,6 +70,7 @@ export class ExecutionsService {
     private readonly jobs: JobsService,
     private readonly events: EventsService,
     private readonly progress: ProgressService,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -85,6 +87,11 @@ export class ExecutionsService {
     const fanOut = this.params.fanOutParam(job)?.name;
     const items = fanOut !== undefined ? resolved[fanOut] : undefined;
     let fanItems = Array.isArray(items) ? items.map((x) => String(x)) : null;
+    if (fanItems && fanItems.length > this.config.FANOUT_MAX) {
+      throw new BadRequestException([
+        `params.${fanOut} has ${fanItems.length} items: a run fans out to at most ${this.config.FANOUT_MAX} (FANOUT_MAX)`,
+      ]);
+    }
     // A secret fan-out param: each child's item is stored sealed too.
     if (fanItems && fanOut !== undefined && secret.includes(fanOut)) {
       fanItems = fanItems.map((x) => this.params.sealParams(job, { [fanOut]: x }, [fanOut])[fanOut] as string);
@@ -168,6 +175,9 @@ export class ExecutionsService {
     const exec = toExecution(inserted[0]);
 
     if (fanItems.length) {
+      // Each child's params are the parent's without the list, plus its one item. (Copying the whole list into
+      // every child made the INSERT quadratic: 8k items took 1.4 s, 150k items minutes.)
+      const { [fanOut!]: _list, ...childBase } = params;
       await m.query(
         `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, parent_id, params, max_attempts, run_at,
                                  created_at, push)
@@ -179,7 +189,7 @@ export class ExecutionsService {
           job.name,
           exec.id,
           input.actor ?? null,
-          JSON.stringify(params),
+          JSON.stringify(childBase),
           fanOut,
           maxAttempts,
           input.runAt ?? null,

@@ -212,8 +212,8 @@ export class JobValidator {
       } else env[name] = this.sealSecret(`executor.env.${name}`, v, prevEnv[name], errors);
     }
     const wd = ex.workingDirectory?.trim() || null;
-    if (wd && !path.isAbsolute(wd) && path.normalize(wd).split(path.sep)[0] === '..') {
-      errors.push('executor.workingDirectory must stay inside the workspace (or be an absolute path)');
+    if (wd && (path.isAbsolute(wd) || wd.split(/[\\/]/).includes('..'))) {
+      errors.push('executor.workingDirectory must be a relative path inside the workspace (no leading / and no ..)');
     }
     let checkout: Record<string, unknown> | null = null;
     if (ex.checkout) {

@@ -1,3 +1,4 @@
+import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { JobListResponse, JobView, JsonValue, MaskedSecret, RenderResponse } from '@api-manager/contracts';
@@ -54,9 +55,24 @@ export class JobsService {
       const like = `%${query.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
       qb.andWhere('(j.name ILIKE :like OR j.title ILIKE :like OR j.description ILIKE :like)', { like });
     }
-    qb.orderBy('j.job_group', 'ASC', 'NULLS FIRST').addOrderBy('j.name', 'ASC');
-    const items = await qb.getMany();
-    return { items: items.map((j) => this.view(j)), total: items.length };
+    const total = await qb.getCount();
+    // Keyset paging on (group, name): no group sorts first, like ''.
+    if (query.cursor) {
+      const [group, name] = decodePageCursor(query.cursor, 2);
+      qb.andWhere(`(COALESCE(j.job_group, ''), j.name) > (:cg, :cn)`, { cg: group, cn: name });
+    }
+    const limit = pageLimit(query);
+    qb.orderBy(`COALESCE(j.job_group, '')`, 'ASC')
+      .addOrderBy('j.name', 'ASC')
+      .limit(limit + 1);
+    const rows = await qb.getMany();
+    const page = toPage(
+      rows,
+      limit,
+      (j) => [j.group ?? '', j.name],
+      (j) => this.view(j),
+    );
+    return { ...page, total };
   }
 
   async findView(idOrName: string): Promise<JobView> {

@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import type { NotificationChannelView, Page } from '@api-manager/contracts';
+import { PageDtoOf, PageQueryDto } from '../common/paging.js';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorators.js';
 import { ChannelsService } from './channels.service.js';
@@ -17,9 +19,12 @@ export class ChannelsController {
 
   @Get()
   @ApiOperation({ summary: 'Notification channels (URLs and secrets are never returned)' })
-  @ApiOkResponse({ type: [NotificationChannelViewDto] })
-  list(): Promise<NotificationChannelViewDto[]> {
-    return this.channels.list();
+  @ApiOkResponse({
+    type: PageDtoOf(NotificationChannelViewDto, 'NotificationChannelPageDto'),
+    description: 'By name; cursor paging',
+  })
+  list(@Query() q: PageQueryDto): Promise<Page<NotificationChannelView>> {
+    return this.channels.list(q);
   }
 
   @Post()

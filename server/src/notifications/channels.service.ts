@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { NotificationChannelView, NotificationTestResult } from '@api-manager/contracts';
+import type { NotificationChannelView, NotificationTestResult, Page, PageQuery } from '@api-manager/contracts';
+import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import { Repository } from 'typeorm';
 import { SecretBox, SecretBoxError } from '../common/secret-box.js';
 import { AppConfig } from '../config/app-config.js';
@@ -21,8 +22,16 @@ export class ChannelsService {
     private readonly sender: ChannelSender,
   ) {}
 
-  async list(): Promise<NotificationChannelView[]> {
-    return (await this.repo.find({ order: { name: 'ASC' } })).map(toView);
+  /** By name (unique), keyset pages. */
+  async list(q: PageQuery = {}): Promise<Page<NotificationChannelView>> {
+    const limit = pageLimit(q);
+    const qb = this.repo.createQueryBuilder('c');
+    if (q.cursor) qb.where('c.name > :after', { after: decodePageCursor(q.cursor, 1)[0] });
+    const rows = await qb
+      .orderBy('c.name')
+      .limit(limit + 1)
+      .getMany();
+    return toPage(rows, limit, (r) => [r.name], toView);
   }
 
   async create(dto: CreateNotificationChannelDto): Promise<NotificationChannelView> {

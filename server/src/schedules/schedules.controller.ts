@@ -27,7 +27,7 @@ export class SchedulesController {
   @Get()
   @ApiOkResponse({ type: ScheduleListDto, description: 'Schedules, optionally of one job (?job=idOrName)' })
   list(@Query() q: ListSchedulesQueryDto) {
-    return this.schedules.list(q.job);
+    return this.schedules.list(q);
   }
 
   @Get('preview')

@@ -1,6 +1,8 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Schedule as ScheduleView, SchedulePreview } from '@api-manager/contracts';
+import type { PageQuery, Schedule as ScheduleView, ScheduleList, SchedulePreview } from '@api-manager/contracts';
+import { LIMITS } from '../common/limits.js';
+import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { EventsService } from '../executions/events.service.js';
@@ -31,20 +33,34 @@ export class SchedulesService {
     private readonly mappings: SecretMappings,
   ) {}
 
-  async list(job?: string): Promise<{ items: ScheduleView[]; total: number }> {
-    const qb = this.dataSource
-      .createQueryBuilder(Schedule, 's')
-      .innerJoin(Job, 'j', 'j.id = s.job_id')
-      .addSelect('j.name', 'job_name')
-      .orderBy('j.name')
-      .addOrderBy('s.name');
-    if (job) {
-      const found = await this.findJob(this.dataSource.manager, job);
+  /** Ordered by job name, schedule name, id; keyset pages (`cursor` = the last row's key). */
+  async list(q: PageQuery & { job?: string } = {}): Promise<ScheduleList> {
+    const qb = this.dataSource.createQueryBuilder(Schedule, 's').innerJoin(Job, 'j', 'j.id = s.job_id');
+    if (q.job) {
+      const found = await this.findJob(this.dataSource.manager, q.job);
       qb.where('s.job_id = :id', { id: found.id });
     }
+    const total = await qb.getCount();
+    if (q.cursor) {
+      const [jobName, name, id] = decodePageCursor(q.cursor, 3);
+      if (!UUID.test(id)) throw new BadRequestException(['cursor is not valid: pass nextCursor from a previous page']);
+      qb.andWhere('(j.name, s.name, s.id) > (:cj, :cs, :ci)', { cj: jobName, cs: name, ci: id });
+    }
+    const limit = pageLimit(q);
+    qb.addSelect('j.name', 'job_name')
+      .orderBy('j.name')
+      .addOrderBy('s.name')
+      .addOrderBy('s.id')
+      .limit(limit + 1);
     const { entities, raw } = await qb.getRawAndEntities<{ job_name: string }>();
-    const items = entities.map((s, i) => this.toView(s, raw[i].job_name));
-    return { items, total: items.length };
+    const rows = entities.map((s, i) => ({ s, jobName: raw[i].job_name }));
+    const page = toPage(
+      rows,
+      limit,
+      (r) => [r.jobName, r.s.name, r.s.id],
+      (r) => this.toView(r.s, r.jobName),
+    );
+    return { ...page, total };
   }
 
   async get(id: string): Promise<ScheduleView> {
@@ -65,6 +81,7 @@ export class SchedulesService {
   async create(dto: CreateScheduleDto, manager?: EntityManager): Promise<ScheduleView> {
     const view = await this.tx(manager, async (m) => {
       const job = await this.findJob(m, dto.job);
+      await this.checkCaps(m, job);
       const s = m.create(Schedule, {
         jobId: job.id,
         cron: dto.cron ?? null,
@@ -86,6 +103,23 @@ export class SchedulesService {
     });
     this.ticker.wake();
     return view;
+  }
+
+  /** LIMITS.schedulesPerJobMax and LIMITS.schedulesMax, counted under a lock so concurrent creates cannot pass them. */
+  private async checkCaps(m: EntityManager, job: Job): Promise<void> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('apm-schedules-count', 0))`);
+    const [{ total, of_job }] = (await m.query(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE job_id = $1)::int AS of_job FROM schedules`,
+      [job.id],
+    )) as Array<{ total: number; of_job: number }>;
+    if (of_job >= LIMITS.schedulesPerJobMax) {
+      throw new BadRequestException([
+        `job ${job.name} already has ${of_job} schedules: at most ${LIMITS.schedulesPerJobMax} per job`,
+      ]);
+    }
+    if (total >= LIMITS.schedulesMax) {
+      throw new BadRequestException([`there are already ${total} schedules: at most ${LIMITS.schedulesMax}`]);
+    }
   }
 
   async update(id: string, dto: UpdateScheduleDto, manager?: EntityManager): Promise<ScheduleView> {

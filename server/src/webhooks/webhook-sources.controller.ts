@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import type { Page, WebhookSourceView } from '@api-manager/contracts';
+import { PageDtoOf, PageQueryDto } from '../common/paging.js';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorators.js';
 import { CreateWebhookSourceDto, UpdateWebhookSourceDto, WebhookSourceViewDto } from './dto/webhook-source.dto.js';
@@ -12,9 +14,9 @@ export class WebhookSourcesController {
 
   @Get()
   @ApiOperation({ summary: 'Webhook sources (secrets are never returned)' })
-  @ApiOkResponse({ type: [WebhookSourceViewDto] })
-  list(): Promise<WebhookSourceViewDto[]> {
-    return this.sources.list();
+  @ApiOkResponse({ type: PageDtoOf(WebhookSourceViewDto, 'WebhookSourcePageDto'), description: 'Cursor paging' })
+  list(@Query() q: PageQueryDto): Promise<Page<WebhookSourceView>> {
+    return this.sources.list(q);
   }
 
   @Post()

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { WebhookSourceView } from '@api-manager/contracts';
+import type { Page, PageQuery, WebhookSourceView } from '@api-manager/contracts';
+import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import { Repository } from 'typeorm';
 import { SecretBox } from '../common/secret-box.js';
 import { AppConfig } from '../config/app-config.js';
@@ -19,6 +20,8 @@ export interface SourceSecret {
   repoConfig: boolean;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Other replicas see a changed source within this time (this replica at once). */
 const CACHE_MS = 5000;
 
@@ -34,9 +37,21 @@ export class WebhookSourcesService {
     private readonly config: AppConfig,
   ) {}
 
-  async list(): Promise<WebhookSourceView[]> {
-    const rows = await this.repo.find({ order: { provider: 'ASC', repository: 'ASC', createdAt: 'ASC' } });
-    return rows.map(toView);
+  /** By provider, repository (the provider-wide source first), id; keyset pages. */
+  async list(q: PageQuery = {}): Promise<Page<WebhookSourceView>> {
+    const limit = pageLimit(q);
+    const qb = this.repo.createQueryBuilder('s');
+    if (q.cursor) {
+      const [provider, repository, id] = decodePageCursor(q.cursor, 3);
+      if (!UUID.test(id)) throw new BadRequestException(['cursor is not valid: pass nextCursor from a previous page']);
+      qb.where(`(s.provider, COALESCE(s.repository, ''), s.id) > (:p, :r, :i)`, { p: provider, r: repository, i: id });
+    }
+    qb.orderBy('s.provider')
+      .addOrderBy(`COALESCE(s.repository, '')`)
+      .addOrderBy('s.id')
+      .limit(limit + 1);
+    const rows = await qb.getMany();
+    return toPage(rows, limit, (r) => [r.provider, r.repository ?? '', r.id], toView);
   }
 
   async get(id: string): Promise<WebhookSourceView> {

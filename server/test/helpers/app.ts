@@ -44,6 +44,9 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
   const config = loadConfig({
     LOG_LEVEL: 'warn',
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    // Tests run as root and build their git remotes in root-only temp folders: command scripts run as root
+    // unless a test asks otherwise (command-limits.test.ts covers the default, nobody, and isolation).
+    COMMAND_JOBS_USER: 'root',
     ...env,
     DATABASE_URL: database.url,
   });

@@ -19,6 +19,8 @@ export interface RunOptions {
   killGraceMs: number;
   signal: AbortSignal;
   onLine: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** Run as this user (the server must be root to switch); undefined = the server's own user. */
+  user?: { uid: number; gid: number };
 }
 
 /** Longest line kept whole; longer ones are cut (a binary blob with no newline stays bounded). */
@@ -40,6 +42,7 @@ export function runProcess(o: RunOptions): Promise<ProcessResult> {
         env: o.env,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
+        ...(o.user ? { uid: o.user.uid, gid: o.user.gid } : {}),
       });
     } catch (err) {
       resolve({ exitCode: null, signal: null, killed: null, spawnError: (err as Error).message });

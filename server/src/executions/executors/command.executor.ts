@@ -1,4 +1,4 @@
-import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -16,6 +16,7 @@ import { Masker } from '../masking.js';
 import { poolOf } from '../sql.js';
 import { CommandLog, type LogLevel } from './command-log.js';
 import { runProcess } from './command-process.js';
+import { CommandIsolation, type CommandUser, IsolationError } from './command-user.js';
 import { Git, gitReason, isSafePayloadUrl, redactUrl } from './git-workspace.js';
 
 export const COMMAND_RUN_DISABLED =
@@ -85,14 +86,19 @@ export class CommandExecutor {
     private readonly params: ParamsResolver,
     private readonly events: EventsService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly isolation: CommandIsolation,
   ) {}
+
+  onModuleInit(): void {
+    this.isolation.logAtStart();
+  }
 
   get enabled(): boolean {
     return this.config.COMMAND_JOBS_ENABLED;
   }
 
   workspaceRoot(): string {
-    return path.resolve(this.config.COMMAND_WORKSPACE_DIR ?? path.join(this.config.DATA_DIR, 'workspaces'));
+    return this.isolation.workspaceRoot();
   }
 
   async execute(
@@ -190,12 +196,32 @@ export class CommandExecutor {
     let status: CommandOutcome['status'] = 'failed';
     let error: string | null = null;
     let retryable = false;
+    // One deadline for the whole run (checkout, script, commit-back): when it passes, or on cancel,
+    // `run` aborts and whatever runs then (git and its remote helpers, or the script) is killed as a group.
+    const timeoutMs = Number(ex.timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    const run = new AbortController();
+    let timedOut = false;
+    const deadlineTimer = setTimeout(() => {
+      timedOut = true;
+      run.abort();
+    }, timeoutMs);
+    const onCancel = () => run.abort();
+    if (signal.aborted) onCancel();
+    else signal.addEventListener('abort', onCancel, { once: true });
+    let phase = 'checkout';
     try {
       await mkdir(workspace, { recursive: true, mode: 0o700 });
-      const git = new Git(this.baseEnv(), log, signal, {
-        header: authHeader,
-        payloadUrl: !checkout?.url,
-      });
+      const isolated = await this.isolation.prepare(root, workspace);
+      const user = isolated && { ...isolated, home: root };
+      const git = new Git(
+        this.baseEnv(user),
+        log,
+        run.signal,
+        { header: authHeader, payloadUrl: !checkout?.url },
+        user?.ids,
+        this.config.COMMAND_KILL_GRACE_MS,
+      );
       let sha = push?.after ?? null;
       let branch = push?.branch ?? null;
       let repoUrl: string | null = null;
@@ -213,9 +239,10 @@ export class CommandExecutor {
         request.checkout = { url: repoUrl, ref: push?.after ? null : (ref ?? null), branch, commit: sha };
       } else if (push?.cloneUrl) repoUrl = redactUrl(push.cloneUrl);
 
+      if (run.signal.aborted) throw new SetupError('stopped');
       const cwd = await this.workingDirectory(workspace, ex.workingDirectory as string | null);
       const env: Record<string, string> = {
-        ...this.baseEnv(),
+        ...this.baseEnv(user),
         ...paramEnv(params),
         ...jobEnv,
         CI: 'true',
@@ -232,16 +259,19 @@ export class CommandExecutor {
       const scriptFile = path.join(root, 'script');
       await writeFile(scriptFile, String(ex.script).endsWith('\n') ? String(ex.script) : `${String(ex.script)}\n`);
       await chmod(scriptFile, 0o700);
+      if (user) await chown(scriptFile, user.ids.uid, user.ids.gid);
       const argv = [...String(ex.shell).split(' '), scriptFile];
       log.note('info', `Running the script with ${ex.shell} in ${path.relative(root, cwd) || '.'}`);
       const started = performance.now();
+      phase = 'script';
       const result = await runProcess({
         argv,
         cwd,
         env,
-        timeoutMs: Number(ex.timeoutMs),
+        timeoutMs: Math.max(1, deadline - Date.now()),
         killGraceMs: this.config.COMMAND_KILL_GRACE_MS,
-        signal,
+        signal: run.signal,
+        user: user?.ids,
         onLine: (stream, line) => log.output(stream === 'stderr' ? 'warn' : 'info', line),
       });
       const took = Math.round(performance.now() - started);
@@ -250,7 +280,7 @@ export class CommandExecutor {
       response.durationMs = took;
       if (result.spawnError) {
         error = `Could not start ${ex.shell}: ${result.spawnError}`;
-      } else if (result.killed === 'timeout') {
+      } else if (result.killed === 'timeout' || (result.killed === 'cancelled' && timedOut)) {
         status = 'timed_out';
         error = `Timed out after ${ex.timeoutMs} ms: the process group was killed`;
         retryable = true;
@@ -268,6 +298,7 @@ export class CommandExecutor {
         summary.push(['info', `The script exited with code 0 in ${took} ms`]);
       }
       if (status === 'succeeded' && ex.commitBack) {
+        phase = 'commit-back';
         const pushed = await this.commitBack(
           git,
           workspace,
@@ -277,6 +308,7 @@ export class CommandExecutor {
           branch,
         );
         response.commit = pushed;
+        if (timedOut || signal.aborted) throw new SetupError('stopped');
         if (pushed.error) {
           status = 'failed';
           error = pushed.error;
@@ -284,10 +316,24 @@ export class CommandExecutor {
         }
       }
     } catch (err) {
-      status = signal.aborted ? 'cancelled' : 'failed';
-      error = err instanceof SetupError ? err.message : `Command executor: ${(err as Error).message}`;
-      retryable = err instanceof SetupError && err.retryable;
+      if (timedOut) {
+        status = 'timed_out';
+        error = `Timed out after ${timeoutMs} ms (during ${phase}): the process group was killed`;
+        retryable = true;
+      } else if (signal.aborted) {
+        status = 'cancelled';
+        error = `Cancelled (during ${phase}): the process group was killed`;
+      } else {
+        status = 'failed';
+        error =
+          err instanceof SetupError || err instanceof IsolationError
+            ? err.message
+            : `Command executor: ${(err as Error).message}`;
+        retryable = err instanceof SetupError && err.retryable;
+      }
     } finally {
+      clearTimeout(deadlineTimer);
+      signal.removeEventListener('abort', onCancel);
       try {
         await rm(root, { recursive: true, force: true, maxRetries: 2 });
       } catch (err) {
@@ -321,20 +367,29 @@ export class CommandExecutor {
     };
   }
 
-  /** The variables a script (and git) inherit from the server: a short allow-list. */
-  private baseEnv(): Record<string, string> {
-    return this.environment.forScripts();
+  /** The variables a script (and git) inherit from the server: a short allow-list; HOME etc. of the script's user. */
+  private baseEnv(user?: CommandUser & { home?: string }): Record<string, string> {
+    const env = this.environment.forScripts();
+    if (user) Object.assign(env, { USER: user.name, LOGNAME: user.name, HOME: user.home ?? '/nonexistent' });
+    return env;
   }
 
   private async workingDirectory(workspace: string, wd: string | null): Promise<string> {
     if (!wd) return workspace;
+    const inside = (d: string, ws: string) => d === ws || d.startsWith(ws + path.sep);
     const dir = path.resolve(workspace, wd);
-    if (!path.isAbsolute(wd) && !(dir === workspace || dir.startsWith(workspace + path.sep))) {
+    // Saved jobs are checked too (an older definition may hold an absolute path); a symlink in the
+    // checkout must not lead out either.
+    if (path.isAbsolute(wd) || !inside(dir, workspace)) {
       throw new SetupError('executor.workingDirectory must stay inside the workspace');
     }
     const st = await stat(dir).catch(() => null);
     if (!st?.isDirectory()) throw new SetupError(`executor.workingDirectory ${wd} is not a directory`);
-    return dir;
+    const real = await realpath(dir);
+    if (!inside(real, await realpath(workspace))) {
+      throw new SetupError('executor.workingDirectory must stay inside the workspace (it is a link out of it)');
+    }
+    return real;
   }
 
   /**

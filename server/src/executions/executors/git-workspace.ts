@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { CommandLog } from './command-log.js';
+import { runProcess } from './command-process.js';
 
 export interface GitResult {
   code: number | null;
@@ -18,7 +18,9 @@ export function isSafePayloadUrl(url: string): boolean {
 }
 
 /**
- * Runs git commands for one workspace: never prompts, ignores the server user's git config, carries
+ * Runs git commands for one workspace, each in its own process group (git's helpers such as
+ * `git-remote-http` included) that is killed as a whole when `signal` aborts (the run's timeout or a
+ * cancel): never prompts, ignores the server user's git config, carries
  * the checkout token as an HTTP header through GIT_CONFIG_* variables (not argv, not the URL), and
  * logs each command and its output through the execution's log.
  */
@@ -28,6 +30,8 @@ export class Git {
     private readonly log: CommandLog,
     private readonly signal: AbortSignal,
     private readonly auth: { header: string | null; payloadUrl: boolean },
+    private readonly user?: { uid: number; gid: number },
+    private readonly killGraceMs = 2000,
   ) {}
 
   env(): Record<string, string> {
@@ -41,6 +45,8 @@ export class Git {
     };
     const config: [string, string][] = [['credential.helper', '']];
     if (this.auth.header) config.push(['http.extraHeader', this.auth.header]);
+    // As the scripts' user, a remote on this host (a path) belongs to someone else: let git read it.
+    if (this.user) config.push(['safe.directory', '*']);
     env.GIT_CONFIG_COUNT = String(config.length);
     config.forEach(([k, v], i) => {
       env[`GIT_CONFIG_KEY_${i}`] = k;
@@ -54,33 +60,33 @@ export class Git {
   /** Run `git args` in cwd; its output is logged (masked) unless `quiet`. */
   run(cwd: string, args: string[], opts: { quiet?: boolean; show?: string } = {}): Promise<GitResult> {
     if (!opts.quiet) this.log.note('info', `$ git ${opts.show ?? args.join(' ')}`);
-    return new Promise((resolve) => {
-      const child = spawn('git', args, {
-        cwd,
-        env: this.env(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        signal: this.signal,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        if (stdout.length < 1_000_000) stdout += d;
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        if (stderr.length < 1_000_000) stderr += d;
-      });
-      child.on('error', (err) => {
-        if (!opts.quiet) this.log.note('error', `git: ${err.message}`);
-        resolve({ code: null, stdout, stderr: stderr || err.message });
-      });
-      child.on('close', (code) => {
-        if (!opts.quiet) {
-          for (const line of `${stdout}\n${stderr}`.split(/\r?\n|\r/)) {
-            if (line.trim()) this.log.note(code === 0 ? 'info' : 'warn', line);
-          }
+    const out = { stdout: [] as string[], stderr: [] as string[] };
+    const sizes = { stdout: 0, stderr: 0 };
+    return runProcess({
+      argv: ['git', ...args],
+      cwd,
+      env: this.env(),
+      // The run's deadline and cancel arrive through `signal`; this is only a backstop.
+      timeoutMs: 24 * 3_600_000,
+      killGraceMs: this.killGraceMs,
+      signal: this.signal,
+      user: this.user,
+      onLine: (stream, line) => {
+        if (sizes[stream] >= 1_000_000) return;
+        sizes[stream] += line.length + 1;
+        out[stream].push(line);
+      },
+    }).then((r) => {
+      const stdout = out.stdout.join('\n');
+      const stderr =
+        r.spawnError ?? (r.killed ? [...out.stderr, `git was stopped (${r.killed})`] : out.stderr).join('\n');
+      const code = r.spawnError || r.killed ? null : r.exitCode;
+      if (!opts.quiet) {
+        for (const line of `${stdout}\n${stderr}`.split(/\r?\n|\r/)) {
+          if (line.trim()) this.log.note(code === 0 ? 'info' : 'warn', line);
         }
-        resolve({ code, stdout, stderr });
-      });
+      }
+      return { code, stdout, stderr };
     });
   }
 }

@@ -17,12 +17,15 @@ export class JobViewDto extends CreateJobDto {
   updatedAt: string;
 }
 
-export class JobListResponseDto implements Pick<JobListResponse, 'total'> {
+export class JobListResponseDto implements Pick<JobListResponse, 'total' | 'nextCursor'> {
   @ApiProperty({ type: [JobViewDto] })
   items: JobViewDto[];
 
-  @ApiProperty()
+  @ApiProperty({ description: 'Jobs matching the filters (all pages)' })
   total: number;
+
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page' })
+  nextCursor: string | null;
 }
 
 export class RenderedHttpRequestDto implements RenderedHttpRequest {

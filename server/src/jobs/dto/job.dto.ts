@@ -1,3 +1,4 @@
+import { PageQueryDto } from '../../common/paging.js';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, PartialType } from '@nestjs/swagger';
 import type {
   ChainStep,
@@ -225,7 +226,7 @@ export class CommandExecutorDto implements CommandExecutorDefinition {
   @Max(86_400_000)
   timeoutMs?: number;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Relative to the workspace, or absolute' })
+  @ApiPropertyOptional({ nullable: true, description: 'Relative to the workspace (no leading / and no ..)' })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
@@ -559,7 +560,7 @@ export class RenderRequestDto implements RenderRequest {
   push?: Record<string, JsonValue>;
 }
 
-export class JobListQueryDto {
+export class JobListQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()

@@ -1,6 +1,8 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
 import { successStatusError } from '../render/success-statuses.js';
 import { staticOrigin } from '../render/url-guard.js';
+import { LIMITS } from '../../common/limits.js';
+import { safeRegExpError } from '../../common/safe-regex.js';
 
 function decorator(
   name: string,
@@ -55,6 +57,8 @@ export function IsHeaderMap(options?: ValidationOptions): PropertyDecorator {
     'isHeaderMap',
     (value) => {
       if (!isPlainObject(value)) return ' must be an object of header names to values';
+      const n = Object.keys(value).length;
+      if (n > LIMITS.httpHeadersMax) return ` must have at most ${LIMITS.httpHeadersMax} headers (${n} given)`;
       for (const [k, v] of Object.entries(value)) {
         if (!HEADER_NAME.test(k)) return `.${k} is not a valid header name`;
         if (typeof v === 'string') {
@@ -78,10 +82,16 @@ export function IsQueryMap(options?: ValidationOptions): PropertyDecorator {
     'isQueryMap',
     (value) => {
       if (!isPlainObject(value)) return ' must be an object of query names to values';
+      let n = 0;
       for (const [k, v] of Object.entries(value)) {
-        if (typeof v === 'string') continue;
-        if (Array.isArray(v) && v.every((x) => typeof x === 'string')) continue;
-        return `.${k} must be a string or a list of strings`;
+        n += Array.isArray(v) ? v.length : 1;
+        if (n > LIMITS.httpQueryValuesMax) return ` must have at most ${LIMITS.httpQueryValuesMax} values`;
+        if (typeof v === 'string') {
+          if (v.length > 8000) return `.${k} must be at most 8000 characters`;
+          continue;
+        }
+        if (Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length <= 8000)) continue;
+        return `.${k} must be a string or a list of strings (each at most 8000 characters)`;
       }
       return null;
     },
@@ -109,12 +119,11 @@ export function IsRegExpSource(options?: ValidationOptions): PropertyDecorator {
     'isRegExpSource',
     (value) => {
       if (typeof value !== 'string') return ' must be a string';
-      try {
-        new RegExp(value, 'u');
-        return null;
-      } catch (err) {
-        return ` must be a valid regular expression (${(err as Error).message})`;
+      if (value.length > LIMITS.paramPatternMaxLength) {
+        return ` must be at most ${LIMITS.paramPatternMaxLength} characters`;
       }
+      const error = safeRegExpError(value);
+      return error === null ? null : ` must be a valid regular expression (RE2 syntax: ${error})`;
     },
     options,
   );
@@ -133,7 +142,9 @@ export function IsEnvMap(options?: ValidationOptions): PropertyDecorator {
     'isEnvMap',
     (value) => {
       if (!isPlainObject(value)) return ' must be an object of variable names to values';
-      if (Object.keys(value).length > 200) return ' must have at most 200 variables';
+      if (Object.keys(value).length > LIMITS.commandEnvMax) {
+        return ` must have at most ${LIMITS.commandEnvMax} variables`;
+      }
       for (const [k, v] of Object.entries(value)) {
         if (!ENV_NAME.test(k)) return `.${k} is not a valid environment variable name (letters, digits, _)`;
         if (typeof v === 'string') {

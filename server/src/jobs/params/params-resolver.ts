@@ -1,6 +1,8 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import type { ParamDefinition } from '@api-manager/contracts';
+import { LIMITS } from '../../common/limits.js';
 import { DateTime } from 'luxon';
+import { compileSafeRegExp, type SafeRegExp } from '../../common/safe-regex.js';
 import { SecretBox } from '../../common/secret-box.js';
 import type { Job } from '../job.entity.js';
 import { TemplateEngine, TemplateError } from '../templating/template-engine.js';
@@ -209,9 +211,21 @@ type Coerced = { value: unknown } | string;
 /** Coerce one param value; a string starting with NUL is an error message. */
 export function coerceParam(def: ParamDef, value: unknown, path: string, zone: string, now: Date): Coerced {
   const fail = (msg: string): string => `\u0000${path} ${msg}`;
-  const pattern = def.pattern ? safeRegExp(def.pattern) : undefined;
-  const checkPattern = (s: string, p = path): string | undefined =>
-    pattern && !pattern.test(s) ? `\u0000${p} must match ${def.pattern}` : undefined;
+  let pattern: SafeRegExp | undefined;
+  if (def.pattern) {
+    try {
+      pattern = compileSafeRegExp(def.pattern);
+    } catch (err) {
+      // A pattern saved before RE2 (lookaround, backreferences) fails closed: the job must be edited.
+      return fail(`has a pattern RE2 cannot run (${(err as Error).message}); edit the job`);
+    }
+  }
+  const checkPattern = (s: string, p = path): string | undefined => {
+    if (s.length > LIMITS.paramValueMaxLength) {
+      return `\u0000${p} must be at most ${LIMITS.paramValueMaxLength} characters`;
+    }
+    return pattern && !pattern.test(s) ? `\u0000${p} must match ${def.pattern}` : undefined;
+  };
   switch (def.type) {
     case 'string': {
       if (!['string', 'number', 'boolean'].includes(typeof value)) return fail('must be a string');
@@ -271,6 +285,9 @@ export function coerceParam(def: ParamDef, value: unknown, path: string, zone: s
           .map((s) => s.trim())
           .filter((s) => s !== '');
       else return fail('must be a list of strings');
+      if (!def.fanOut && items.length > LIMITS.paramListMaxItems) {
+        return fail(`must have at most ${LIMITS.paramListMaxItems} items`);
+      }
       const out: string[] = [];
       for (let i = 0; i < items.length; i++) {
         const item = items[i];
@@ -285,13 +302,5 @@ export function coerceParam(def: ParamDef, value: unknown, path: string, zone: s
     }
     default:
       return fail(`has an unknown type ${String(def.type)}`);
-  }
-}
-
-function safeRegExp(pattern: string): RegExp | undefined {
-  try {
-    return new RegExp(pattern, 'u');
-  } catch {
-    return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { PageQueryDto } from '../../common/paging.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type {
   CreateScheduleRequest,
@@ -122,10 +123,12 @@ export class ScheduleDto implements ScheduleContract {
 
 export class ScheduleListDto implements ScheduleList {
   @ApiProperty({ type: [ScheduleDto] }) items: ScheduleDto[];
-  @ApiProperty() total: number;
+  @ApiProperty({ description: 'Schedules matching the filter (all pages)' }) total: number;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page' })
+  nextCursor: string | null;
 }
 
-export class ListSchedulesQueryDto {
+export class ListSchedulesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Job id or name' })
   @IsOptional()
   @IsString()

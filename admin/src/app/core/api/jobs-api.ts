@@ -13,7 +13,9 @@ import type {
   RunJobResponse,
   UpdateJobRequest,
 } from '@api-manager/contracts';
-import type { Observable } from 'rxjs';
+import { map, type Observable } from 'rxjs';
+
+import { allPages } from './all-pages';
 
 const JOBS_URL = '/api/v1/jobs';
 
@@ -22,7 +24,8 @@ const JOBS_URL = '/api/v1/jobs';
 export class JobsApi {
   private readonly http = inject(HttpClient);
 
-  list(query: JobListQuery = {}): Observable<JobListResponse> {
+  /** One page (`limit`, `cursor`) of the jobs matching the filters. */
+  page(query: JobListQuery = {}): Observable<JobListResponse> {
     let params = new HttpParams();
     for (const [key, value] of Object.entries(query) as [string, unknown][]) {
       if (value !== undefined && value !== null && value !== '') {
@@ -30,6 +33,13 @@ export class JobsApi {
       }
     }
     return this.http.get<JobListResponse>(JOBS_URL, { params });
+  }
+
+  /** Every job matching the filters (all pages; `nextCursor` is then null). */
+  list(query: Omit<JobListQuery, 'limit' | 'cursor'> = {}): Observable<JobListResponse> {
+    return allPages<JobView, JobListResponse>(this.http, JOBS_URL, { ...query }).pipe(
+      map(({ items, first }) => ({ items, total: first.total, nextCursor: null })),
+    );
   }
 
   /** What the server allows (command jobs need COMMAND_JOBS_ENABLED=true). */

@@ -6,7 +6,9 @@ import type {
   NotificationTestResult,
   UpdateNotificationChannelRequest,
 } from '@api-manager/contracts';
-import type { Observable } from 'rxjs';
+import { map, type Observable } from 'rxjs';
+
+import { allPages } from './all-pages';
 
 /** Typed client of the server's `notifications` module: channels and test sends. */
 @Injectable({ providedIn: 'root' })
@@ -15,7 +17,7 @@ export class NotificationsApi {
   private readonly base = '/api/v1/notifications/channels';
 
   channels(): Observable<NotificationChannelView[]> {
-    return this.http.get<NotificationChannelView[]>(this.base);
+    return allPages<NotificationChannelView>(this.http, this.base).pipe(map((p) => p.items));
   }
 
   create(body: CreateNotificationChannelRequest): Observable<NotificationChannelView> {

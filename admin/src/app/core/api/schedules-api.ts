@@ -3,12 +3,15 @@ import { Injectable, inject } from '@angular/core';
 import type {
   CreateScheduleRequest,
   JobListResponse,
+  JobView,
   Schedule,
   ScheduleList,
   SchedulePreview,
   UpdateScheduleRequest,
 } from '@api-manager/contracts';
-import type { Observable } from 'rxjs';
+import { map, type Observable } from 'rxjs';
+
+import { allPages } from './all-pages';
 
 import { queryParams } from './params';
 
@@ -29,12 +32,16 @@ export class SchedulesApi {
 
   /** All schedules, or those of one job (id or name). */
   list(job?: string): Observable<ScheduleList> {
-    return this.http.get<ScheduleList>(this.base, { params: queryParams({ job }) });
+    return allPages<Schedule, ScheduleList>(this.http, this.base, { job }).pipe(
+      map(({ items, first }) => ({ items, total: first.total, nextCursor: null })),
+    );
   }
 
-  /** The jobs a schedule can run (GET /api/v1/jobs), for the editor's job picker. */
+  /** The jobs a schedule can run (GET /api/v1/jobs, all pages), for the editor's job picker. */
   jobs(): Observable<JobListResponse> {
-    return this.http.get<JobListResponse>('/api/v1/jobs');
+    return allPages<JobView, JobListResponse>(this.http, '/api/v1/jobs').pipe(
+      map(({ items, first }) => ({ items, total: first.total, nextCursor: null })),
+    );
   }
 
   get(id: string): Observable<Schedule> {

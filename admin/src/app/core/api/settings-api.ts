@@ -9,7 +9,9 @@ import type {
   UpdateUserRequest,
   UserSummary,
 } from '@api-manager/contracts';
-import type { Observable } from 'rxjs';
+import { map, type Observable } from 'rxjs';
+
+import { allPages } from './all-pages';
 
 import { queryParams } from './params';
 
@@ -32,7 +34,7 @@ export class SettingsApi {
 
   /** The caller's tokens (an admin sees all); secrets are never listed. */
   tokens(): Observable<ApiTokenSummary[]> {
-    return this.http.get<ApiTokenSummary[]>('/api/v1/tokens');
+    return allPages<ApiTokenSummary>(this.http, '/api/v1/tokens').pipe(map((p) => p.items));
   }
 
   /** The answer carries the secret: the only time it is shown. */
@@ -45,7 +47,7 @@ export class SettingsApi {
   }
 
   users(): Observable<UserSummary[]> {
-    return this.http.get<UserSummary[]>('/api/v1/users');
+    return allPages<UserSummary>(this.http, '/api/v1/users').pipe(map((p) => p.items));
   }
 
   createUser(body: CreateUserRequest): Observable<UserSummary> {

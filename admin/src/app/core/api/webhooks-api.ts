@@ -12,7 +12,9 @@ import type {
   WebhookReplayResponse,
   WebhookSourceView,
 } from '@api-manager/contracts';
-import type { Observable } from 'rxjs';
+import { map, type Observable } from 'rxjs';
+
+import { allPages } from './all-pages';
 
 import { queryParams } from './params';
 
@@ -40,7 +42,7 @@ export class WebhooksApi {
   }
 
   sources(): Observable<WebhookSourceView[]> {
-    return this.http.get<WebhookSourceView[]>(`${this.base}/sources`);
+    return allPages<WebhookSourceView>(this.http, `${this.base}/sources`).pipe(map((p) => p.items));
   }
 
   createSource(body: CreateWebhookSourceRequest): Observable<WebhookSourceView> {
