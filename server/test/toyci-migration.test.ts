@@ -235,7 +235,7 @@ describe('ToyCI config.yaml → import-toyci → config/apply', () => {
     const applied = await applyYaml(out.stdout);
     expect(applied.status).toBe(200);
     expect(applied.body.summary).toMatchObject({ create: 2 });
-    const sources = (await app.api('GET', '/api/v1/webhooks/sources')).body;
+    const sources = (await app.api('GET', '/api/v1/webhooks/sources')).body.items;
     expect(sources.find((s: { repository: string }) => s.repository === 'example-org/single')).toMatchObject({
       repoConfig: true,
       hasSecret: true,
