@@ -46,10 +46,7 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
       if (e.type !== 'execution') return;
       const d = e.data as { id?: string; status?: string; jobName?: string };
       if (!d.id || !(d.status === 'succeeded' || FAILURE_STATUSES.includes(d.status ?? ''))) return;
-      const id = d.id;
-      this.notifyingJobs()
-        .then((jobs) => (d.jobName === undefined || jobs.has(d.jobName) ? this.record(id) : 0))
-        .catch((err: Error) => this.logger.error(`Recording notifications of execution ${id} failed: ${err.message}`));
+      void this.onFinal(d.id, d.jobName);
     });
     this.catchUpTimer = setInterval(
       () =>
@@ -60,9 +57,28 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
   }
 
   /**
+   * Record a final execution's notifications when its job has any. A job missing from a list read less
+   * than a second ago may have been given notifications since: it is looked up again once that list
+   * expires, so a job that gets notifications just before it runs still notifies (the catch-up scan
+   * remains the net for events no replica heard).
+   */
+  private async onFinal(id: string, jobName: string | undefined, retried = false): Promise<void> {
+    try {
+      const jobs = await this.notifyingJobs();
+      if (jobName === undefined || jobs.has(jobName)) {
+        await this.record(id);
+        return;
+      }
+      const age = Date.now() - (this.notifying?.at ?? 0);
+      if (!retried && age < 1000) setTimeout(() => void this.onFinal(id, jobName, true), 1010 - age).unref();
+    } catch (err) {
+      this.logger.error(`Recording notifications of execution ${id} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
    * Names of the jobs that have notifications, read at most once a second: the events of every other
-   * job (most of them, under load) cost no query. A job given notifications less than a second ago
-   * may miss an event here; the catch-up scan records it.
+   * job (most of them, under load) cost no query.
    */
   private notifyingJobs(): Promise<Set<string>> {
     if (this.notifying && Date.now() - this.notifying.at < 1000) return Promise.resolve(this.notifying.names);
