@@ -13,11 +13,15 @@ const swc = [
   },
 ];
 
+/** Tests that need nginx, docker-compose and systemd-analyze: run by `npm run test:deploy`, not `npm test`. */
+export const DEPLOY_TESTS = ['server/test/deploy-files.test.ts', 'server/test/nginx.test.ts'];
+
 export default {
   rootDir: '.',
   testEnvironment: 'node',
   roots: ['<rootDir>/server', '<rootDir>/libs'],
   testMatch: ['**/*.spec.ts', '**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...DEPLOY_TESTS.map((file) => `<rootDir>/${file}`)],
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import pg from 'pg';
 import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../scripts/test-browser.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOT_DIR = join(ROOT, 'test-output', 'screenshots');
@@ -20,7 +21,6 @@ export const SCREENSHOT_DIR = join(ROOT, 'test-output', 'screenshots');
 const SERVER_ENTRIES = [join(ROOT, 'dist', 'server', 'main.js'), join(ROOT, 'dist', 'server', 'src', 'main.js')];
 const ADMIN_INDEX = join(ROOT, 'dist', 'admin', 'browser', 'index.html');
 const AXE_PATH = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -156,32 +156,13 @@ async function waitForReady(url, hasExited) {
   throw new Error(`${url} was not 200 within ${READY_TIMEOUT_MS} ms (last: ${last})`);
 }
 
-/** Waits (up to 10 min, checking every 30 s) for Chromium, e.g. while apt is still installing it. */
-async function waitForChromium() {
-  for (let waited = 0; !existsSync(CHROMIUM_PATH); waited += 30_000) {
-    if (waited >= 600_000) {
-      throw new Error(`${CHROMIUM_PATH} not found`);
-    }
-    await sleep(30_000);
-  }
-}
-
-/** Headless Chromium through playwright-core (no downloaded browsers, no network). */
+/**
+ * Headless Chromium through playwright-core (no downloaded browsers, no network): CHROMIUM_PATH, the
+ * system's, or the one inside the npm package @sparticuz/chromium, with a packaged CJK font
+ * (scripts/test-browser.mjs).
+ */
 export async function launchBrowser() {
-  await waitForChromium();
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  return chromium.launch(await chromiumLaunchOptions());
 }
 
 /**

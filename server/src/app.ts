@@ -11,6 +11,7 @@ import { answerClientError, rejectNulCharacters } from './common/request-guards.
 import { securityHeaders } from './auth/security-headers.js';
 import { spaHandlers } from './common/spa.js';
 import type { AppConfig } from './config/app-config.js';
+import { quietStartUp } from './logging/log-format.js';
 
 export interface CreatedApp {
   app: NestExpressApplication;
@@ -23,7 +24,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(quietStartUp(app.get(Logger)));
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   app.use(helmet(securityHeaders()));

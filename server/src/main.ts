@@ -4,14 +4,20 @@ import { pino } from 'pino';
 import { createApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { EmbeddedPostgresError } from './database/postgres-process.js';
+import { localUrl, nestLoggerOn, prettyTransport, resolveLogFormat } from './logging/log-format.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const started = Date.now();
-  const early = pino({
+  const pretty = resolveLogFormat(config.LOG_FORMAT, process.stdout.isTTY) === 'pretty';
+  const base = pino({
     level: config.LOG_LEVEL,
-    transport: config.LOG_FORMAT === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-  }).child({ context: 'Bootstrap' });
+    transport: pretty ? prettyTransport(Boolean(process.stdout.isTTY)) : undefined,
+  });
+  // Nest's static Logger (migrations at boot, before the application's logger exists) in the same format.
+  Logger.overrideLogger(nestLoggerOn(base));
+  const early = base.child({ context: 'Bootstrap' });
   const db = await prepareDatabase(config, (msg) => early.info(msg));
   const logger = new Logger('Bootstrap');
   const { app } = await createApp(config, db.url).catch(async (err: unknown) => {
@@ -41,14 +47,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', (s) => void shutdown(s));
 
   await app.listen(config.PORT, config.HOST);
-  logger.log(`API Manager listening on http://${config.HOST}:${config.PORT} (ready in ${Date.now() - started} ms)`);
+  logger.log(
+    `API Manager ready: open ${localUrl(config)} (listening on ${config.HOST}:${config.PORT}, ready in ${Date.now() - started} ms)`,
+  );
 }
 
 main().catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
-  // Config errors are one clear line; anything else gets its stack for the operator.
-  process.stderr.write(
-    err instanceof ConfigError ? `${message}\n` : `Fatal: ${err instanceof Error ? err.stack : message}\n`,
-  );
+  // Config and start-up errors the operator fixes are one clear line; anything else gets its stack.
+  const oneLine = err instanceof ConfigError || err instanceof EmbeddedPostgresError;
+  process.stderr.write(oneLine ? `${message}\n` : `Fatal: ${err instanceof Error ? err.stack : message}\n`);
   process.exit(1);
 });

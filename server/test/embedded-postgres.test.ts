@@ -1,9 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import {
+  initCluster,
+  packagedNativeDir,
+  preparePostgresRuntime,
+  startCluster,
+} from '../src/database/postgres-process.js';
 import { freePort } from './helpers/ports.js';
 
 const LAUNCHER = new URL('../../dist/server/src/database/embedded-postgres.js', import.meta.url).pathname;
@@ -95,6 +102,103 @@ describe('embedded Postgres launcher', () => {
       expect(await sql(owner.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
     } finally {
       await owner.stop();
+    }
+  });
+});
+
+// Run as root, Postgres runs as user postgres, who cannot enter a 0700 folder (root's home, a private
+// checkout). Without root these cases cannot happen (Postgres runs as the caller), so they are root-only.
+const asRoot = process.getuid?.() === 0 ? describe : describe.skip;
+
+asRoot('embedded Postgres as root under a private (0700) folder', () => {
+  let privateDir: string;
+  let systemDir: string;
+  let port: number;
+
+  beforeAll(async () => {
+    privateDir = await mkdtemp(path.join(os.tmpdir(), 'apm-private-'));
+    await chmod(privateDir, 0o700);
+    systemDir = await mkdtemp(path.join(os.tmpdir(), 'apm-system-'));
+    await chmod(systemDir, 0o755);
+    port = await freePort();
+  });
+  afterAll(async () => {
+    await rm(privateDir, { recursive: true, force: true });
+    await rm(systemDir, { recursive: true, force: true });
+  });
+
+  it('keeps the cluster of a private DATA_DIR in the system folder, recorded for the next start', async () => {
+    const dataDir = path.join(privateDir, 'data', 'postgres');
+    const messages: string[] = [];
+    const first = await startEmbeddedPostgres({ dataDir, port, systemDir, onInfo: (m) => messages.push(m) });
+    let clusterDir: string;
+    try {
+      await sql(first.url, 'CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)');
+      clusterDir = (await readFile(path.join(dataDir, 'cluster-location'), 'utf8')).trim();
+      expect(clusterDir.startsWith(path.join(systemDir, 'clusters') + path.sep)).toBe(true);
+      expect(existsSync(path.join(clusterDir, 'PG_VERSION'))).toBe(true);
+      expect(statSync(clusterDir).uid).not.toBe(0);
+      expect(messages).toEqual([expect.stringContaining(`cannot reach ${dataDir}`)]);
+    } finally {
+      await first.stop();
+    }
+    const second = await startEmbeddedPostgres({ dataDir, port, systemDir });
+    try {
+      expect(await sql(second.url, 'SELECT v FROM kept')).toEqual([{ v: 7 }]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('runs binaries from a private checkout by copying them once into the system folder', async () => {
+    const checkoutNative = path.join(privateDir, 'checkout', 'native');
+    await mkdir(path.dirname(checkoutNative), { recursive: true });
+    await cp(packagedNativeDir(), checkoutNative, { recursive: true, verbatimSymlinks: true });
+    const runtime = await preparePostgresRuntime(systemDir, checkoutNative);
+    expect(runtime.copied).toBe(true);
+    expect(runtime.nativeDir.startsWith(systemDir + path.sep)).toBe(true);
+    const again = await preparePostgresRuntime(systemDir, checkoutNative);
+    expect(again.nativeDir).toBe(runtime.nativeDir);
+
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'apm-open-'));
+    await chmod(dataDir, 0o755);
+    const cluster = {
+      clusterDir: path.join(dataDir, 'cluster'),
+      port,
+      user: 'postgres',
+      password: 'x',
+      authMethod: 'trust' as const,
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    };
+    try {
+      await initCluster(runtime, cluster);
+      const running = await startCluster(runtime, cluster);
+      try {
+        expect(await sql(`postgres://postgres:x@127.0.0.1:${port}/postgres`, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with one line naming the folder and the fix when the system folder is not root-owned', async () => {
+    const foreign = await mkdtemp(path.join(os.tmpdir(), 'apm-foreign-'));
+    try {
+      await chmod(foreign, 0o777);
+      const err = await startEmbeddedPostgres({
+        dataDir: path.join(privateDir, 'other-data'),
+        port,
+        systemDir: foreign,
+      }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      const message = (err as Error).message;
+      expect(message).toContain(foreign);
+      expect(message).toMatch(/chown root: .* && chmod 755/);
+      expect(message.split('\n')).toHaveLength(1);
+    } finally {
+      await rm(foreign, { recursive: true, force: true });
     }
   });
 });

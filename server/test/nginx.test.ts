@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../../scripts/test-browser.mjs';
 import { TEST_ADMIN_PASSWORD } from './helpers/auth.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { freePort } from './helpers/ports.js';
@@ -208,10 +209,7 @@ describe('nginx in front of the server', () => {
     });
 
     it('the SPA boots in Chromium under /manager/: login redirect, sign-in, a page of data through nginx', async () => {
-      const browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu'],
-      });
+      const browser = await chromium.launch(await chromiumLaunchOptions());
       try {
         const page = await browser.newPage();
         const failed: string[] = [];

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { localUrl } from '../logging/log-format.js';
 import { hashPassword, randomSecret } from './auth-crypto.js';
 import { AuditService, SYSTEM_ACTOR } from './audit.service.js';
 
@@ -64,6 +65,7 @@ export class FirstStartService implements OnApplicationBootstrap {
           '================================================================',
           ' FIRST START: created user "admin" with the generated password:',
           `     ${password}`,
+          ` Sign in at ${localUrl(this.config)}login as admin.`,
           ' It is shown only this once. Sign in and change it (Settings, or',
           ' POST /api/v1/auth/password), or set ADMIN_PASSWORD next time.',
           '================================================================',

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc', /PORT="abc".*PORT must not be greater than 65535|PORT="abc".*integer/],
     ['PORT', '70000', /PORT="70000".*not be greater than 65535/],
     ['DEFAULT_TIMEZONE', 'Mars/Olympus', /DEFAULT_TIMEZONE="Mars\/Olympus".*IANA time zone/],
-    ['LOG_FORMAT', 'xml', /LOG_FORMAT="xml".*one of the following values: json, pretty/],
+    ['LOG_FORMAT', 'xml', /LOG_FORMAT="xml".*one of the following values: auto, json, pretty/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL="mysql:\/\/x".*postgres:\/\//],
     ['APP_SECRET', 'short', /APP_SECRET="short".*at least 32 characters/],
   ])('rejects %s=%s naming the variable and the rule', (name, value, pattern) => {

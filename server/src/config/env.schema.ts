@@ -12,6 +12,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsTimeZone } from './is-time-zone.js';
+import { LOG_FORMATS, type LogFormatSetting } from '../logging/log-format.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -57,6 +58,14 @@ export class EnvSchema {
   @Max(65535)
   EMBEDDED_PG_PORT = 54329;
 
+  /**
+   * Run as root, the embedded Postgres runs as the `postgres` user; what that user cannot reach (a
+   * checkout or DATA_DIR under a private folder) goes here: a copy of the binaries, the cluster.
+   */
+  @IsString()
+  @Matches(/^\//, { message: 'must be an absolute path' })
+  EMBEDDED_PG_SYSTEM_DIR = '/var/lib/api-manager/embedded-postgres';
+
   /** Pool size per server process. */
   @Transform(toInt)
   @IsInt()
@@ -67,9 +76,9 @@ export class EnvSchema {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  /** json (one object per line, for machines) or pretty (for humans). */
-  @IsIn(['json', 'pretty'])
-  LOG_FORMAT = 'json';
+  /** json (one object per line, for machines), pretty (for humans), auto = pretty when stdout is a terminal. */
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormatSetting = 'auto';
 
   /** IANA time zone used when a schedule or template names none. */
   @IsTimeZone()

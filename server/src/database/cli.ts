@@ -12,6 +12,7 @@ export async function prepareDatabaseUrl(
   const embedded = await startEmbeddedPostgres({
     dataDir: path.join(config.DATA_DIR, 'postgres'),
     port: config.EMBEDDED_PG_PORT,
+    systemDir: config.EMBEDDED_PG_SYSTEM_DIR,
     onInfo,
   });
   return { url: await ensureDatabase(embedded.url, 'api_manager'), embedded };

