@@ -2,14 +2,18 @@ import { BreakpointObserver } from '@angular/cdk/layout';
 import { ChangeDetectionStrategy, Component, type ElementRef, inject, linkedSignal, viewChild } from '@angular/core';
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
+import { MatMenuModule } from '@angular/material/menu';
+import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatSidenavModule } from '@angular/material/sidenav';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
-import { TranslatePipe } from '@ngx-translate/core';
+import { TranslatePipe, TranslateService } from '@ngx-translate/core';
 import { filter, map } from 'rxjs';
 
 import { Icon, type IconName } from '../../shared/icon/icon';
 import { AuthService } from '../auth/auth.service';
+import { ChangePasswordDialog } from './change-password-dialog';
 import { LanguageSwitch } from './language-switch';
 
 interface NavItem {
@@ -24,6 +28,7 @@ interface NavItem {
   selector: 'app-shell',
   imports: [
     MatButtonModule,
+    MatMenuModule,
     MatSidenavModule,
     MatToolbarModule,
     RouterLink,
@@ -40,6 +45,9 @@ interface NavItem {
 export class Shell {
   private readonly auth = inject(AuthService);
   private readonly router = inject(Router);
+  private readonly dialog = inject(MatDialog);
+  private readonly snackBar = inject(MatSnackBar);
+  private readonly translate = inject(TranslateService);
   private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
 
   protected readonly nav: readonly NavItem[] = [
@@ -77,6 +85,16 @@ export class Shell {
 
   protected toggleNav(): void {
     this.navOpen.update((open) => !open);
+  }
+
+  protected changePassword(): void {
+    this.dialog
+      .open<ChangePasswordDialog, void, boolean>(ChangePasswordDialog, { autoFocus: 'first-tabbable' })
+      .afterClosed()
+      .subscribe((changed) => {
+        if (changed)
+          this.snackBar.open(this.translate.instant('auth.passwordChanged') as string, undefined, { duration: 5000 });
+      });
   }
 
   protected async logout(): Promise<void> {
