@@ -5,6 +5,7 @@ import { Webhooks1795300002000 } from './1795300002000-webhooks.js';
 import { Auth1795300003000 } from './1795300003000-auth.js';
 import { Notifications1795300005000 } from './1795300005000-notifications.js';
 import { ExecutionsTrigger1795300007000 } from './1795300007000-executions-trigger.js';
+import { AuditTargetName1795300009600 } from './1795300009600-audit-target-name.js';
 
 // Every migration, in order. Never edit a migration after it lands: add a new one.
 // Feature owners append theirs (timestamps: schedules 1795300001000, webhooks 1795300002000, auth 1795300003000).
@@ -16,4 +17,5 @@ export const migrations: Function[] = [
   Auth1795300003000,
   Notifications1795300005000,
   ExecutionsTrigger1795300007000,
+  AuditTargetName1795300009600,
 ];
