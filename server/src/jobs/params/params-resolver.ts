@@ -27,6 +27,11 @@ export class ParamsResolver {
    * Secret params given as `enc:v1:` strings (see `sealParams`) are decrypted.
    * Throws BadRequestException listing every problem (`params.<name> ...`).
    */
+  /** The zone a manual run's templates (`'today' | in_zone`, dates) are read in. */
+  zoneOf(job: Job): string {
+    return job.timezone ?? this.templates.defaultZone();
+  }
+
   async resolve(job: Job, input: Record<string, unknown>, ctx: TemplateContext = {}): Promise<Record<string, unknown>> {
     const defs = (job.params ?? []) as ParamDef[];
     const errors: string[] = [];
