@@ -75,9 +75,10 @@ describe('POST /api/v1/jobs/:idOrName/resolve', () => {
     for (const c of detail.children) expect(c.params.date).toBe(preview.params.date);
   });
 
-  it('is a read: a viewer may ask, and it writes no audit event', async () => {
-    const viewer = await app.as('viewer');
-    expect((await app.api('POST', '/api/v1/jobs/per-device/resolve', {}, viewer)).status).toBe(200);
+  it('needs what a run needs (operator, scope run), and writes no audit event', async () => {
+    expect((await app.api('POST', '/api/v1/jobs/per-device/resolve', {}, await app.as('viewer'))).status).toBe(403);
+    const runner = await app.as('operator', ['read', 'run']);
+    expect((await app.api('POST', '/api/v1/jobs/per-device/resolve', {}, runner)).status).toBe(200);
     const audit = (await app.api('GET', '/api/v1/audit?limit=200')).body.items as Array<{ meta: { path?: string } }>;
     expect(audit.some((e) => String(e.meta?.path ?? '').endsWith('/resolve'))).toBe(false);
   });

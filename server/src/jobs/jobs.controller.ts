@@ -65,8 +65,8 @@ export class JobsController {
 
   @Post(':idOrName/resolve')
   @HttpCode(200)
-  @Access({ role: 'viewer', scope: 'read' })
-  @SkipAudit() // a read: the run dialog asks as the operator types
+  @Access({ role: 'operator', scope: 'run' }) // the first half of a run: who may run may ask
+  @SkipAudit() // changes nothing; the run dialog asks as the operator types
   @ApiOperation({
     summary:
       'The params a run with these would get: defaults applied, templates resolved, fan-out items (any executor kind); runs nothing',
