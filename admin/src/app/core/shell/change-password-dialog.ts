@@ -1,10 +1,11 @@
-import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, type Injector, computed, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
-import { MatDialogModule, MatDialogRef } from '@angular/material/dialog';
+import { MatDialog, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
-import { TranslatePipe } from '@ngx-translate/core';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { TranslatePipe, TranslateService } from '@ngx-translate/core';
 
 import { apiErrorMessage } from '../../shared/format/format';
 import { AuthService } from '../auth/auth.service';
@@ -104,4 +105,17 @@ export class ChangePasswordDialog {
       this.busy.set(false);
     }
   }
+}
+
+/** Opens the dialog; on success says so (the shell loads this file on first use). */
+export function openChangePassword(injector: Injector): void {
+  const translate = injector.get(TranslateService);
+  const snackBar = injector.get(MatSnackBar);
+  injector
+    .get(MatDialog)
+    .open<ChangePasswordDialog, void, boolean>(ChangePasswordDialog, { autoFocus: 'first-tabbable', injector })
+    .afterClosed()
+    .subscribe((changed) => {
+      if (changed) snackBar.open(translate.instant('auth.passwordChanged') as string, undefined, { duration: 5000 });
+    });
 }
