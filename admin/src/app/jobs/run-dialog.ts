@@ -83,7 +83,12 @@ export class RunDialog {
           startWith(null),
           debounceTime(250),
           switchMap(() =>
-            this.api.resolve(this.job.name, paramsValue(this.job.params, this.form)).pipe(catchError(() => of(null))),
+            // A required field without a default is still empty: the server would only say so (400).
+            this.missingRequired()
+              ? of(null)
+              : this.api
+                  .resolve(this.job.name, paramsValue(this.job.params, this.form))
+                  .pipe(catchError(() => of(null))),
           ),
           takeUntilDestroyed(),
         )
@@ -119,6 +124,15 @@ export class RunDialog {
           this.reload$.next();
         }
       });
+  }
+
+  private missingRequired(): boolean {
+    return this.job.params.some(
+      (def) =>
+        def.required &&
+        (def.default === undefined || def.default === null) &&
+        (this.form.controls[def.name]?.value ?? '').trim() === '',
+    );
   }
 
   protected async submit(): Promise<void> {

@@ -38,7 +38,6 @@ export const EN = {
   },
   auth: {
     logout: 'Sign out',
-    userMenu: 'Account menu of {{name}}',
     changePassword: 'Change password',
     passwordChanged: 'Password changed. Your other sessions were signed out.',
     signedInAs: 'Signed in as {{name}}',

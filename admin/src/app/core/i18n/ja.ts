@@ -37,7 +37,6 @@ export const JA: Translations = {
   },
   auth: {
     logout: 'ログアウト',
-    userMenu: '{{name}} のアカウントメニュー',
     changePassword: 'パスワードを変更',
     passwordChanged: 'パスワードを変更しました。ほかのセッションはログアウトされました。',
     signedInAs: '{{name}} としてログイン中',
