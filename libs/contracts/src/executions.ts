@@ -66,7 +66,13 @@ export interface ExecutionSummary {
   jobId: string;
   jobName: string;
   trigger: ExecutionTrigger;
+  /** What started it, as an id for links: `user:<id>`, `token:<id>`, a schedule, delivery or execution id. */
   triggerRef: string | null;
+  /**
+   * The same, by name for people: the user's or token's current name ("alice", "alice/ci"), the
+   * schedule's name; null when there is only an id to show (chain, retry, fan-out: link triggerRef).
+   */
+  triggerName: string | null;
   actor: string | null;
   status: ExecutionStatus;
   attempt: number;

@@ -2,6 +2,7 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LIMITS } from '../common/limits.js';
 import type { DataSource } from 'typeorm';
+import { ActorNamesService } from '../auth/actor-names.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { ExecutionDetailDto, ExecutionListDto, ExecutionSummaryDto, JobStatusDto } from './dto/execution.dto.js';
 import type { ListExecutionsQueryDto } from './dto/requests.dto.js';
@@ -28,6 +29,28 @@ function maskParams(p: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The name the run was started under, as stored with it: a manual or API run keeps its actor's
+ * name ("alice", "alice/ci"), a schedule's run "schedule:<name>". The query service swaps in
+ * current user and token names.
+ */
+function storedTriggerName(e: Execution): string | null {
+  if (!e.actor) return null;
+  if (e.trigger === 'schedule') return e.actor.replace(/^schedule:/, '');
+  if (e.trigger === 'manual' || e.trigger === 'api') return e.actor;
+  return null;
+}
+
+/** Replace stored names of `user:`/`token:` trigger refs by current ones (renames show). */
+async function withCurrentNames<T extends ExecutionSummaryDto>(names: ActorNamesService, items: T[]): Promise<T[]> {
+  const current = await names.namesOf(items.map((i) => i.triggerRef));
+  for (const item of items) {
+    const name = item.triggerRef ? current.get(item.triggerRef) : undefined;
+    if (name) item.triggerName = name;
+  }
+  return items;
+}
+
 export function toSummary(e: Execution, httpStatus?: number | null): ExecutionSummaryDto {
   const status = httpStatus ?? (e.response?.status as number | undefined) ?? null;
   return {
@@ -36,6 +59,7 @@ export function toSummary(e: Execution, httpStatus?: number | null): ExecutionSu
     jobName: e.jobName,
     trigger: e.trigger,
     triggerRef: e.triggerRef,
+    triggerName: storedTriggerName(e),
     actor: e.actor,
     status: e.status,
     attempt: e.attempt,
@@ -70,6 +94,7 @@ export class ExecutionsQueryService {
     private readonly executions: ExecutionsService,
     private readonly contributors: JobStatusContributors,
     private readonly detailContributors: ExecutionDetailContributors,
+    private readonly names: ActorNamesService,
   ) {}
 
   async list(q: ListExecutionsQueryDto): Promise<ExecutionListDto> {
@@ -101,7 +126,10 @@ export class ExecutionsQueryService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((r) => toSummary(toExecution(r), r.http_status)),
+      items: await withCurrentNames(
+        this.names,
+        page.map((r) => toSummary(toExecution(r), r.http_status)),
+      ),
       nextCursor: rows.length > limit && last ? encodeCursor(last.cursor_ts, last.id) : null,
     };
   }
@@ -123,8 +151,9 @@ export class ExecutionsQueryService {
         : Promise.resolve({ rows: [] as Record<string, any>[] }),
       this.detailContributors.collect(id),
     ]);
+    const [summary] = await withCurrentNames(this.names, [toSummary(e)]);
     return {
-      ...toSummary(e),
+      ...summary!,
       request: (e.request as unknown as ExecutionDetailDto['request']) ?? null,
       response: (e.response as unknown as ExecutionDetailDto['response']) ?? null,
       attempts: (e.attempts ?? []).map((a) => ({

@@ -43,6 +43,8 @@ export class ExecutionSummaryDto implements ExecutionSummary {
   @ApiProperty() jobName: string;
   @ApiProperty({ enum: TRIGGERS }) trigger: ExecutionTrigger;
   @ApiProperty({ nullable: true, type: String }) triggerRef: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'triggerRef by name: a user, token or schedule' })
+  triggerName: string | null;
   @ApiProperty({ nullable: true, type: String }) actor: string | null;
   @ApiProperty({ enum: STATUSES }) status: ExecutionStatus;
   @ApiProperty() attempt: number;

@@ -10,6 +10,7 @@ import type {
   JobView,
   JsonValue,
   RenderResponse,
+  ResolveParamsResponse,
   RunJobResponse,
   UpdateJobRequest,
 } from '@api-manager/contracts';
@@ -67,6 +68,11 @@ export class JobsApi {
   /** The request exactly as it would be sent for these params (secrets as '***'). */
   render(idOrName: string, params: Record<string, JsonValue>): Observable<RenderResponse> {
     return this.http.post<RenderResponse>(`${JOBS_URL}/${encodeURIComponent(idOrName)}/render`, { params });
+  }
+
+  /** The params a run would get: defaults applied, templates resolved on the server (any kind). */
+  resolve(idOrName: string, params: Record<string, JsonValue>): Observable<ResolveParamsResponse> {
+    return this.http.post<ResolveParamsResponse>(`${JOBS_URL}/${encodeURIComponent(idOrName)}/resolve`, { params });
   }
 
   /** Runs the job now; marked as a manual run from the admin UI. */
