@@ -85,7 +85,7 @@ describe('passwords and self-protection', () => {
   it('refuses to let an admin disable, demote, delete or reset (without the current password) their own account', async () => {
     await app.api('POST', '/api/v1/users', { username: 'ada', password: 'ada-password-1', role: 'admin' });
     const ada = await login(app.baseUrl, 'ada', 'ada-password-1');
-    const users = (await app.api('GET', '/api/v1/users')).body as Array<{ id: string; username: string }>;
+    const users = (await app.api('GET', '/api/v1/users')).body.items as Array<{ id: string; username: string }>;
     const adaId = users.find((u) => u.username === 'ada')!.id;
     const adminId = users.find((u) => u.username === 'admin')!.id;
 
@@ -100,7 +100,7 @@ describe('passwords and self-protection', () => {
       expect(res.status).toBe(400);
       expect(JSON.stringify(res.body.message)).toContain(word);
     }
-    const after = (await app.api('GET', '/api/v1/users')).body.find((u: { id: string }) => u.id === adaId);
+    const after = (await app.api('GET', '/api/v1/users')).body.items.find((u: { id: string }) => u.id === adaId);
     expect(after).toMatchObject({ role: 'admin', disabled: false });
     expect((await me(ada.cookie)).status).toBe(200);
     // renaming oneself is fine; another admin may disable ada
