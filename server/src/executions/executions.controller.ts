@@ -10,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { interval, map, merge, type Observable, takeUntil } from 'rxjs';
-import { JOB_STATUS_BATCH_MAX } from '@api-manager/contracts';
+import { JOB_STATUS_BATCH_MAX } from '../../../libs/contracts/src/executions.js';
 import { Access, type Actor, CurrentActor } from '../auth/access.decorators.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { JOB_STATUS_BATCH_MAX, type RunJobRequest } from '@api-manager/contracts';
+import type { RunJobRequest } from '@api-manager/contracts';
+import { JOB_STATUS_BATCH_MAX } from '../../../../libs/contracts/src/executions.js';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
