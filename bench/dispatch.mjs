@@ -270,7 +270,14 @@ async function apmStats(c) {
 
 async function bossRun(url, targetUrl, { mode, n, workers, batch }) {
   const { PgBoss } = await import('pg-boss');
-  const boss = new PgBoss({ connectionString: url, max: 20, supervise: false, schedule: false });
+  // No connect timeout: on a loaded machine the paced sends queue for the pool (as API Manager's do).
+  const boss = new PgBoss({
+    connectionString: url,
+    max: 20,
+    connectionTimeoutMillis: 0,
+    supervise: false,
+    schedule: false,
+  });
   boss.on('error', () => {});
   await boss.start();
   const queue = `noop_${mode}_${workers}_${batch}`;
