@@ -152,6 +152,17 @@ export interface JobStatus {
   counting: string;
 }
 
+/**
+ * GET /api/v1/jobs/-/status?names=a,b,c: the status of several jobs in one call (the dashboard's
+ * cards), each exactly what GET /api/v1/jobs/:idOrName/status answers. At most this many per call.
+ */
+export const JOB_STATUS_BATCH_MAX = 100;
+
+export interface JobStatusBatch {
+  /** One per distinct requested job, in the order asked. */
+  items: JobStatus[];
+}
+
 /** Payload of the SSE `execution` event. */
 export interface ExecutionEvent {
   id: string;

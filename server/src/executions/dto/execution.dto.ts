@@ -12,6 +12,7 @@ import type {
   ExecutionTrigger,
   JobRunCounts,
   JobStatus,
+  JobStatusBatch,
   NotificationEvent,
   NotificationStatus,
   RunJobResponse,
@@ -160,4 +161,9 @@ export class JobStatusDto implements JobStatus {
   @ApiProperty({ type: FanOutChildCountsDto, description: 'Fan-out children, counted apart from runs' })
   fanOutChildren: FanOutChildCountsDto;
   @ApiProperty({ description: 'How the numbers are counted, in words' }) counting: string;
+}
+
+export class JobStatusBatchDto implements JobStatusBatch {
+  @ApiProperty({ type: [JobStatusDto], description: 'One per distinct requested job, in the order asked' })
+  items: JobStatusDto[];
 }

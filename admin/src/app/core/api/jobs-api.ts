@@ -7,6 +7,7 @@ import type {
   JobListQuery,
   JobListResponse,
   JobStatus,
+  JobStatusBatch,
   JobView,
   JsonValue,
   RenderResponse,
@@ -91,5 +92,12 @@ export class JobsApi {
 
   status(idOrName: string): Observable<JobStatus> {
     return this.http.get<JobStatus>(`${JOBS_URL}/${encodeURIComponent(idOrName)}/status`);
+  }
+
+  /** Several jobs' status in one call (at most JOB_STATUS_BATCH_MAX names). */
+  statuses(names: readonly string[]): Observable<JobStatusBatch> {
+    return this.http.get<JobStatusBatch>(`${JOBS_URL}/-/status`, {
+      params: new HttpParams().set('names', names.join(',')),
+    });
   }
 }
