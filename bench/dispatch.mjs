@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Dispatch benchmark (not a test): how fast the executions queue runs HTTP jobs end to end,
 // against pg-boss doing the same work on the same Postgres, and the raw insert-then-update ceiling.
+// pg-boss is configured as its docs recommend for throughput and latency: `work()` with `batchSize` 50
+// and 100, `localConcurrency` 4, `burstWhenBatchFull` (fetch again at once while batches come back
+// full), and LISTEN/NOTIFY (`useListenNotify` + a `notify: true` queue) so workers wake on a new job.
 //
 //   npm run build:server && npm run bench:dispatch
 //
@@ -14,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freePort, freshDb, noopTarget, postgres, root, sleep } from './lib.mjs';
+import { cpuMs, freePort, freshDb, noopTarget, postgres, postmasterPid, root, sleep } from './lib.mjs';
 
 const N = Number(process.env.N ?? 20000);
 const N1 = Number(process.env.N1 ?? 2000);
@@ -44,7 +47,7 @@ async function main() {
   results.push = (...rs) => {
     for (const r of rs)
       console.log(
-        `  ${r.system} ${r.mode} workers=${r.workers}${r.batch ? ` batch=${r.batch}` : ''}: ${r.perSec.toFixed(0)}/s, start p50 ${r.startP50Ms?.toFixed(1) ?? '-'} ms, p99 ${r.startP99Ms?.toFixed(1) ?? '-'} ms`,
+        `  ${r.system} ${r.mode} workers=${r.workers}${r.batch ? ` batch=${r.batch}` : ''}: ${r.perSec.toFixed(0)}/s, start p50 ${r.startP50Ms?.toFixed(1) ?? '-'} ms, p99 ${r.startP99Ms?.toFixed(1) ?? '-'} ms${r.cpu ? `, CPU ms/exec ${r.cpu.workerMsPerExec} + ${r.cpu.postgresMsPerExec ?? '-'}` : ''}`,
       );
     return push(...rs);
   };
@@ -60,8 +63,8 @@ async function main() {
       try {
         const jobId = await ensureJob(apmUrl, target.url);
         // Paced first: a quiet table, as a steady production load would see it.
-        if (c === CONCURRENCY) results.push(await apmPaced(apmUrl, jobId, c));
-        results.push(await apmBurst(apmUrl, jobId, c === 1 ? N1 : N, c));
+        if (c === CONCURRENCY) results.push(await apmPaced(apmUrl, jobId, c, server.pid));
+        results.push(await apmBurst(apmUrl, jobId, c === 1 ? N1 : N, c, server.pid));
       } finally {
         await server.stop();
       }
@@ -69,23 +72,41 @@ async function main() {
     for (const [workers, batch] of !only || only === 'boss'
       ? [
           [1, 100],
+          [4, 50],
           [4, 100],
         ]
       : []) {
       results.push(await bossRun(bossUrl, target.url, { mode: 'burst', n: workers === 1 ? N1 : N, workers, batch }));
     }
     if (!only || only === 'boss')
-      results.push(
-        await bossRun(bossUrl, target.url, { mode: 'paced', n: RATE * PACED_SECONDS, workers: 4, batch: 100 }),
-      );
+      for (const batch of [50, 100])
+        results.push(await bossRun(bossUrl, target.url, { mode: 'paced', n: RATE * PACED_SECONDS, workers: 4, batch }));
   } finally {
     await target.close();
     await stopPg();
   }
+  // Ratios against the anchor at its best in this run: its fastest burst, its lowest paced p99.
+  const best = (rows, key, pick) => rows.reduce((a, r) => (a === null || pick(r[key], a[key]) ? r : a), null);
   const apm = results.find((r) => r.system === 'API Manager' && r.mode === 'burst' && r.workers === CONCURRENCY);
-  const boss = results.find((r) => r.system === 'pg-boss' && r.mode === 'burst' && r.workers === 4);
+  const boss = best(
+    results.filter((r) => r.system === 'pg-boss' && r.mode === 'burst' && r.workers === 4),
+    'perSec',
+    (x, y) => x > y,
+  );
+  const apmPacedRow = results.find((r) => r.system === 'API Manager' && r.mode.startsWith('paced'));
+  const bossPaced = best(
+    results.filter((r) => r.system === 'pg-boss' && r.mode.startsWith('paced')),
+    'startP99Ms',
+    (x, y) => x < y,
+  );
   const ratio = apm && boss ? apm.perSec / boss.perSec : null;
-  const table = render(results, ratio);
+  const pacedP99Ratio = apmPacedRow && bossPaced ? bossPaced.startP99Ms / apmPacedRow.startP99Ms : null;
+  const cpuRatio =
+    apm?.cpu && boss?.cpu
+      ? (boss.cpu.workerMsPerExec + (boss.cpu.postgresMsPerExec ?? 0)) /
+        (apm.cpu.workerMsPerExec + (apm.cpu.postgresMsPerExec ?? 0))
+      : null;
+  const table = render(results, { ratio, boss, pacedP99Ratio, bossPaced, cpuRatio });
   console.log('\n' + table);
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   await writeFile(
@@ -102,6 +123,9 @@ async function main() {
         RATE,
         PACED_SECONDS,
         ratio,
+        ratioAgainst: boss ? `${boss.workers} × batch ${boss.batch}` : null,
+        pacedP99Ratio,
+        cpuRatio,
         results,
         table,
       },
@@ -146,6 +170,7 @@ async function startServer(mainJs, url, concurrency) {
     await sleep(200);
   }
   return {
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', resolve);
@@ -170,11 +195,13 @@ async function ensureJob(url, targetUrl) {
   }
 }
 
-async function apmBurst(url, jobId, n, workers) {
+async function apmBurst(url, jobId, n, workers, pid) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     await c.query('DELETE FROM executions');
+    const pm = await postmasterPid(c);
+    const cpu0 = await cpuMs([pid], pm);
     const t0 = Date.now();
     // What ExecutionsService.enqueue writes, in bulk: rows + one NOTIFY at commit.
     await c.query('BEGIN');
@@ -186,20 +213,23 @@ async function apmBurst(url, jobId, n, workers) {
     await c.query('COMMIT');
     const enqueueMs = Date.now() - t0;
     await waitDone(c, `SELECT count(*)::int AS n FROM executions WHERE status NOT IN ('queued','running')`, n, 180_000);
+    const cpu = perExec(cpu0, await cpuMs([pid], pm), n);
     const s = await apmStats(c);
-    return { system: 'API Manager', mode: 'burst', workers, n, enqueueMs, ...s };
+    return { system: 'API Manager', mode: 'burst', workers, n, enqueueMs, ...s, cpu };
   } finally {
     await c.end();
   }
 }
 
-async function apmPaced(url, jobId, workers) {
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
+async function apmPaced(url, jobId, workers, pid) {
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     await c.query('DELETE FROM executions');
     const n = RATE * PACED_SECONDS;
+    const pm = await postmasterPid(c);
+    const cpu0 = await cpuMs([pid], pm);
     // The statements ExecutionsService.enqueue runs for one run: INSERT + NOTIFY, one transaction.
     await paced(n, () =>
       pool.query(
@@ -209,8 +239,9 @@ async function apmPaced(url, jobId, workers) {
       ),
     );
     await waitDone(c, `SELECT count(*)::int AS n FROM executions WHERE status NOT IN ('queued','running')`, n, 60_000);
+    const cpu = perExec(cpu0, await cpuMs([pid], pm), n);
     const s = await apmStats(c);
-    return { system: 'API Manager', mode: `paced ${RATE}/s`, workers, n, ...s };
+    return { system: 'API Manager', mode: `paced ${RATE}/s`, workers, n, ...s, cpu };
   } finally {
     await c.end();
     await pool.end();
@@ -238,12 +269,20 @@ async function apmStats(c) {
 // pg-boss: workers in a child process (as our server is one), making the same HTTP call.
 
 async function bossRun(url, targetUrl, { mode, n, workers, batch }) {
-  const { default: PgBoss } = await import('pg-boss');
-  const boss = new PgBoss({ connectionString: url, max: 8, supervise: false, schedule: false });
+  const { PgBoss } = await import('pg-boss');
+  // No connect timeout: on a loaded machine the paced sends queue for the pool (as API Manager's do).
+  const boss = new PgBoss({
+    connectionString: url,
+    max: 20,
+    connectionTimeoutMillis: 0,
+    supervise: false,
+    schedule: false,
+  });
   boss.on('error', () => {});
   await boss.start();
-  const queue = `noop_${mode}_${workers}`;
-  await boss.createQueue(queue).catch(() => {});
+  const queue = `noop_${mode}_${workers}_${batch}`;
+  // notify: a job created on this queue NOTIFYs, waking workers that listen (useListenNotify).
+  await boss.createQueue(queue, { notify: true }).catch(() => {});
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--boss-child'], {
@@ -259,12 +298,15 @@ async function bossRun(url, targetUrl, { mode, n, workers, batch }) {
   });
   await new Promise((resolve) => child.stdout.once('data', resolve)); // "ready"
   try {
+    const pm = await postmasterPid(c);
+    const cpu0 = await cpuMs([child.pid], pm);
     let enqueueMs;
     if (mode === 'burst') {
       const t0 = Date.now();
       for (let i = 0; i < n; i += 1000) {
         await boss.insert(
-          Array.from({ length: Math.min(1000, n - i) }, () => ({ name: queue, data: { url: `${targetUrl}/noop` } })),
+          queue,
+          Array.from({ length: Math.min(1000, n - i) }, () => ({ data: { url: `${targetUrl}/noop` } })),
         );
       }
       enqueueMs = Date.now() - t0;
@@ -277,6 +319,7 @@ async function bossRun(url, targetUrl, { mode, n, workers, batch }) {
       n,
       180_000,
     );
+    const cpu = perExec(cpu0, await cpuMs([child.pid], pm), n);
     const { rows } = await c.query(
       `SELECT count(*)::int AS ok,
               extract(epoch FROM max(completed_on) - min(created_on)) AS span,
@@ -298,6 +341,7 @@ async function bossRun(url, targetUrl, { mode, n, workers, batch }) {
       perSec: r.ok / Number(r.span),
       startP50Ms: Number(r.p50),
       startP99Ms: Number(r.p99),
+      cpu,
     };
   } finally {
     child.kill('SIGTERM');
@@ -308,10 +352,16 @@ async function bossRun(url, targetUrl, { mode, n, workers, batch }) {
 }
 
 async function bossChild() {
-  const { default: PgBoss } = await import('pg-boss');
+  const { PgBoss } = await import('pg-boss');
   const { Agent, request } = await import('undici');
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 256 });
-  const boss = new PgBoss({ connectionString: process.env.BOSS_URL, max: 10, supervise: false, schedule: false });
+  const boss = new PgBoss({
+    connectionString: process.env.BOSS_URL,
+    max: 10,
+    supervise: false,
+    schedule: false,
+    useListenNotify: true,
+  });
   boss.on('error', () => {});
   await boss.start();
   const queue = process.env.BOSS_QUEUE;
@@ -324,11 +374,16 @@ async function bossChild() {
     const body = await res.body.text();
     return { status: res.statusCode, body };
   };
-  for (let i = 0; i < Number(process.env.BOSS_WORKERS); i++) {
-    await boss.work(queue, { batchSize: Number(process.env.BOSS_BATCH), pollingIntervalSeconds: 0.5 }, (jobs) =>
-      Promise.all(jobs.map(call)),
-    );
-  }
+  await boss.work(
+    queue,
+    {
+      batchSize: Number(process.env.BOSS_BATCH),
+      localConcurrency: Number(process.env.BOSS_WORKERS),
+      burstWhenBatchFull: true,
+      pollingIntervalSeconds: 0.5,
+    },
+    (jobs) => Promise.all(jobs.map(call)),
+  );
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => {
     boss.stop({ graceful: false, wait: false }).finally(() => process.exit(0));
@@ -393,6 +448,15 @@ async function paced(n, fn) {
   await Promise.all(inflight);
 }
 
+/** CPU ms per execution between two `cpuMs` readings: the worker process(es), and Postgres. */
+function perExec(a, b, n) {
+  const r = (x) => Math.round((x * 1000) / n) / 1000;
+  return {
+    workerMsPerExec: r(b.server - a.server),
+    postgresMsPerExec: b.postgres || a.postgres ? r(b.postgres - a.postgres) : null,
+  };
+}
+
 async function waitDone(c, sql, n, timeoutMs) {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -403,21 +467,25 @@ async function waitDone(c, sql, n, timeoutMs) {
   }
 }
 
-function render(results, ratio) {
+function render(results, { ratio, boss, pacedP99Ratio, bossPaced, cpuRatio }) {
   const f = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v) ? '-' : Number(v).toFixed(d));
   const lines = [
-    '| system | mode | workers | n | exec/s | enqueue→start p50 ms | p99 ms |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| system | mode | workers | n | exec/s | enqueue→start p50 ms | p99 ms | CPU ms/exec (worker + postgres) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
     const workers = r.batch ? `${r.workers} × batch ${r.batch}` : r.workers;
+    const cpu = r.cpu ? `${f(r.cpu.workerMsPerExec, 3)} + ${f(r.cpu.postgresMsPerExec, 3)}` : '-';
     lines.push(
-      `| ${r.system} | ${r.mode} | ${workers} | ${r.n} | ${f(r.perSec)} | ${f(r.startP50Ms, 1)} | ${f(r.startP99Ms, 1)} |`,
+      `| ${r.system} | ${r.mode} | ${workers} | ${r.n} | ${f(r.perSec)} | ${f(r.startP50Ms, 1)} | ${f(r.startP99Ms, 1)} | ${cpu} |`,
     );
   }
+  const by = (r) => (r ? `${r.workers} × batch ${r.batch}` : '-');
   lines.push(
     '',
-    `ratio API Manager / pg-boss (burst, ${CONCURRENCY} workers vs 4 × batch 100): ${ratio ? ratio.toFixed(2) + '×' : '-'}`,
+    `ratio API Manager / pg-boss burst exec/s (${CONCURRENCY} workers vs pg-boss's best, ${by(boss)}): ${ratio ? ratio.toFixed(2) + '×' : '-'}`,
+    `ratio pg-boss / API Manager paced enqueue→start p99 (pg-boss's best, ${by(bossPaced)}, LISTEN/NOTIFY): ${pacedP99Ratio ? pacedP99Ratio.toFixed(2) + '×' : '-'}`,
+    `ratio pg-boss / API Manager burst CPU ms per execution (worker + postgres): ${cpuRatio ? cpuRatio.toFixed(2) + '×' : '-'}`,
   );
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 // Shared pieces of the bench/ scripts: a Postgres to run against (DATABASE_URL's server or an
 // embedded one in a temp dir), fresh databases, free ports, readiness of a started server, a no-op
 // HTTP target. Benches are scripts, not tests: they print a table and write JSON to bench/results/.
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -106,4 +106,48 @@ export async function noopTarget() {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
+}
+
+/** The Postgres server process (parent of `db`'s backend), when it runs on this machine; else null. */
+export async function postmasterPid(db) {
+  const { rows } = await db.query('SELECT pg_backend_pid() AS pid');
+  try {
+    const stat = await readFile(`/proc/${rows[0].pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * utime+stime (ms) of the given processes (`server`), and of the postmaster with its children (live +
+ * reaped: the backends that ended count too). CPU time moves much less than throughput when other
+ * work shares the machine, so the benches report it per item.
+ */
+export async function cpuMs(serverPids, postmaster) {
+  const tick = 1000 / 100; // USER_HZ
+  const stat = async (pid) => {
+    try {
+      const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+      return s.slice(s.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      return null;
+    }
+  };
+  let server = 0;
+  for (const pid of serverPids) {
+    const f = await stat(pid);
+    if (f) server += (Number(f[11]) + Number(f[12])) * tick;
+  }
+  let postgres = 0;
+  if (postmaster) {
+    const own = await stat(postmaster);
+    if (own) postgres += (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * tick;
+    for (const d of await readdir('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      const f = await stat(d);
+      if (f && Number(f[1]) === postmaster) postgres += (Number(f[11]) + Number(f[12])) * tick;
+    }
+  }
+  return { server, postgres };
 }

@@ -6,7 +6,8 @@
 //   2. latency at a fixed 500 deliveries/s, sent EVENLY spaced by an open-loop client (latency counted
 //      from each request's scheduled send time, so queueing is not hidden);
 //   3. the same saturation run against a bare node:http handler in ONE process: verify + parse + the
-//      straightforward match (each job's picomatch matchers against each file), no database.
+//      match at its best (each job's patterns compiled once with the server's own engine,
+//      libs/contracts filter-pattern PatternList; a job stops at its first matching file), no database.
 // Every delivery is recorded (webhook_deliveries) and its executions enqueued (WORKERS_ENABLED=false:
 // queued rows are the product measured here, not the HTTP calls they would make).
 //
@@ -17,15 +18,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import picomatch from 'picomatch';
-import { freePort, postgres, ready, root, round, sleep, withDb } from './lib.mjs';
+import { cpuMs, freePort, postgres, postmasterPid, ready, root, round, sleep, withDb } from './lib.mjs';
 
 const DURATION = Number(process.env.DURATION ?? 15);
 const REPLICAS = Number(process.env.REPLICAS ?? 2);
@@ -271,46 +271,6 @@ async function runServers(serverUrl) {
   }
 }
 
-/** The Postgres server process (parent of our backend), when it runs on this machine. */
-async function postmasterPid(db) {
-  const { rows } = await db.query('SELECT pg_backend_pid() AS pid');
-  try {
-    const stat = await readFile(`/proc/${rows[0].pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return null;
-  }
-}
-
-/** utime+stime (ms) of the server processes, and of the postmaster with its children (live + reaped). */
-async function cpuMs(serverPids, postmaster) {
-  const tick = 1000 / 100; // USER_HZ
-  const stat = async (pid) => {
-    try {
-      const s = await readFile(`/proc/${pid}/stat`, 'utf8');
-      return s.slice(s.lastIndexOf(')') + 2).split(' ');
-    } catch {
-      return null;
-    }
-  };
-  let server = 0;
-  for (const pid of serverPids) {
-    const f = await stat(pid);
-    if (f) server += (Number(f[11]) + Number(f[12])) * tick;
-  }
-  let postgres = 0;
-  if (postmaster) {
-    const own = await stat(postmaster);
-    if (own) postgres += (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * tick;
-    for (const d of await readdir('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      const f = await stat(d);
-      if (f && Number(f[1]) === postmaster) postgres += (Number(f[11]) + Number(f[12])) * tick;
-    }
-  }
-  return { server, postgres };
-}
-
 async function counts(db) {
   const { rows } = await db.query(
     `SELECT (SELECT count(*) FROM webhook_deliveries)::int AS deliveries, (SELECT count(*) FROM executions)::int AS executions`,
@@ -457,13 +417,12 @@ async function runBare() {
 
 async function bareChild() {
   const port = Number(process.argv[3]);
-  const matchers = jobs().map((j) => {
-    const pats = j.triggers.github[0].watchFiles.map((p) => ({
-      neg: p.startsWith('!'),
-      m: picomatch(p.replace(/^!/, ''), { dot: true }),
-    }));
-    return { name: j.name, pats };
-  });
+  // The server's own pattern engine (GitHub's rule: the last matching pattern decides), each job's
+  // list compiled once at start; a job stops at its first matching file.
+  const { PatternList } = await import(
+    pathToFileURL(path.join(root, 'dist/libs/contracts/src/filter-pattern.js')).href
+  );
+  const matchers = jobs().map((j) => ({ name: j.name, list: new PatternList(j.triggers.github[0].watchFiles) }));
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -480,16 +439,12 @@ async function bareChild() {
       for (const c of p.commits) for (const f of [...c.added, ...c.removed, ...c.modified]) files.add(f);
       const triggered = [];
       for (const j of matchers) {
-        let hit = false;
         for (const f of files) {
-          let inc = false;
-          for (const pat of j.pats) if (pat.m(f)) inc = !pat.neg;
-          if (inc) {
-            hit = true;
+          if (j.list.decide(f)?.included) {
+            triggered.push(j.name);
             break;
           }
         }
-        if (hit) triggered.push(j.name);
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(

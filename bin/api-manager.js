@@ -4,11 +4,14 @@
 //   api-manager export [-o file]
 //   api-manager run <job> [--param k=v ...] [--wait] [--timeout seconds]
 //   api-manager status <job> [--json]
+//   api-manager jobs list | runs list [--job --status --limit] | logs <execution> [--follow]
+//   api-manager cancel <execution> | retry <execution> | schedules list|pause|resume [<id>]
 //   api-manager import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME]
 //                            [--repo-config] [-o file]
 // Options: --url (default $API_MANAGER_URL or http://localhost:3000), --token (default $API_MANAGER_TOKEN).
 // Exit codes: 0 ok, 1 the server refused or could not be reached, 2 usage error, 3 a waited-for run did not succeed.
 import { readFile, writeFile } from 'node:fs/promises';
+import * as ops from './cli-operations.js';
 
 const USAGE = `Usage: api-manager <command> [options]
 
@@ -19,6 +22,14 @@ Commands:
   run <job> [--param k=v ...] [--wait] [--timeout <s>]
                                        run a job now; --wait follows it until it finishes (default 600 s)
   status <job> [--json]                last run, next run, running/queued, success and failure counts
+  jobs list [--json]                   every job: name, kind, enabled, title
+  runs list [--job <name>] [--status <s,...>] [--limit <n>] [--json]
+                                       recent executions, newest first (limit 1-200, default 50)
+  logs <execution> [--follow]          print the run's log lines; --follow keeps printing until it ends
+                                       and exits 0 when it succeeded, 3 otherwise
+  cancel <execution>                   cancel a queued run or abort a running one
+  retry <execution>                    run a finished execution again (a new execution)
+  schedules list [--job <name>] [--json] | schedules pause <id> | schedules resume <id>
   import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME] [--repo-config] [-o <file>]
                                        print a ToyCI config as jobs.yaml command jobs (offline; see README);
                                        --token-env/--secret-env name server variables for the git token and
@@ -30,7 +41,8 @@ Options:
   --token <token>  API token amk_... (default $API_MANAGER_TOKEN)
   -h, --help       this text
 
-Exit codes: 0 ok, 1 refused by the server or unreachable, 2 usage error, 3 the run did not succeed (--wait).`;
+Exit codes: 0 ok, 1 refused by the server or unreachable, 2 usage error, 3 the run did not succeed
+(run --wait, logs --follow).`;
 
 const FINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost']);
 
@@ -50,6 +62,9 @@ function parseArgs(argv) {
     '--repository',
     '--token-env',
     '--secret-env',
+    '--job',
+    '--status',
+    '--limit',
   ]);
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -71,6 +86,7 @@ function parseArgs(argv) {
     else if (arg === '--wait') opts.wait = true;
     else if (arg === '--json') opts.json = true;
     else if (arg === '--repo-config') opts.repoConfig = true;
+    else if (arg === '--follow' || arg === '-f') opts.follow = true;
     else if (arg === '-h' || arg === '--help') opts.help = true;
     else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
     else opts.positional.push(arg);
@@ -262,12 +278,20 @@ async function main(argv) {
     return opts.help ? 0 : 2;
   }
   if (command === 'import-toyci') return importToyci(opts);
-  const commands = { apply, export: exportConfig, run, status };
-  const fn = commands[command];
+  const { jobs, runs, logs, cancel, retry, schedules } = ops;
+  const commands = { apply, export: exportConfig, run, status, jobs, runs, logs, cancel, retry, schedules };
+  const fn = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!fn) {
-    throw new UsageError(`unknown command ${JSON.stringify(command)} (apply, export, run, status, import-toyci)`);
+    throw new UsageError(
+      `unknown command ${JSON.stringify(command)} (${Object.keys(commands).join(', ')}, import-toyci)`,
+    );
   }
-  return (await fn(client(opts), opts)) ?? 0;
+  try {
+    return (await fn(client(opts), opts)) ?? 0;
+  } catch (err) {
+    if (err instanceof ops.CliUsageError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 main(process.argv.slice(2)).then(

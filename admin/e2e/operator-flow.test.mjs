@@ -471,6 +471,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
 
   test('signs out', async () => {
     const { page } = session;
+    await page.getByTestId('user-menu').click(); // sign out lives in the account menu
     await page.getByRole('button', { name: 'ログアウト' }).click();
     await page.waitForURL('**/login');
     await waitForText(heading(), 'ログイン');

@@ -88,7 +88,10 @@ export interface AuditEventItem {
   actor: { kind: string; id: string | null; name: string | null };
   action: string;
   targetType: string | null;
+  /** Kept for links and filters (`target=type:id`). */
   targetId: string | null;
+  /** What to show: a user's or token's current name, else the target's name when the event happened. */
+  targetName: string | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   meta: Record<string, unknown>;

@@ -66,7 +66,13 @@ export interface ExecutionSummary {
   jobId: string;
   jobName: string;
   trigger: ExecutionTrigger;
+  /** What started it, as an id for links: `user:<id>`, `token:<id>`, a schedule, delivery or execution id. */
   triggerRef: string | null;
+  /**
+   * The same, by name for people: the user's or token's current name ("alice", "alice/ci"), the
+   * schedule's name; null when there is only an id to show (chain, retry, fan-out: link triggerRef).
+   */
+  triggerName: string | null;
   actor: string | null;
   status: ExecutionStatus;
   attempt: number;
@@ -144,6 +150,17 @@ export interface JobStatus {
   fanOutChildren: { last24h: JobRunCounts; last7d: JobRunCounts };
   /** How the numbers above are counted, in words. */
   counting: string;
+}
+
+/**
+ * GET /api/v1/jobs/-/status?names=a,b,c: the status of several jobs in one call (the dashboard's
+ * cards), each exactly what GET /api/v1/jobs/:idOrName/status answers. At most this many per call.
+ */
+export const JOB_STATUS_BATCH_MAX = 100;
+
+export interface JobStatusBatch {
+  /** One per distinct requested job, in the order asked. */
+  items: JobStatus[];
 }
 
 /** Payload of the SSE `execution` event. */

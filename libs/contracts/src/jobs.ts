@@ -276,6 +276,18 @@ export interface RenderRequest {
   push?: Record<string, JsonValue>;
 }
 
+/** POST /jobs/:idOrName/resolve: the params a run would get, for any executor kind (sends nothing). */
+export interface ResolveParamsResponse {
+  /** Defaults applied and templates rendered, coerced; secret ones are '***'. */
+  params: Record<string, JsonValue>;
+  /** The zone templates and dates were read in (the job's, else the server's). */
+  timezone: string;
+  /** The instant the templates saw as now (ISO 8601). */
+  now: string;
+  /** A fan-out job: the items (one child run each). */
+  fanOut?: { param: string; items: string[] };
+}
+
 export interface RenderedHttpRequest {
   method: string;
   url: string;

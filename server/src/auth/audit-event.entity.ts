@@ -27,6 +27,10 @@ export class AuditEvent {
   @Column('text', { name: 'target_id', nullable: true })
   targetId: string | null;
 
+  /** The target's name when the event happened (jobs, schedules, sources…). */
+  @Column('text', { name: 'target_name', nullable: true })
+  targetName: string | null;
+
   @Column('jsonb', { nullable: true })
   before: Record<string, unknown> | null;
 

@@ -38,6 +38,18 @@ export function describeRoute(method: string, routePath: string): { action: stri
   return { action: `${targetType}.${verb}`, targetType };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The name in a handler's answer: a job or schedule (`name`), a run (`jobName`, `execution.jobName`). */
+function nameOf(data: unknown): string | null {
+  if (!data || typeof data !== 'object') return null;
+  const d = data as { name?: unknown; jobName?: unknown; repository?: unknown; execution?: { jobName?: unknown } };
+  const schedule = typeof d.jobName === 'string' && typeof d.name === 'string' ? `${d.jobName} / ${d.name}` : null;
+  const candidates = [schedule, d.name, d.jobName, d.execution?.jobName, d.repository];
+  const found = candidates.find((c): c is string => typeof c === 'string' && c.length > 0);
+  return found ?? null;
+}
+
 /**
  * Records every successful state-changing request under /api/v1 made by an authenticated actor
  * (method, path, actor, target id), so runs, cancels, retries, edits are audited without each
@@ -72,11 +84,14 @@ export class AuditInterceptor implements NestInterceptor {
                 ? (data as { id: string }).id
                 : undefined;
             const targetId = params.id ?? params.idOrName ?? Object.values(params)[0] ?? bodyId ?? null;
+            const targetName =
+              nameOf(data) ?? (params.idOrName && !UUID.test(params.idOrName) ? params.idOrName : null);
             await this.audit.tryRecord({
               actor: req.actor,
               action,
               targetType,
               targetId,
+              targetName,
               meta: { method: req.method, path: req.path, status: res.statusCode, requestId: req.id ?? undefined },
             });
             return data;

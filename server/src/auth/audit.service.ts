@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { AuditEventItem, AuditEventList } from '@api-manager/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from './access.decorators.js';
+import { ActorNamesService } from './actor-names.service.js';
 
 export interface AuditRecord {
   /** Who: a request's actor (`@CurrentActor()`), the system, or someone unauthenticated (failed login). */
@@ -11,6 +12,8 @@ export interface AuditRecord {
   action: string;
   targetType?: string | null;
   targetId?: string | null;
+  /** The target's human name (job name, schedule name…); users and tokens are named on read. */
+  targetName?: string | null;
   /** Summaries (never secrets). */
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
@@ -37,6 +40,7 @@ interface AuditRow {
   action: string;
   target_type: string | null;
   target_id: string | null;
+  target_name: string | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   meta: Record<string, unknown>;
@@ -50,14 +54,18 @@ export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'system', name: 'system
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly names: ActorNamesService,
+  ) {}
 
   /** Append one event. Pass the transaction's EntityManager to make it part of the same commit. */
   async record(event: AuditRecord, manager?: EntityManager): Promise<void> {
     const actor = event.actor ?? SYSTEM_ACTOR;
     await (manager ?? this.dataSource).query(
-      `INSERT INTO audit_events (actor_kind, actor_id, actor_name, action, target_type, target_id, before, after, meta)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO audit_events (actor_kind, actor_id, actor_name, action, target_type, target_id, before, after, meta,
+                                 target_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         actor.kind,
         actor.id ?? null,
@@ -68,6 +76,7 @@ export class AuditService {
         event.before ? JSON.stringify(event.before) : null,
         event.after ? JSON.stringify(event.after) : null,
         JSON.stringify(event.meta ?? {}),
+        event.targetName ? String(event.targetName).slice(0, 200) : null,
       ],
     );
   }
@@ -79,6 +88,11 @@ export class AuditService {
     } catch (err) {
       this.logger.error({ err: (err as Error).message, action: event.action }, 'Could not write an audit event');
     }
+  }
+
+  /** Users and tokens are shown by their current name: `user:<id>` → name. */
+  private currentNames(rows: AuditRow[]): Promise<Map<string, string>> {
+    return this.names.namesOf(rows.map((r) => `${r.target_type}:${r.target_id}`));
   }
 
   async list(q: AuditQuery): Promise<AuditEventList> {
@@ -117,14 +131,22 @@ export class AuditService {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    const names = await this.currentNames(page);
     return {
-      items: page.map(toItem),
+      items: page.map((r) => toItem(r, names.get(`${r.target_type}:${r.target_id}`))),
       nextCursor: rows.length > limit && last ? encodeCursor(last.at_cursor, last.id) : null,
     };
   }
 }
 
-function toItem(r: AuditRow): AuditEventItem {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const summaryName = (v: Record<string, unknown> | null): string | null => {
+  const name = v?.['username'] ?? v?.['name'];
+  return typeof name === 'string' && name ? name : null;
+};
+
+function toItem(r: AuditRow, currentName: string | undefined): AuditEventItem {
   return {
     id: r.id,
     at: r.at.toISOString(),
@@ -132,6 +154,12 @@ function toItem(r: AuditRow): AuditEventItem {
     action: r.action,
     targetType: r.target_type,
     targetId: r.target_id,
+    targetName:
+      currentName ??
+      r.target_name ??
+      summaryName(r.after) ??
+      summaryName(r.before) ??
+      (r.target_id && !UUID.test(r.target_id) ? r.target_id : null),
     before: r.before,
     after: r.after,
     meta: r.meta,

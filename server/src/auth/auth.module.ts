@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ActorNamesService } from './actor-names.service.js';
 import { AuditController } from './audit.controller.js';
 import { AuditInterceptor } from './audit.interceptor.js';
 import { AuditService } from './audit.service.js';
@@ -21,6 +22,7 @@ import { UsersService } from './users.service.js';
 @Module({
   controllers: [AuthController, UsersController, TokensController, AuditController],
   providers: [
+    ActorNamesService,
     AuthService,
     AuditService,
     LoginThrottleService,
@@ -30,6 +32,6 @@ import { UsersService } from './users.service.js';
     AuthGuard,
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
-  exports: [AuthService, AuditService, AuthGuard],
+  exports: [ActorNamesService, AuthService, AuditService, AuthGuard],
 })
 export class AuthModule {}

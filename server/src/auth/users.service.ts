@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { CreateUserRequest, Page, PageQuery, UpdateUserRequest, UserSummary } from '@api-manager/contracts';
 import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
@@ -14,6 +14,10 @@ const summaryForAudit = (u: UserSummary) => ({
   displayName: u.displayName,
   disabled: u.disabled,
 });
+
+/** The user behind the request (a token acts for its owner). */
+const isSelf = (actor: Actor | undefined, id: string): boolean =>
+  !!actor && (actor.kind === 'user' ? actor.id === id : actor.kind === 'token' && actor.userId === id);
 
 @Injectable()
 export class UsersService {
@@ -58,6 +62,17 @@ export class UsersService {
   }
 
   async update(id: string, dto: UpdateUserRequest, actor: Actor | undefined): Promise<UserSummary> {
+    if (isSelf(actor, id)) {
+      if (dto.disabled === true) throw new BadRequestException('disabled: you cannot disable your own account');
+      if (dto.role !== undefined && dto.role !== 'admin') {
+        throw new BadRequestException('role: you cannot demote your own account; ask another admin');
+      }
+      if (dto.password !== undefined) {
+        throw new BadRequestException(
+          'password: change your own password with POST /api/v1/auth/password (it asks for the current one)',
+        );
+      }
+    }
     const hash = dto.password !== undefined ? await hashPassword(dto.password) : undefined;
     return this.dataSource.transaction(async (m) => {
       const before = await this.lockUser(m, id);
@@ -91,7 +106,7 @@ export class UsersService {
       await this.audit.record(
         {
           actor,
-          action: 'user.update',
+          action: hash !== undefined ? 'user.password_reset' : 'user.update',
           targetType: 'user',
           targetId: id,
           before: summaryForAudit(before),
@@ -104,6 +119,7 @@ export class UsersService {
   }
 
   async remove(id: string, actor: Actor | undefined): Promise<void> {
+    if (isSelf(actor, id)) throw new BadRequestException('id: you cannot delete your own account');
     await this.dataSource.transaction(async (m) => {
       const before = await this.lockUser(m, id);
       if (before.role === 'admin' && !before.disabled) await this.assertNotLastAdmin(m, id, 'delete');

@@ -2,22 +2,21 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LIMITS } from '../common/limits.js';
 import type { DataSource } from 'typeorm';
+import { ActorNamesService } from '../auth/actor-names.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
-import type { ExecutionDetailDto, ExecutionListDto, ExecutionSummaryDto, JobStatusDto } from './dto/execution.dto.js';
+import type { ExecutionDetailDto, ExecutionListDto, ExecutionSummaryDto } from './dto/execution.dto.js';
 import type { ListExecutionsQueryDto } from './dto/requests.dto.js';
 import { ExecutionsService } from './executions.service.js';
 import { ExecutionDetailContributors } from './execution-detail-contributors.js';
-import { JobStatusContributors } from './job-status-contributors.js';
 import { poolOf, toExecution } from './sql.js';
 import type { Execution } from './execution.entity.js';
 
-const SUMMARY_COLS = `id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id, parent_id,
+export const SUMMARY_COLS = `id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id, parent_id,
   retry_of, idempotency_key, params, status, attempt, max_attempts, run_at, created_at, started_at, finished_at,
   duration_ms, error, children_total, children_done, children_failed, children_cancelled, (response->>'status')::int AS http_status`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The cursor's time as encodeCursor writes it (Postgres' UTC text, microseconds). */
 const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-const FAILED = `('failed','timed_out','lost','partial')`;
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
@@ -28,6 +27,28 @@ function maskParams(p: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The name the run was started under, as stored with it: a manual or API run keeps its actor's
+ * name ("alice", "alice/ci"), a schedule's run "schedule:<name>". The query service swaps in
+ * current user and token names.
+ */
+function storedTriggerName(e: Execution): string | null {
+  if (!e.actor) return null;
+  if (e.trigger === 'schedule') return e.actor.replace(/^schedule:/, '');
+  if (e.trigger === 'manual' || e.trigger === 'api') return e.actor;
+  return null;
+}
+
+/** Replace stored names of `user:`/`token:` trigger refs by current ones (renames show). */
+async function withCurrentNames<T extends ExecutionSummaryDto>(names: ActorNamesService, items: T[]): Promise<T[]> {
+  const current = await names.namesOf(items.map((i) => i.triggerRef));
+  for (const item of items) {
+    const name = item.triggerRef ? current.get(item.triggerRef) : undefined;
+    if (name) item.triggerName = name;
+  }
+  return items;
+}
+
 export function toSummary(e: Execution, httpStatus?: number | null): ExecutionSummaryDto {
   const status = httpStatus ?? (e.response?.status as number | undefined) ?? null;
   return {
@@ -36,6 +57,7 @@ export function toSummary(e: Execution, httpStatus?: number | null): ExecutionSu
     jobName: e.jobName,
     trigger: e.trigger,
     triggerRef: e.triggerRef,
+    triggerName: storedTriggerName(e),
     actor: e.actor,
     status: e.status,
     attempt: e.attempt,
@@ -61,15 +83,15 @@ export function toSummary(e: Execution, httpStatus?: number | null): ExecutionSu
   };
 }
 
-/** Read side of executions: history list (cursor paging), detail, job status. */
+/** Read side of executions: history list (cursor paging), detail. Job status: JobStatusService. */
 @Injectable()
 export class ExecutionsQueryService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly jobs: JobsService,
     private readonly executions: ExecutionsService,
-    private readonly contributors: JobStatusContributors,
     private readonly detailContributors: ExecutionDetailContributors,
+    private readonly names: ActorNamesService,
   ) {}
 
   async list(q: ListExecutionsQueryDto): Promise<ExecutionListDto> {
@@ -101,7 +123,10 @@ export class ExecutionsQueryService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((r) => toSummary(toExecution(r), r.http_status)),
+      items: await withCurrentNames(
+        this.names,
+        page.map((r) => toSummary(toExecution(r), r.http_status)),
+      ),
       nextCursor: rows.length > limit && last ? encodeCursor(last.cursor_ts, last.id) : null,
     };
   }
@@ -123,8 +148,9 @@ export class ExecutionsQueryService {
         : Promise.resolve({ rows: [] as Record<string, any>[] }),
       this.detailContributors.collect(id),
     ]);
+    const [summary] = await withCurrentNames(this.names, [toSummary(e)]);
     return {
-      ...toSummary(e),
+      ...summary!,
       request: (e.request as unknown as ExecutionDetailDto['request']) ?? null,
       response: (e.response as unknown as ExecutionDetailDto['response']) ?? null,
       attempts: (e.attempts ?? []).map((a) => ({
@@ -139,69 +165,6 @@ export class ExecutionsQueryService {
       children: children.rows.map((r) => toSummary(toExecution(r), r.http_status)),
       parent: parent.rows[0] ? toSummary(toExecution(parent.rows[0]), parent.rows[0].http_status) : null,
       ...extra,
-    };
-  }
-
-  async jobStatus(idOrName: string): Promise<JobStatusDto> {
-    const job = await this.jobs.get(idOrName);
-    const pool = poolOf(this.dataSource);
-    const [active, stats, last, extra] = await Promise.all([
-      pool.query(
-        `SELECT status, count(*)::int AS n FROM executions
-          WHERE job_id = $1 AND status IN ('queued','running') GROUP BY status`,
-        [job.id],
-      ),
-      pool.query(
-        // Runs = top-level executions (a fan-out parent once, with its final status and whole duration);
-        // fan-out children are counted apart.
-        `SELECT
-           count(*) FILTER (WHERE run AND status = 'succeeded' AND day)::int AS s24,
-           count(*) FILTER (WHERE run AND status IN ${FAILED} AND day)::int AS f24,
-           count(*) FILTER (WHERE run AND status = 'succeeded')::int AS s7,
-           count(*) FILTER (WHERE run AND status IN ${FAILED})::int AS f7,
-           count(*) FILTER (WHERE NOT run AND status = 'succeeded' AND day)::int AS cs24,
-           count(*) FILTER (WHERE NOT run AND status IN ${FAILED} AND day)::int AS cf24,
-           count(*) FILTER (WHERE NOT run AND status = 'succeeded')::int AS cs7,
-           count(*) FILTER (WHERE NOT run AND status IN ${FAILED})::int AS cf7,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) FILTER (WHERE run AND status = 'succeeded') AS p50,
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) FILTER (WHERE run AND status = 'succeeded') AS p95
-         FROM (SELECT status, duration_ms, trigger <> 'fanout' AS run, created_at >= now() - interval '1 day' AS day
-                 FROM executions WHERE job_id = $1 AND created_at >= now() - interval '7 days') e`,
-        [job.id],
-      ),
-      pool.query(
-        `SELECT ${SUMMARY_COLS} FROM executions WHERE job_id = $1 AND status NOT IN ('queued')
-          AND trigger <> 'fanout' ORDER BY created_at DESC, id DESC LIMIT 1`,
-        [job.id],
-      ),
-      this.contributors.collect(job),
-    ]);
-    const count = (s: string) => active.rows.find((r) => r.status === s)?.n ?? 0;
-    const st = stats.rows[0];
-    const lastRun = last.rows[0] ? toSummary(toExecution(last.rows[0]), last.rows[0].http_status) : null;
-    const round = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
-    return {
-      job: job.name,
-      enabled: job.enabled,
-      nextRun: null,
-      lastRun,
-      lastStatus: lastRun?.status ?? null,
-      running: count('running'),
-      queued: count('queued'),
-      last24h: { succeeded: st.s24, failed: st.f24 },
-      last7d: { succeeded: st.s7, failed: st.f7 },
-      durationMs: { p50: round(st.p50), p95: round(st.p95) },
-      fanOutChildren: {
-        last24h: { succeeded: st.cs24, failed: st.cf24 },
-        last7d: { succeeded: st.cs7, failed: st.cf7 },
-      },
-      counting:
-        'last24h/last7d/durationMs count runs: top-level executions, a fan-out once with its parent status and ' +
-        'duration; fanOutChildren counts the children apart. failed = failed, timed_out, lost or partial ' +
-        '(cancelled and skipped are neither).',
-      ...(extra as Partial<JobStatusDto>),
-      // A disabled job runs nothing, whatever its schedules say.
-      ...(job.enabled ? {} : { nextRun: null }),
     };
   }
 }

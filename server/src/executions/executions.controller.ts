@@ -10,19 +10,22 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { interval, map, merge, type Observable, takeUntil } from 'rxjs';
+import { JOB_STATUS_BATCH_MAX } from '../../../libs/contracts/src/executions.js';
 import { Access, type Actor, CurrentActor } from '../auth/access.decorators.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import {
   ExecutionDetailDto,
   ExecutionListDto,
   ExecutionSummaryDto,
+  JobStatusBatchDto,
   JobStatusDto,
   RunJobResponseDto,
 } from './dto/execution.dto.js';
-import { ListExecutionsQueryDto, RunJobDto } from './dto/requests.dto.js';
+import { JobStatusBatchQueryDto, ListExecutionsQueryDto, RunJobDto } from './dto/requests.dto.js';
 import { EventsService } from './events.service.js';
 import { ExecutionsQueryService, toSummary } from './executions-query.service.js';
 import { ExecutionsService } from './executions.service.js';
+import { JobStatusService } from './job-status.service.js';
 
 const actorName = (a?: Actor) => (a ? a.name : null);
 
@@ -32,8 +35,21 @@ export class JobRunsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly executions: ExecutionsService,
-    private readonly query: ExecutionsQueryService,
+    private readonly statuses: JobStatusService,
   ) {}
+
+  // Declared before ':idOrName/status' so that it is routed first; '-' is never a job name (names start
+  // with a letter or digit), so the path cannot hide a job.
+  @Get('-/status')
+  @ApiOperation({
+    summary: `Status of several jobs in one call (each as GET /jobs/{idOrName}/status), at most ${JOB_STATUS_BATCH_MAX}`,
+  })
+  @ApiOkResponse({ type: JobStatusBatchDto })
+  @ApiBadRequestResponse({ description: `names missing, empty or more than ${JOB_STATUS_BATCH_MAX}` })
+  @ApiNotFoundResponse({ description: 'A named job does not exist (the message names every missing one)' })
+  async statusBatch(@Query() q: JobStatusBatchQueryDto): Promise<JobStatusBatchDto> {
+    return { items: await this.statuses.many(q.names) };
+  }
 
   @Post(':idOrName/runs')
   @HttpCode(202)
@@ -67,7 +83,7 @@ export class JobRunsController {
   @ApiOkResponse({ type: JobStatusDto })
   @ApiNotFoundResponse({ description: 'No such job' })
   status(@Param('idOrName') idOrName: string): Promise<JobStatusDto> {
-    return this.query.jobStatus(idOrName);
+    return this.statuses.one(idOrName);
   }
 }
 

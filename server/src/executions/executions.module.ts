@@ -11,6 +11,7 @@ import { HttpExecutor } from './executors/http.executor.js';
 import { ExecutionDetailContributors } from './execution-detail-contributors.js';
 import { FinalizerService } from './finalizer.service.js';
 import { JobStatusContributors } from './job-status-contributors.js';
+import { JobStatusService } from './job-status.service.js';
 import { PgListener } from './pg-listener.service.js';
 import { ProgressService } from './progress.service.js';
 import { QueueService } from './queue.service.js';
@@ -28,6 +29,7 @@ import { WorkerService } from './worker.service.js';
     ProgressService,
     ExecutionsService,
     ExecutionsQueryService,
+    JobStatusService,
     FinalizerService,
     QueueService,
     HttpExecutor,

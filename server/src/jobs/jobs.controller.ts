@@ -9,9 +9,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { JobListResponse, JobView, RenderResponse } from '@api-manager/contracts';
+import type { JobListResponse, JobView, RenderResponse, ResolveParamsResponse } from '@api-manager/contracts';
 import { CreateJobDto, JobListQueryDto, RenderRequestDto, UpdateJobDto } from './dto/job.dto.js';
-import { JobListResponseDto, JobViewDto, RenderResponseDto } from './dto/job-view.dto.js';
+import { JobListResponseDto, JobViewDto, RenderResponseDto, ResolveParamsResponseDto } from './dto/job-view.dto.js';
+import { Access, SkipAudit } from '../auth/access.decorators.js';
 import { JobsService } from './jobs.service.js';
 
 @ApiTags('jobs')
@@ -60,6 +61,21 @@ export class JobsController {
   @ApiConflictResponse({ description: 'Another job chains to it' })
   remove(@Param('idOrName') idOrName: string): Promise<void> {
     return this.jobs.remove(idOrName);
+  }
+
+  @Post(':idOrName/resolve')
+  @HttpCode(200)
+  @Access({ role: 'operator', scope: 'run' }) // the first half of a run: who may run may ask
+  @SkipAudit() // changes nothing; the run dialog asks as the operator types
+  @ApiOperation({
+    summary:
+      'The params a run with these would get: defaults applied, templates resolved, fan-out items (any executor kind); runs nothing',
+  })
+  @ApiOkResponse({ type: ResolveParamsResponseDto })
+  @ApiBadRequestResponse()
+  @ApiNotFoundResponse()
+  resolve(@Param('idOrName') idOrName: string, @Body() dto: RenderRequestDto): Promise<ResolveParamsResponse> {
+    return this.jobs.resolveParams(idOrName, dto);
   }
 
   @Post(':idOrName/render')

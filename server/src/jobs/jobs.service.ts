@@ -1,7 +1,14 @@
 import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { JobListResponse, JobView, JsonValue, MaskedSecret, RenderResponse } from '@api-manager/contracts';
+import type {
+  JobListResponse,
+  JobView,
+  JsonValue,
+  MaskedSecret,
+  RenderResponse,
+  ResolveParamsResponse,
+} from '@api-manager/contracts';
 import { DataSource, In, Repository, type EntityManager } from 'typeorm';
 import type { CreateJobDto, JobListQueryDto, RenderRequestDto, UpdateJobDto } from './dto/job.dto.js';
 import { Job } from './job.entity.js';
@@ -148,6 +155,22 @@ export class JobsService {
   }
 
   /** The request a run with `params` would send (secrets masked); nothing is sent. */
+  /** What a run with these params would get (defaults, templates, fan-out items); any executor kind. */
+  async resolveParams(idOrName: string, dto: RenderRequestDto): Promise<ResolveParamsResponse> {
+    const job = await this.get(idOrName);
+    const now = dto.now ? new Date(dto.now) : new Date();
+    const resolved = await this.params.resolve(job, dto.params ?? {}, { now });
+    const fan = this.params.fanOutParam(job);
+    const items = fan ? ((resolved[fan.name] as string[] | undefined) ?? []) : [];
+    const secretItems = !!fan && this.params.secretParamNames(job).includes(fan.name);
+    return {
+      params: this.params.maskParams(job, resolved) as Record<string, JsonValue>,
+      timezone: this.params.zoneOf(job),
+      now: now.toISOString(),
+      ...(fan ? { fanOut: { param: fan.name, items: secretItems ? items.map(() => MASK) : items } } : {}),
+    };
+  }
+
   async render(idOrName: string, dto: RenderRequestDto): Promise<RenderResponse> {
     const job = await this.get(idOrName);
     const now = dto.now ? new Date(dto.now) : new Date();

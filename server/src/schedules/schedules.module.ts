@@ -21,10 +21,11 @@ export class SchedulesModule implements OnModuleInit {
     private readonly schedules: SchedulesService,
   ) {}
 
-  /** GET /api/v1/jobs/:idOrName/status gains `nextRun` (the earliest next run of the job's schedules). */
+  /** The job status answers gain `nextRun` (the earliest next run of each job's enabled schedules). */
   onModuleInit(): void {
-    this.contributors.register(async (job) => ({
-      nextRun: (await this.schedules.nextRunOfJob(job.id))?.toISOString() ?? null,
-    }));
+    this.contributors.register(async (jobs) => {
+      const next = await this.schedules.nextRunOfJobs(jobs.map((j) => j.id));
+      return new Map(jobs.map((j) => [j.id, { nextRun: next.get(j.id)?.toISOString() ?? null }]));
+    });
   }
 }

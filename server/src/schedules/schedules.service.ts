@@ -68,13 +68,14 @@ export class SchedulesService {
     return this.toView(s, await this.jobName(this.dataSource.manager, s.jobId));
   }
 
-  /** The earliest next run of a job's enabled schedules (for GET /jobs/:id/status). */
-  async nextRunOfJob(jobId: string): Promise<Date | null> {
-    const [row] = await this.dataSource.query(
-      'SELECT min(next_run_at) AS next FROM schedules WHERE job_id = $1 AND enabled',
-      [jobId],
+  /** The earliest next run of each job's enabled schedules (jobs without one are absent). */
+  async nextRunOfJobs(jobIds: string[]): Promise<Map<string, Date>> {
+    const rows: { job_id: string; next: Date | string | null }[] = await this.dataSource.query(
+      `SELECT job_id, min(next_run_at) AS next FROM schedules
+        WHERE job_id = ANY($1::uuid[]) AND enabled GROUP BY job_id`,
+      [jobIds],
     );
-    return row?.next ? new Date(row.next) : null;
+    return new Map(rows.filter((r) => r.next).map((r) => [r.job_id, new Date(r.next!)]));
   }
 
   /** `manager`: run inside the caller's transaction (config/apply writes everything in one). */

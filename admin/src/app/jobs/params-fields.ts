@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, input } from '@angular/core';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
-import type { JsonValue, MaskedSecret, ParamDefinition } from '@api-manager/contracts';
+import type { JsonValue, MaskedSecret, ParamDefinition, ResolveParamsResponse } from '@api-manager/contracts';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
@@ -106,9 +106,28 @@ export function showParamErrors(defs: readonly ParamDef[], form: ParamsForm, err
               />
             }
           }
+          @let fallback = control.value.trim() === '' ? resolvedDefault(def) : null;
           @if (def.type === 'string[]') {
             <mat-hint data-testid="fanout-count">
-              {{ (def.fanOut ? 'run.fanOutCount' : 'run.listCount') | translate: { count: itemCount(control.value) } }}
+              @if (fallback !== null && listOf(fallback); as items) {
+                {{
+                  (def.fanOut ? 'run.fanOutDefault' : 'run.listDefault')
+                    | translate: { count: items.length, items: preview(items) }
+                }}
+              } @else {
+                {{
+                  (def.fanOut ? 'run.fanOutCount' : 'run.listCount') | translate: { count: itemCount(control.value) }
+                }}
+              }
+            </mat-hint>
+          } @else if (fallback !== null) {
+            <mat-hint data-testid="resolved-default" [attr.data-param]="def.name">
+              {{ hint(def, true) }}{{ hint(def, true) ? ' · ' : '' }}
+              @if ((def.type === 'date' || def.type === 'datetime') && zoneOf(def); as zone) {
+                {{ 'run.resolvedDefaultZone' | translate: { value: text(fallback), zone: zone } }}
+              } @else {
+                {{ 'run.resolvedDefault' | translate: { value: text(fallback) } }}
+              }
             </mat-hint>
           } @else if (hint(def)) {
             <mat-hint>{{ hint(def) }}</mat-hint>
@@ -140,6 +159,32 @@ export class ParamsFields {
   readonly form = input.required<ParamsForm>();
   /** The job's time zone, named next to date inputs (the server reads them in that zone). */
   readonly timezone = input<string | null>(null);
+  /** What the server resolved for the current values: shown for empty fields (the defaults a run gets). */
+  readonly resolved = input<ResolveParamsResponse | null>(null);
+
+  /** The server's value for an empty field, or null while unknown (no default, not resolved yet). */
+  protected resolvedDefault(def: ParamDef): JsonValue | null {
+    const value = this.resolved()?.params[def.name];
+    return value === undefined || value === null || value === '' ? null : value;
+  }
+
+  /** The zone a date default was read in: the template's own (`in_zone: 'Asia/Tokyo'`), else the job's. */
+  protected zoneOf(def: ParamDef): string | null {
+    const own = typeof def.default === 'string' ? /in_zone:\s*['"]([^'"]+)['"]/.exec(def.default)?.[1] : undefined;
+    return own ?? this.resolved()?.timezone ?? null;
+  }
+
+  protected listOf(value: JsonValue): string[] | null {
+    return Array.isArray(value) && value.length ? value.map(String) : null;
+  }
+
+  protected preview(items: readonly string[]): string {
+    return items.length > 5 ? `${items.slice(0, 5).join(', ')}, …` : items.join(', ');
+  }
+
+  protected text(value: JsonValue): string {
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  }
 
   protected inputType(def: ParamDef): string {
     switch (def.type) {
@@ -158,16 +203,29 @@ export class ParamsFields {
     return listItems(value).length;
   }
 
-  protected hint(def: ParamDef): string {
+  /**
+   * Description, zone and a plain default. A template default (`{{ 'today' | in_zone: … }}`) is
+   * never shown raw: the server's resolved value is (see `resolved`). `descriptionOnly` when the
+   * resolved default is shown next to it.
+   */
+  protected hint(def: ParamDef, descriptionOnly = false): string {
     const parts: string[] = [];
     if (def.description) {
       parts.push(def.description);
+    }
+    if (descriptionOnly) {
+      return parts.join(' · ');
     }
     if ((def.type === 'date' || def.type === 'datetime') && this.timezone()) {
       parts.push(this.timezone()!);
     }
     const fallback = def.default;
-    if (fallback !== undefined && fallback !== null && !(typeof fallback === 'object' && 'secret' in fallback)) {
+    const plain =
+      fallback !== undefined &&
+      fallback !== null &&
+      !(typeof fallback === 'object' && 'secret' in fallback) &&
+      !(typeof fallback === 'string' && fallback.includes('{{'));
+    if (plain) {
       parts.push(`= ${typeof fallback === 'string' ? fallback : JSON.stringify(fallback)}`);
     }
     return parts.join(' · ');

@@ -1,14 +1,14 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { ReactiveFormsModule } from '@angular/forms';
-import type { ExecutionDetail, ExecutionStatus, JobView } from '@api-manager/contracts';
+import type { ExecutionDetail, ExecutionStatus, JobView, ResolveParamsResponse } from '@api-manager/contracts';
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
 import { MAT_FORM_FIELD_DEFAULT_OPTIONS } from '@angular/material/form-field';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
-import { EMPTY, Subject, catchError, debounceTime, firstValueFrom, interval, switchMap } from 'rxjs';
+import { EMPTY, Subject, catchError, debounceTime, firstValueFrom, interval, of, startWith, switchMap } from 'rxjs';
 
 import { type FieldErrors, apiErrors } from '../core/api/api-errors';
 import { LiveEvents } from '../core/api/events';
@@ -60,6 +60,8 @@ export class RunDialog {
   protected readonly busy = signal(false);
   protected readonly errors = signal<FieldErrors | null>(null);
   protected readonly execution = signal<ExecutionDetail | null>(null);
+  /** The server's resolution of the current values (defaults, templates, fan-out items). */
+  protected readonly resolved = signal<ResolveParamsResponse | null>(null);
   protected readonly finished = computed(() => {
     const exec = this.execution();
     return !!exec && FINAL.has(exec.status);
@@ -74,6 +76,24 @@ export class RunDialog {
   });
 
   constructor() {
+    // Ask the server what a run would get, as the values change: the dialog and the run agree.
+    if (this.job.params.length) {
+      this.form.valueChanges
+        .pipe(
+          startWith(null),
+          debounceTime(250),
+          switchMap(() =>
+            // A required field without a default is still empty: the server would only say so (400).
+            this.missingRequired()
+              ? of(null)
+              : this.api
+                  .resolve(this.job.name, paramsValue(this.job.params, this.form))
+                  .pipe(catchError(() => of(null))),
+          ),
+          takeUntilDestroyed(),
+        )
+        .subscribe((resolved) => this.resolved.set(resolved));
+    }
     // Subscribe before submitting, so the connection is open when the first events come.
     inject(LiveEvents)
       .events$.pipe(takeUntilDestroyed())
@@ -104,6 +124,15 @@ export class RunDialog {
           this.reload$.next();
         }
       });
+  }
+
+  private missingRequired(): boolean {
+    return this.job.params.some(
+      (def) =>
+        def.required &&
+        (def.default === undefined || def.default === null) &&
+        (this.form.controls[def.name]?.value ?? '').trim() === '',
+    );
   }
 
   protected async submit(): Promise<void> {

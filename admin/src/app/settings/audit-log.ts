@@ -65,7 +65,12 @@ import { JsonTextPipe, TimePipe, apiErrorMessage } from '../shared/format/format
                     <code>{{ e.action }}</code>
                   </td>
                   <td>
-                    {{ e.targetType ?? '' }} <span class="muted">{{ e.targetId ?? '' }}</span>
+                    {{ e.targetType ?? '' }}
+                    @if (e.targetName) {
+                      <strong [attr.title]="e.targetId" data-testid="audit-target-name">{{ e.targetName }}</strong>
+                    } @else {
+                      <span class="muted">{{ e.targetId ?? '' }}</span>
+                    }
                   </td>
                   <td>
                     @if (e.after || e.before) {

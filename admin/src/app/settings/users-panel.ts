@@ -2,16 +2,19 @@ import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/cor
 import { rxResource } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
+import { MatSnackBar } from '@angular/material/snack-bar';
 import type { UpdateUserRequest, UserRole, UserSummary } from '@api-manager/contracts';
-import { TranslatePipe } from '@ngx-translate/core';
+import { TranslatePipe, TranslateService } from '@ngx-translate/core';
 
 import { SettingsApi } from '../core/api/settings-api';
 import { AuthService } from '../core/auth/auth.service';
 import { LanguageService } from '../core/i18n/language';
 import { TimePipe, apiErrorMessage } from '../shared/format/format';
+import { ResetPasswordDialog } from './reset-password-dialog';
 
 const ROLES: readonly UserRole[] = ['viewer', 'operator', 'admin'];
 
@@ -41,6 +44,7 @@ const ROLES: readonly UserRole[] = ['viewer', 'operator', 'admin'];
               <th scope="col">{{ 'settings.users.role' | translate }}</th>
               <th scope="col">{{ 'settings.users.lastLogin' | translate }}</th>
               <th scope="col">{{ 'settings.users.state' | translate }}</th>
+              <th scope="col">{{ 'settings.users.actions' | translate }}</th>
             </tr>
           </thead>
           <tbody>
@@ -56,7 +60,11 @@ const ROLES: readonly UserRole[] = ['viewer', 'operator', 'admin'];
                 <td>
                   <mat-form-field subscriptSizing="dynamic" class="role">
                     <mat-label>{{ 'settings.users.roleOf' | translate: { name: u.username } }}</mat-label>
-                    <mat-select [value]="u.role" (selectionChange)="update(u, { role: $event.value })">
+                    <mat-select
+                      [value]="u.role"
+                      [disabled]="u.id === auth.user()?.id"
+                      (selectionChange)="update(u, { role: $event.value })"
+                    >
                       @for (r of roles; track r) {
                         <mat-option [value]="r">{{ 'settings.users.roles.' + r | translate }}</mat-option>
                       }
@@ -66,10 +74,20 @@ const ROLES: readonly UserRole[] = ['viewer', 'operator', 'admin'];
                 <td>{{ u.lastLoginAt | appTime: lang() }}</td>
                 <td>
                   {{ (u.disabled ? 'settings.users.disabled' : 'settings.users.active') | translate }}
-                  <button matButton type="button" (click)="update(u, { disabled: !u.disabled })">
-                    {{ (u.disabled ? 'settings.users.enable' : 'settings.users.disable') | translate }}
-                    <span class="cdk-visually-hidden">{{ u.username }}</span>
-                  </button>
+                </td>
+                <td class="row-actions">
+                  @if (u.id === auth.user()?.id) {
+                    <span class="muted small">{{ 'settings.users.selfLocked' | translate }}</span>
+                  } @else {
+                    <button matButton type="button" (click)="update(u, { disabled: !u.disabled })">
+                      {{ (u.disabled ? 'settings.users.enable' : 'settings.users.disable') | translate }}
+                      <span class="cdk-visually-hidden">{{ u.username }}</span>
+                    </button>
+                    <button matButton type="button" (click)="resetPassword(u)" data-testid="reset-password">
+                      {{ 'settings.users.resetPassword' | translate }}
+                      <span class="cdk-visually-hidden">{{ u.username }}</span>
+                    </button>
+                  }
                 </td>
               </tr>
             }
@@ -115,6 +133,9 @@ const ROLES: readonly UserRole[] = ['viewer', 'operator', 'admin'];
 })
 export class UsersPanel {
   private readonly api = inject(SettingsApi);
+  private readonly dialog = inject(MatDialog);
+  private readonly snackBar = inject(MatSnackBar);
+  private readonly translate = inject(TranslateService);
   protected readonly auth = inject(AuthService);
   protected readonly lang = inject(LanguageService).language;
   protected readonly roles = ROLES;
@@ -160,6 +181,18 @@ export class UsersPanel {
         this.users.reload();
       },
     });
+  }
+
+  protected resetPassword(user: UserSummary): void {
+    this.dialog
+      .open<ResetPasswordDialog, UserSummary, boolean>(ResetPasswordDialog, { data: user })
+      .afterClosed()
+      .subscribe((done) => {
+        if (!done) return;
+        const text = this.translate.instant('settings.users.resetDone', { name: user.username }) as string;
+        this.snackBar.open(text, undefined, { duration: 5000 });
+        this.users.reload();
+      });
   }
 
   protected errorText(error: unknown): string {

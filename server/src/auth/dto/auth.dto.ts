@@ -276,6 +276,12 @@ export class AuditEventDto implements AuditEventItem {
   targetType: string | null;
   @ApiProperty({ type: String, nullable: true })
   targetId: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "A user's or token's current name, else the target's name when the event happened",
+  })
+  targetName: string | null;
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
   before: Record<string, unknown> | null;
   @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })

@@ -12,6 +12,7 @@ import type {
   ExecutionTrigger,
   JobRunCounts,
   JobStatus,
+  JobStatusBatch,
   NotificationEvent,
   NotificationStatus,
   RunJobResponse,
@@ -43,6 +44,8 @@ export class ExecutionSummaryDto implements ExecutionSummary {
   @ApiProperty() jobName: string;
   @ApiProperty({ enum: TRIGGERS }) trigger: ExecutionTrigger;
   @ApiProperty({ nullable: true, type: String }) triggerRef: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'triggerRef by name: a user, token or schedule' })
+  triggerName: string | null;
   @ApiProperty({ nullable: true, type: String }) actor: string | null;
   @ApiProperty({ enum: STATUSES }) status: ExecutionStatus;
   @ApiProperty() attempt: number;
@@ -158,4 +161,9 @@ export class JobStatusDto implements JobStatus {
   @ApiProperty({ type: FanOutChildCountsDto, description: 'Fan-out children, counted apart from runs' })
   fanOutChildren: FanOutChildCountsDto;
   @ApiProperty({ description: 'How the numbers are counted, in words' }) counting: string;
+}
+
+export class JobStatusBatchDto implements JobStatusBatch {
+  @ApiProperty({ type: [JobStatusDto], description: 'One per distinct requested job, in the order asked' })
+  items: JobStatusDto[];
 }

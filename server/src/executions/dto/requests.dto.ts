@@ -1,7 +1,22 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { RunJobRequest } from '@api-manager/contracts';
+import { JOB_STATUS_BATCH_MAX } from '../../../../libs/contracts/src/executions.js';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { STATUSES, TRIGGERS } from './execution.dto.js';
 
 export class RunJobDto implements RunJobRequest {
@@ -70,4 +85,27 @@ export class ListExecutionsQueryDto {
   @Min(1)
   @Max(200)
   limit?: number;
+}
+
+/** GET /jobs/-/status?names=a,b: comma-separated job names (or ids); `names=a&names=b` works too. */
+export class JobStatusBatchQueryDto {
+  @ApiProperty({
+    type: String,
+    description: `Comma-separated job names (or ids), 1 to ${JOB_STATUS_BATCH_MAX}`,
+    example: 'features,aggregate',
+  })
+  @Transform(({ value }: { value: unknown }) =>
+    (Array.isArray(value) ? value : [value])
+      .flatMap((v) => (typeof v === 'string' ? v.split(',') : [v]))
+      .map((v) => (typeof v === 'string' ? v.trim() : v))
+      .filter((v) => v !== '' && v !== undefined && v !== null),
+  )
+  @IsArray({ message: 'names must be a comma-separated list of job names' })
+  @ArrayMinSize(1, { message: 'names must name at least one job' })
+  @ArrayMaxSize(JOB_STATUS_BATCH_MAX, {
+    message: `names: at most ${JOB_STATUS_BATCH_MAX} jobs per call (ask in several calls)`,
+  })
+  @IsString({ each: true, message: 'names must be a comma-separated list of job names' })
+  @MaxLength(100, { each: true, message: 'names: each job name or id is at most 100 characters' })
+  names: string[];
 }

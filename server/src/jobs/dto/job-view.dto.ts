@@ -1,5 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { JobListResponse, RenderedHttpRequest, RenderResponse, SuccessStatus } from '@api-manager/contracts';
+import type {
+  JobListResponse,
+  RenderedHttpRequest,
+  RenderResponse,
+  ResolveParamsResponse,
+  SuccessStatus,
+} from '@api-manager/contracts';
 import { CreateJobDto } from './job.dto.js';
 
 /** OpenAPI shape of a job as returned (secrets are {secret: true, set: boolean}). */
@@ -60,6 +66,20 @@ export class RenderResponseDto implements Omit<RenderResponse, 'params' | 'succe
 
   @ApiProperty({ type: 'array', items: {} })
   successStatuses: SuccessStatus[];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  fanOut?: { param: string; items: string[] };
+}
+
+export class ResolveParamsResponseDto implements Omit<ResolveParamsResponse, 'params'> {
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  params: Record<string, unknown>;
+
+  @ApiProperty({ example: 'Asia/Tokyo' })
+  timezone: string;
+
+  @ApiProperty({ format: 'date-time' })
+  now: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   fanOut?: { param: string; items: string[] };

@@ -30,6 +30,11 @@ export class ParamsResolver {
    * chain step's sealed value) — are decrypted, whatever param they fill (see `taintedNames`).
    * Throws BadRequestException listing every problem (`params.<name> ...`).
    */
+  /** The zone a manual run's templates (`'today' | in_zone`, dates) are read in. */
+  zoneOf(job: Job): string {
+    return job.timezone ?? this.templates.defaultZone();
+  }
+
   async resolve(job: Job, input: Record<string, unknown>, ctx: TemplateContext = {}): Promise<Record<string, unknown>> {
     const defs = (job.params ?? []) as ParamDef[];
     const errors: string[] = [];

@@ -1,21 +1,23 @@
 import { DestroyRef, Injectable, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import type { JobStatus } from '@api-manager/contracts';
-import { Subject, bufferTime, catchError, filter, from, map, mergeMap, of } from 'rxjs';
+import { JOB_STATUS_BATCH_MAX, type JobStatus } from '@api-manager/contracts';
+import { Subject, bufferTime, catchError, filter, from, map, mergeMap, of, toArray } from 'rxjs';
 
 import { LiveEvents } from './events';
 import { JobsApi } from './jobs-api';
 
 /**
- * Status of a set of jobs (GET /jobs/:name/status), kept current from the SSE stream: an
- * execution event reloads its job's status (batched), a reconnection reloads them all.
+ * Status of a set of jobs, kept current from the SSE stream: an execution event reloads its job's
+ * status, a reconnection reloads them all. Loads go in batches (GET /jobs/-/status?names=…, one call
+ * for up to JOB_STATUS_BATCH_MAX jobs); a batch that fails (e.g. a job deleted meanwhile: 404) is
+ * asked again one job at a time, so the other cards still fill.
  * Provide it in the component that shows the statuses.
  */
 @Injectable()
 export class JobStatusStore {
   private readonly api = inject(JobsApi);
   private readonly names = new Set<string>();
-  private readonly requests = new Subject<string>();
+  private readonly requests = new Subject<readonly string[]>();
   private readonly state = signal<ReadonlyMap<string, JobStatus>>(new Map());
 
   readonly statuses = this.state.asReadonly();
@@ -26,19 +28,17 @@ export class JobStatusStore {
     const destroyRef = inject(DestroyRef);
     this.requests
       .pipe(
-        mergeMap(
-          (name) =>
-            this.api.status(name).pipe(
-              map((status) => ({ name, status })),
-              catchError(() => of(null)),
-            ),
-          4,
-        ),
+        mergeMap((names) => this.load(names), 4),
         takeUntilDestroyed(destroyRef),
       )
-      .subscribe((result) => {
-        if (result && this.names.has(result.name)) {
-          this.state.update((current) => new Map(current).set(result.name, result.status));
+      .subscribe((statuses) => {
+        const tracked = statuses.filter((status) => this.names.has(status.job));
+        if (tracked.length) {
+          this.state.update((current) => {
+            const next = new Map(current);
+            for (const status of tracked) next.set(status.job, status);
+            return next;
+          });
         }
       });
 
@@ -58,8 +58,7 @@ export class JobStatusStore {
             touched.add(event.data.jobName);
           }
         }
-        const reload = all ? [...this.names] : [...touched].filter((name) => this.names.has(name));
-        from(reload).subscribe((name) => this.requests.next(name));
+        this.request(all ? [...this.names] : [...touched].filter((name) => this.names.has(name)));
         if (all || touched.size) {
           this.changes.update((n) => n + 1);
         }
@@ -71,7 +70,26 @@ export class JobStatusStore {
     this.names.clear();
     for (const name of names) {
       this.names.add(name);
-      this.requests.next(name);
     }
+    this.request([...this.names]);
+  }
+
+  private request(names: readonly string[]): void {
+    for (let i = 0; i < names.length; i += JOB_STATUS_BATCH_MAX) {
+      this.requests.next(names.slice(i, i + JOB_STATUS_BATCH_MAX));
+    }
+  }
+
+  private load(names: readonly string[]) {
+    return this.api.statuses(names).pipe(
+      map((batch) => batch.items),
+      catchError(() =>
+        from(names).pipe(
+          mergeMap((name) => this.api.status(name).pipe(catchError(() => of(null))), 4),
+          filter((status): status is JobStatus => status !== null),
+          toArray(),
+        ),
+      ),
+    );
   }
 }

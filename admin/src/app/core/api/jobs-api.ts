@@ -7,9 +7,11 @@ import type {
   JobListQuery,
   JobListResponse,
   JobStatus,
+  JobStatusBatch,
   JobView,
   JsonValue,
   RenderResponse,
+  ResolveParamsResponse,
   RunJobResponse,
   UpdateJobRequest,
 } from '@api-manager/contracts';
@@ -69,6 +71,11 @@ export class JobsApi {
     return this.http.post<RenderResponse>(`${JOBS_URL}/${encodeURIComponent(idOrName)}/render`, { params });
   }
 
+  /** The params a run would get: defaults applied, templates resolved on the server (any kind). */
+  resolve(idOrName: string, params: Record<string, JsonValue>): Observable<ResolveParamsResponse> {
+    return this.http.post<ResolveParamsResponse>(`${JOBS_URL}/${encodeURIComponent(idOrName)}/resolve`, { params });
+  }
+
   /** Runs the job now; marked as a manual run from the admin UI. */
   run(idOrName: string, params: Record<string, JsonValue>): Observable<RunJobResponse> {
     return this.http.post<RunJobResponse>(
@@ -85,5 +92,12 @@ export class JobsApi {
 
   status(idOrName: string): Observable<JobStatus> {
     return this.http.get<JobStatus>(`${JOBS_URL}/${encodeURIComponent(idOrName)}/status`);
+  }
+
+  /** Several jobs' status in one call (at most JOB_STATUS_BATCH_MAX names). */
+  statuses(names: readonly string[]): Observable<JobStatusBatch> {
+    return this.http.get<JobStatusBatch>(`${JOBS_URL}/-/status`, {
+      params: new HttpParams().set('names', names.join(',')),
+    });
   }
 }

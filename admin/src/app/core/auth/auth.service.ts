@@ -1,6 +1,6 @@
 import { HttpClient, HttpErrorResponse } from '@angular/common/http';
 import { DOCUMENT, Injectable, computed, inject, signal } from '@angular/core';
-import type { LoginResponse, MeResponse, UserSummary } from '@api-manager/contracts';
+import type { ChangePasswordRequest, LoginResponse, MeResponse, UserSummary } from '@api-manager/contracts';
 import { firstValueFrom } from 'rxjs';
 
 import { type Permission, roleCan } from './permissions';
@@ -66,6 +66,12 @@ export class AuthService {
     const answer = await firstValueFrom(this.http.post<LoginResponse>(`${AUTH_URL}/login`, { username, password }));
     this.state.set({ kind: 'user', user: answer.user, csrfToken: answer.csrfToken });
     return answer.user;
+  }
+
+  /** Change my own password; the server ends my other sessions and keeps this one. */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    const body: ChangePasswordRequest = { currentPassword, newPassword };
+    await firstValueFrom(this.http.post<void>(`${AUTH_URL}/password`, body));
   }
 
   async logout(): Promise<void> {

@@ -1,5 +1,14 @@
 import { BreakpointObserver } from '@angular/cdk/layout';
-import { ChangeDetectionStrategy, Component, type ElementRef, inject, linkedSignal, viewChild } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  Injector,
+  inject,
+  linkedSignal,
+  signal,
+  viewChild,
+} from '@angular/core';
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatSidenavModule } from '@angular/material/sidenav';
@@ -34,12 +43,15 @@ interface NavItem {
     LanguageSwitch,
   ],
   templateUrl: './shell.html',
+  host: { '(document:click)': 'onDocumentClick($event)' },
   styleUrl: './shell.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class Shell {
   private readonly auth = inject(AuthService);
   private readonly router = inject(Router);
+  private readonly injector = inject(Injector);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
   private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
 
   protected readonly nav: readonly NavItem[] = [
@@ -79,7 +91,34 @@ export class Shell {
     this.navOpen.update((open) => !open);
   }
 
+  /** The account menu (change password, sign out): a disclosure, closed by Escape or a click elsewhere. */
+  protected readonly accountOpen = signal(false);
+
+  protected toggleAccount(): void {
+    this.accountOpen.update((open) => !open);
+  }
+
+  protected closeAccount(): void {
+    this.accountOpen.set(false);
+    this.host.nativeElement.querySelector<HTMLElement>('.user-menu')?.focus();
+  }
+
+  protected onDocumentClick(event: MouseEvent): void {
+    const account = this.host.nativeElement.querySelector('.account');
+    if (this.accountOpen() && account && !account.contains(event.target as Node)) {
+      this.accountOpen.set(false);
+    }
+  }
+
+  /** The dialog (and Material's dialog code) loads on first use, keeping the first page light. */
+  protected async changePassword(): Promise<void> {
+    this.accountOpen.set(false);
+    const { openChangePassword } = await import('./change-password-dialog');
+    openChangePassword(this.injector);
+  }
+
   protected async logout(): Promise<void> {
+    this.accountOpen.set(false);
     await this.auth.logout().catch(() => undefined);
     await this.router.navigate(['/login']);
   }
