@@ -35,16 +35,7 @@ for tool in sh bash env git tar gzip cat cp mv rm ln ls mkdir rmdir chmod chown 
   path="$(type -P "$tool" 2>/dev/null || true)" # the program, not a shell builtin of the same name
   if [ -n "$path" ]; then ln -s "$path" "$bin/$tool"; fi
 done
-# argon2's prebuilt addon needs Node-API 10 (Node >= 22.14): on Node 20 it crashes on load, and npm ci
-# compiles argon2 from source instead, which takes python3, make and a C++ compiler.
-if [ "$(node -p 'process.versions.napi')" -lt 10 ]; then
-  echo "newcomer: Node $(node -v) has Node-API $(node -p 'process.versions.napi') < 10: adding python3, make, g++ for argon2's build"
-  for tool in python3 make cc c++ gcc g++ as ld ar; do
-    path="$(type -P "$tool" 2>/dev/null || true)"
-    if [ -n "$path" ]; then ln -s "$path" "$bin/$tool"; fi
-  done
-fi
-for absent in nginx chromium docker-compose psql pg_dump; do
+for absent in nginx chromium docker-compose psql pg_dump python3 make cc g++; do
   if [ -e "$bin/$absent" ]; then echo "newcomer: $absent must not be on the test PATH" >&2; exit 1; fi
 done
 

@@ -1,8 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { argon2id, hash, verify } from 'argon2';
+import { hash, verify } from '@node-rs/argon2';
 
-/** OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1. */
-export const ARGON2_OPTIONS = { type: argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+/**
+ * OWASP password storage cheat sheet: argon2id (@node-rs/argon2's default algorithm), m=19 MiB, t=2, p=1.
+ * @node-rs/argon2 ships prebuilt binaries as npm packages, so `npm ci` compiles nothing on any Node >= 20;
+ * its PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$…`) are the same format the `argon2` package wrote, so
+ * hashes stored by earlier versions still verify.
+ */
+export const ARGON2_OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 256;
 export const TOKEN_PREFIX = 'amk_';
