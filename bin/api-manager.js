@@ -39,6 +39,7 @@ Commands:
 Options:
   --url <url>      server (default $API_MANAGER_URL or http://localhost:3000)
   --token <token>  API token amk_... (default $API_MANAGER_TOKEN)
+  (lists are read page after page, $API_MANAGER_PAGE_SIZE items a page, default 500)
   -h, --help       this text
 
 Exit codes: 0 ok, 1 refused by the server or unreachable, 2 usage error, 3 the run did not succeed

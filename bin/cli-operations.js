@@ -33,9 +33,23 @@ function triggerText(e) {
   return e.trigger;
 }
 
+/** Every item of a paged list (`{items, nextCursor}`), page after page ($API_MANAGER_PAGE_SIZE a page, default 500). */
+async function allPages(call, path) {
+  const size = Number(process.env.API_MANAGER_PAGE_SIZE) || 500;
+  const items = [];
+  let cursor = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await call('GET', `${path}${sep}limit=${size}${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? null;
+  } while (cursor);
+  return { items };
+}
+
 export async function jobs(call, opts) {
   needSub(opts, 'jobs', ['list']);
-  const res = await call('GET', '/api/v1/jobs');
+  const res = await allPages(call, '/api/v1/jobs');
   if (opts.json) return console.log(JSON.stringify(res.items, null, 2));
   table(
     ['NAME', 'KIND', 'ENABLED', 'TITLE'],
@@ -113,7 +127,7 @@ export async function schedules(call, opts) {
   const sub = needSub(opts, 'schedules', ['list', 'pause', 'resume']);
   if (sub === 'list') {
     const q = opts.job ? `?job=${enc(opts.job)}` : '';
-    const res = await call('GET', `/api/v1/schedules${q}`);
+    const res = await allPages(call, `/api/v1/schedules${q}`);
     if (opts.json) return console.log(JSON.stringify(res.items, null, 2));
     table(
       ['ID', 'JOB', 'NAME', 'WHEN', 'ENABLED', 'NEXT RUN'],

@@ -84,6 +84,13 @@ describe('api-manager CLI: operator commands', () => {
       expect(res.stdout).toMatch(new RegExp(`^${name}\\s+command\\s+yes`, 'm'));
     const json = JSON.parse((await cli(['jobs', 'list', '--json'], env)).stdout) as Array<{ name: string }>;
     expect(json.map((j) => j.name).sort()).toEqual(['breaker', 'sleeper', 'talker']);
+    // Lists are pages: the CLI follows nextCursor to the end (here two jobs a page).
+    const paged = await cli(['jobs', 'list', '--json'], { ...env, API_MANAGER_PAGE_SIZE: '2' });
+    expect((JSON.parse(paged.stdout) as Array<{ name: string }>).map((j) => j.name).sort()).toEqual([
+      'breaker',
+      'sleeper',
+      'talker',
+    ]);
   });
 
   it('logs --follow prints lines as they come and exits 0 on success, 3 on failure', async () => {
