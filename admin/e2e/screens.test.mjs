@@ -463,7 +463,7 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await sourceForm.getByRole('button', { name: 'Add source' }).click();
     const source = page.getByTestId('sources-table').locator('tr', { hasText: 'org/other' });
     await waitForText(source, 'Set');
-    const sources = (await api('GET', '/api/v1/webhooks/sources', undefined, 200)).body;
+    const sources = (await api('GET', '/api/v1/webhooks/sources', undefined, 200)).body.items;
     assert.deepEqual(
       sources.map((s) => [s.repository, s.hasSecret]),
       [['org/other', true]],
@@ -472,7 +472,7 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await checkA11y(page, 'webhook sources');
     await source.getByRole('button', { name: /Remove/ }).click();
     await waitForText(page.locator('main'), 'No sources');
-    assert.deepEqual((await api('GET', '/api/v1/webhooks/sources', undefined, 200)).body, []);
+    assert.deepEqual((await api('GET', '/api/v1/webhooks/sources', undefined, 200)).body.items, []);
   });
 
   test('settings: create a token (shown once, it works), revoke it (it stops working)', async () => {
