@@ -62,7 +62,7 @@ describe('first start', () => {
     );
     expect(users).toHaveLength(1);
     expect(users[0]).toMatchObject({ username: 'admin', role: 'admin' });
-    expect(users[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(users[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(logs.lines.join('\n')).toContain('created user "admin" with the password from ADMIN_PASSWORD');
     expect(logs.lines.join('\n')).not.toContain('from-the-environment');
     expect(await loginStatus(baseUrl, 'from-the-environment')).toBe(200);
