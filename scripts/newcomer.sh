@@ -20,13 +20,15 @@ cleanup() {
   # A root-run embedded Postgres of a private checkout keeps its cluster in the system folder.
   local record="$tmp/api-manager/data/postgres/cluster-location"
   if [ -f "$record" ]; then rm -rf "$(cat "$record")"; fi
-  rm -rf "$tmp"
+  rm -rf "$tmp" "$bin"
 }
+bin=""
 trap cleanup EXIT
 
-# Only Node's tools and basic commands (what a bare Debian/Ubuntu with Node installed has).
-bin="$tmp/bin"
-mkdir -p "$bin"
+# Only Node's tools and basic commands (what a bare Debian/Ubuntu with Node installed has). The PATH
+# folder is readable by every user, like /usr/bin: command jobs run as `nobody` and look up git there.
+bin="$(mktemp -d)"
+chmod 755 "$bin"
 node_dir="$(dirname "$(command -v node)")"
 for tool in node npm npx; do ln -s "$node_dir/$tool" "$bin/$tool"; done
 for tool in sh bash env git tar gzip cat cp mv rm ln ls mkdir rmdir chmod chown touch echo printf \
