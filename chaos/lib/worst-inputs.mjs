@@ -29,7 +29,12 @@ export async function createWorstJobs(baseUrl, token, targetUrl) {
         github: [
           {
             repository: 'org/worst',
-            watchFiles: ['**/**/**/**/**/**/**/**/**/**/*a*a*a*a*a*a*a*a*a*a*b', '{a,{a,{a,{a,{a,b}}}}}/**/x'],
+            // GitHub's filter syntax only (braces and extglobs are refused at save: see worstRequests)
+            watchFiles: [
+              '**/**/**/**/**/**/**/**/**/**/*a*a*a*a*a*a*a*a*a*a*b',
+              'a+a+a+a+a+a+a+a+b/**',
+              '**/*a?a?a?a?b',
+            ],
           },
         ],
       },
@@ -84,6 +89,18 @@ export function worstRequests() {
       path: '/api/v1/webhooks/github/dry-run',
       body: json({ event: 'push', payload: push([deepPath, a(5000), `${a(2000)}/${a(2000)}/x`]) }),
       ok: (s) => s < 500,
+    },
+    // patterns outside GitHub's filter syntax (nested braces, extglobs) are refused when saved, never compiled
+    {
+      name: 'watchFiles with nested braces and extglobs (refused at save)',
+      method: 'POST',
+      path: '/api/v1/jobs',
+      body: json({
+        name: 'worst-brace',
+        executor: { kind: 'http', method: 'POST', url: 'http://127.0.0.1:9/brace' },
+        triggers: { github: [{ repository: 'org/worst', watchFiles: ['{a,{a,{a,{a,{a,b}}}}}/**/x', '@(a|a)*'] }] },
+      }),
+      ok: (s) => s === 400,
     },
     // long paths
     { name: 'path of 5,000 characters', method: 'GET', path: `/api/v1/jobs/${a(5000)}`, ok: (s) => s < 500 },
