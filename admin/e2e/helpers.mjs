@@ -271,3 +271,12 @@ export async function signIn(page, username = 'admin', password = E2E_ADMIN_PASS
   await page.getByRole('button', { name: /Sign in|ログイン/ }).click();
   await page.getByTestId('current-user').waitFor({ state: 'attached' });
 }
+
+/** Waits for a Material dialog to finish its opening animation, so a screenshot shows it settled. */
+export async function dialogSettled(page) {
+  await page.locator('mat-dialog-container.mat-mdc-dialog-container').waitFor();
+  await page.waitForFunction(() => {
+    const surface = globalThis.document.querySelector('.mat-mdc-dialog-surface');
+    return !!surface && globalThis.getComputedStyle(surface).opacity === '1' && surface.getAnimations().length === 0;
+  });
+}

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   E2E_ADMIN_PASSWORD,
   checkA11y,
+  dialogSettled,
   freePort,
   launchBrowser,
   newPage,
@@ -19,15 +20,6 @@ import {
 } from './helpers.mjs';
 
 const SECRET = 'sk-live-very-secret-0042';
-
-/** Waits for a Material dialog to finish its opening animation, so a screenshot shows it settled. */
-async function dialogSettled(page) {
-  await page.locator('mat-dialog-container.mat-mdc-dialog-container').waitFor();
-  await page.waitForFunction(() => {
-    const surface = globalThis.document.querySelector('.mat-mdc-dialog-surface');
-    return !!surface && globalThis.getComputedStyle(surface).opacity === '1' && surface.getAnimations().length === 0;
-  });
-}
 
 /** Drops the console errors a step caused on purpose (e.g. the 400 of a refused save), keeping any other. */
 function dropExpected(errors, status) {
