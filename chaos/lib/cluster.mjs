@@ -186,7 +186,7 @@ function withDb(url, name) {
  * Spawns `node dist/server/src/main.js` on a free port (kept across restarts) and waits for ready.
  * `env` overrides the defaults below. `exits` lists every exit: `{ code, signal, expected }`.
  */
-export async function startReplica({ dbUrl, name, env = {}, ready = true }) {
+export async function startReplica({ dbUrl, name, env = {}, ready = true, nodeArgs = [] }) {
   ensureBuilt();
   const port = await freePort();
   const logDir = path.join(RESULTS_DIR, 'logs');
@@ -220,7 +220,7 @@ export async function startReplica({ dbUrl, name, env = {}, ready = true }) {
     expectExit: false,
     alive: () => r.child !== null && r.child.exitCode === null && r.child.signalCode === null,
     spawn() {
-      const child = spawn(process.execPath, [MAIN_JS], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
       r.child = child;
       r.pid = child.pid;
       children.add(child);

@@ -92,6 +92,13 @@ describe('runs over REST', () => {
     const bad = await app.api('POST', '/api/v1/jobs/hello/runs', { params: { nope: 1 } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('params.nope');
+    // `params` is read as sent (not walked by class-transformer): anything but an object is still a 400.
+    for (const params of [[1, 2], 'day=tue', 42]) {
+      const res = await app.api('POST', '/api/v1/jobs/hello/runs', { params });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toContain('params must be an object');
+    }
+    expect((await app.api('POST', '/api/v1/jobs/hello/runs', { params: {}, extra: 1 })).status).toBe(400);
     expect((await app.api('POST', '/api/v1/jobs/does-not-exist/runs', {})).status).toBe(404);
   });
 

@@ -21,7 +21,7 @@ import {
   JobStatusDto,
   RunJobResponseDto,
 } from './dto/execution.dto.js';
-import { JobStatusBatchQueryDto, ListExecutionsQueryDto, RunJobDto } from './dto/requests.dto.js';
+import { JobStatusBatchQueryDto, ListExecutionsQueryDto, RunJobDto, runParams } from './dto/requests.dto.js';
 import { EventsService } from './events.service.js';
 import { ExecutionsQueryService, toSummary } from './executions-query.service.js';
 import { ExecutionsService } from './executions.service.js';
@@ -62,6 +62,7 @@ export class JobRunsController {
   async run(
     @Param('idOrName') idOrName: string,
     @Body() body: RunJobDto,
+    @Body('params') rawParams: unknown,
     @CurrentActor() actor: Actor | undefined,
     @Headers('x-requested-by') requestedBy?: string,
   ): Promise<RunJobResponseDto> {
@@ -72,7 +73,7 @@ export class JobRunsController {
       trigger: manual ? 'manual' : 'api',
       triggerRef: actor ? `${actor.kind}:${actor.id}` : null,
       actor: actorName(actor),
-      params: body.params ?? {},
+      params: runParams(rawParams),
       idempotencyKey: body.idempotencyKey,
     });
     return { execution: toSummary(exec!) };

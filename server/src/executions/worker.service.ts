@@ -16,6 +16,7 @@ import { FinalizerService } from './finalizer.service.js';
 import { CANCEL_CHANNEL, PgListener, WAKE_CHANNEL } from './pg-listener.service.js';
 import { QueueService, type Claimed } from './queue.service.js';
 import { RunnerService } from './runner.service.js';
+import { yieldToEventLoop } from '../common/yield.js';
 
 interface Running {
   exec: Execution;
@@ -122,7 +123,21 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
             );
           break;
         }
-        for (const c of claimed) this.start(c);
+        // One execution per event-loop turn: each start renders its request synchronously, and a claim of
+        // WORKER_CONCURRENCY rows started in one turn kept health probes and API calls waiting behind them.
+        // (All are in `running` first, so lease renewal covers the ones still waiting for their turn.)
+        const entries = claimed.map((c) => this.register(c));
+        for (const [i, c] of claimed.entries()) {
+          if (i > 0) await yieldToEventLoop();
+          if (this.stopping) {
+            // SIGTERM between two starts: the ones not started yet go back untouched, like above.
+            const rest = claimed.slice(i).map((x) => x.exec.id);
+            for (const id of rest) this.running.delete(id);
+            await this.queue.release(this.id, rest);
+            break;
+          }
+          this.start(c, entries[i]!);
+        }
         if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopping);
       this.lastError = null;
@@ -134,9 +149,13 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private start({ exec, job }: Claimed): void {
+  private register({ exec }: Claimed): Running {
     const entry: Running = { exec, abort: new AbortController(), abandoned: false, done: Promise.resolve() };
     this.running.set(exec.id, entry);
+    return entry;
+  }
+
+  private start({ exec, job }: Claimed, entry: Running): void {
     entry.done = this.runner
       .run(exec, job, {
         owner: this.id,
