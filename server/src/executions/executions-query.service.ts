@@ -137,9 +137,8 @@ export class ExecutionsQueryService {
   /** Fan-out children get `fanOutItem`: their job's fan-out param and the one item they ran for. */
   private async withFanOutItems<T extends ExecutionSummaryDto>(items: T[]): Promise<T[]> {
     const ids = [...new Set(items.filter((i) => i.trigger === 'fanout').map((i) => i.jobId))];
-    if (!ids.length) return items;
     const fanParam = new Map(
-      (await this.jobs.getMany(ids)).map((j) => [
+      (ids.length ? await this.jobs.getMany(ids) : []).map((j) => [
         j.id,
         (j.params as { name: string; fanOut?: boolean }[]).find((p) => p.fanOut)?.name,
       ]),

@@ -217,7 +217,7 @@ export class JobEditor {
       this.form.markAsPristine();
       this.saved.set(true);
       if (!current) {
-        await this.router.navigate(['/jobs', saved.name], { replaceUrl: true });
+        await this.router.navigate(['/jobs', saved.name], { replaceUrl: true, queryParams: { tab: 'edit' } });
       }
     } catch (error) {
       this.showErrors(apiErrors(error));
