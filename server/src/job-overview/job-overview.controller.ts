@@ -1,10 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { JobOverview } from '@api-manager/contracts';
-import {
-  OVERVIEW_NEXT_RUNS,
-  OVERVIEW_SERIES_DAYS,
-} from '../../../libs/contracts/src/job-overview.js';
+import { OVERVIEW_NEXT_RUNS, OVERVIEW_SERIES_DAYS } from '../../../libs/contracts/src/job-overview.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { UpcomingService } from '../schedules/upcoming.service.js';

@@ -50,10 +50,9 @@ export class JobOverviewStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async successRates(jobId: string): Promise<{ last7d: SuccessRate; last30d: SuccessRate }> {
-    const [r]: { s7: number; f7: number; s30: number; f30: number }[] = await this.dataSource.query(
-      OVERVIEW_RATE_SQL,
-      [jobId],
-    );
+    const [r]: { s7: number; f7: number; s30: number; f30: number }[] = await this.dataSource.query(OVERVIEW_RATE_SQL, [
+      jobId,
+    ]);
     return { last7d: rate(7, r?.s7 ?? 0, r?.f7 ?? 0), last30d: rate(30, r?.s30 ?? 0, r?.f30 ?? 0) };
   }
 

@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { UpcomingRun } from '@api-manager/contracts';
-import {
-  UPCOMING_HOURS_DEFAULT,
-  UPCOMING_ITEMS_MAX,
-} from '../../../libs/contracts/src/job-overview.js';
+import { UPCOMING_HOURS_DEFAULT, UPCOMING_ITEMS_MAX } from '../../../libs/contracts/src/job-overview.js';
 import type { UpcomingRunsDto } from './dto/upcoming.dto.js';
 import { upcomingRuns } from './upcoming.js';
 import { UpcomingStore } from './upcoming.store.js';

@@ -60,7 +60,13 @@ export class UpcomingTimeline {
   readonly hours = input(6);
 
   /** Refreshed every minute: the window moves with the clock. */
-  private readonly minute = toSignal(interval(60_000).pipe(startWith(0), map((n) => n)), { initialValue: 0 });
+  private readonly minute = toSignal(
+    interval(60_000).pipe(
+      startWith(0),
+      map((n) => n),
+    ),
+    { initialValue: 0 },
+  );
   protected readonly upcoming = rxResource({
     params: () => ({ hours: this.hours(), tick: this.minute() }),
     stream: ({ params }) => this.api.upcoming(params.hours),
