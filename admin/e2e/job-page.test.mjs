@@ -205,7 +205,10 @@ describe('the job page and upcoming runs', { timeout: 400_000 }, () => {
     await page.waitForURL(/param=device_id/);
     // The second run's parent (its list holds dev-c) and its dev-c child.
     await waitForValue(() => page.locator('a.row[data-id]').count(), 2);
-    await waitForText(page.locator('a.row [data-cell="item"]').filter({ hasText: 'dev-c' }), 'device_id dev-c');
+    const item = page.locator('a.row [data-cell="item"]').filter({ hasText: 'dev-c' });
+    await waitForText(item, 'dev-c');
+    assert.equal(await item.locator('code').textContent(), 'dev-c');
+    assert.match((await item.textContent()) ?? '', /^\s*device_id\s+dev-c\s*$/);
 
     await page.getByTestId('param-filter').fill('device_id');
     await page.getByTestId('param-filter').press('Enter');
@@ -266,7 +269,8 @@ describe('the job page and upcoming runs', { timeout: 400_000 }, () => {
     const tick = timeline.locator('[data-job="wm-a"] .tick').first();
     await tick.focus();
     const label = (await tick.getAttribute('aria-label')) ?? '';
-    assert.match(label, /^wm-a \(default\): .*; in the schedule’s zone .*GMT\+9/);
+    assert.match(label, /^wm-a \(10 \* \* \* \*\): .*; in the schedule’s zone .*GMT\+9 · collides with another job$/);
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('tick')), true);
     await checkA11y(page, 'dashboard with the timeline');
   });
 
@@ -274,7 +278,12 @@ describe('the job page and upcoming runs', { timeout: 400_000 }, () => {
     for (const locale of ['en-US', 'ja-JP']) {
       for (const width of [1366, 390]) {
         const tag = `${locale.slice(0, 2)}-${width}`;
-        const s = await newPage(browser, { baseURL: server.baseUrl, locale, viewport: { width, height: 900 } });
+        // Tall enough that the whole overview is in the picture (the shell scrolls inside the page).
+        const s = await newPage(browser, {
+          baseURL: server.baseUrl,
+          locale,
+          viewport: { width, height: width === 390 ? 2400 : 1500 },
+        });
         const { page } = s;
         await page.goto('/login');
         await signIn(page);

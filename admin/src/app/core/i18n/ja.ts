@@ -676,7 +676,7 @@ export const JA: Translations = {
     noChain: 'チェーンには含まれていません。',
   },
   executionFilters: {
-    param: 'パラメーター（名前:値）',
+    param: 'パラメーター',
     paramInvalid: 'パラメーターの絞り込みは「名前:値」の形で入力してください（例: device_id:abc）。',
     unknownJob: '「{{job}}」という名前のジョブはありません。一覧から選んでください。',
     item: '項目',

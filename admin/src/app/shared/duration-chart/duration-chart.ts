@@ -1,11 +1,22 @@
-import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  ElementRef,
+  afterNextRender,
+  computed,
+  inject,
+  input,
+  signal,
+} from '@angular/core';
 import type { DurationPoint } from '@api-manager/contracts';
 
 import { formatDuration } from '../format/format';
 
-const W = 600;
-const H = 180;
-const PAD = { left: 64, right: 12, top: 12, bottom: 28 };
+const H = 200;
+/** Room the y labels take beside the plot (px). */
+const Y_LABELS = 54;
+const PAD = { left: 2, right: 8, top: 8, bottom: 2 };
 
 interface Plotted {
   point: DurationPoint;
@@ -24,57 +35,76 @@ interface Plotted {
 @Component({
   selector: 'app-duration-chart',
   template: `
-    <svg
-      [attr.viewBox]="'0 0 ' + width + ' ' + height"
-      role="img"
-      [attr.aria-label]="label()"
-      data-testid="duration-chart"
-      [attr.data-points]="plotted().length"
-    >
-      <line class="axis" [attr.x1]="pad.left" [attr.x2]="width - pad.right" [attr.y1]="base" [attr.y2]="base" />
-      <line class="axis" [attr.x1]="pad.left" [attr.x2]="pad.left" [attr.y1]="pad.top" [attr.y2]="base" />
-      <text class="tick" [attr.x]="pad.left - 6" [attr.y]="pad.top + 4" text-anchor="end">{{ top() }}</text>
-      <text class="tick" [attr.x]="pad.left - 6" [attr.y]="base" text-anchor="end">0</text>
-      @if (plotted().length) {
-        <text class="tick" [attr.x]="pad.left" [attr.y]="height - 8">{{ plotted()[0].point.day }}</text>
-        <text class="tick" [attr.x]="width - pad.right" [attr.y]="height - 8" text-anchor="end">
-          {{ plotted()[plotted().length - 1].point.day }}
-        </text>
-      }
-      <polyline class="line" [attr.points]="path()" />
-      @for (p of plotted(); track p.point.day) {
-        <line class="whisker" [attr.x1]="p.x" [attr.x2]="p.x" [attr.y1]="p.y" [attr.y2]="p.yMax" />
-        <circle
-          class="point"
-          [class.failed]="p.point.failed > 0"
-          [attr.cx]="p.x"
-          [attr.cy]="p.y"
-          r="4.5"
-          tabindex="0"
-          data-point
-          [attr.aria-label]="p.label"
-        >
-          <title>{{ p.label }}</title>
-        </circle>
-      }
-    </svg>
+    <div class="frame">
+      <div class="y" aria-hidden="true">
+        <span>{{ top() }}</span>
+        <span>0</span>
+      </div>
+      <svg
+        [attr.viewBox]="'0 0 ' + width() + ' ' + height"
+        role="img"
+        [attr.aria-label]="label()"
+        data-testid="duration-chart"
+        [attr.data-points]="plotted().length"
+      >
+        <line class="axis" [attr.x1]="pad.left" [attr.x2]="width() - pad.right" [attr.y1]="base" [attr.y2]="base" />
+        <line class="axis" [attr.x1]="pad.left" [attr.x2]="pad.left" [attr.y1]="pad.top" [attr.y2]="base" />
+        <polyline class="line" [attr.points]="path()" />
+        @for (p of plotted(); track p.point.day) {
+          <line class="whisker" [attr.x1]="p.x" [attr.x2]="p.x" [attr.y1]="p.y" [attr.y2]="p.yMax" />
+          <circle
+            class="point"
+            [class.failed]="p.point.failed > 0"
+            [attr.cx]="p.x"
+            [attr.cy]="p.y"
+            r="5"
+            tabindex="0"
+            data-point
+            [attr.aria-label]="p.label"
+          >
+            <title>{{ p.label }}</title>
+          </circle>
+        }
+      </svg>
+    </div>
+    @if (plotted().length) {
+      <div class="x" aria-hidden="true">
+        <span>{{ plotted()[0].point.day }}</span>
+        <span>{{ plotted()[plotted().length - 1].point.day }}</span>
+      </div>
+    }
   `,
   styles: `
     :host {
       display: block;
+      font: var(--mat-sys-body-small);
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .frame {
+      display: flex;
+      gap: 6px;
+    }
+    .y {
+      display: flex;
+      flex-direction: column;
+      justify-content: space-between;
+      align-items: flex-end;
+      width: 48px;
+      padding: 4px 0 2px;
     }
     svg {
-      width: 100%;
-      height: auto;
-      max-height: 220px;
+      flex: 1 1 auto;
+      min-width: 0;
+      height: 200px;
       overflow: visible;
+    }
+    .x {
+      display: flex;
+      justify-content: space-between;
+      margin-left: 54px;
     }
     .axis {
       stroke: var(--mat-sys-outline-variant);
-    }
-    .tick {
-      font: var(--mat-sys-body-small);
-      fill: var(--mat-sys-on-surface-variant);
     }
     .line {
       fill: none;
@@ -113,8 +143,21 @@ export class DurationChart {
     (p, p50, max) => `${p.day}: ${p.runs} runs, ${p.failed} failed, median ${p50}, longest ${max}`,
   );
 
-  protected readonly width = W;
+  /** The plot is drawn at its real pixel width (a ResizeObserver keeps it), so points stay round. */
+  protected readonly width = signal(600);
   protected readonly height = H;
+
+  constructor() {
+    const host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
+    const destroyRef = inject(DestroyRef);
+    afterNextRender(() => {
+      const observer = new ResizeObserver(([entry]) => {
+        if (entry) this.width.set(Math.max(120, Math.round(entry.contentRect.width - Y_LABELS)));
+      });
+      observer.observe(host);
+      destroyRef.onDestroy(() => observer.disconnect());
+    });
+  }
   protected readonly pad = PAD;
   protected readonly base = H - PAD.bottom;
 
@@ -123,7 +166,7 @@ export class DurationChart {
 
   protected readonly plotted = computed<Plotted[]>(() => {
     const pts = this.points();
-    const innerW = W - PAD.left - PAD.right;
+    const innerW = this.width() - PAD.left - PAD.right;
     const innerH = this.base - PAD.top;
     const first = pts.length ? Date.parse(pts[0]!.day) : 0;
     const last = pts.length ? Date.parse(pts[pts.length - 1]!.day) : 0;
