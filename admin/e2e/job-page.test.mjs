@@ -208,7 +208,7 @@ describe('the job page and upcoming runs', { timeout: 400_000 }, () => {
     const item = page.locator('a.row [data-cell="item"]').filter({ hasText: 'dev-c' });
     await waitForText(item, 'dev-c');
     assert.equal(await item.locator('code').textContent(), 'dev-c');
-    assert.match((await item.textContent()) ?? '', /^\s*device_id\s+dev-c\s*$/);
+    assert.match((await item.textContent()) ?? '', /^\s*device_id\s*dev-c\s*$/);
 
     await page.getByTestId('param-filter').fill('device_id');
     await page.getByTestId('param-filter').press('Enter');
