@@ -270,7 +270,7 @@ describe('the job page and upcoming runs', { timeout: 400_000 }, () => {
     await tick.focus();
     const label = (await tick.getAttribute('aria-label')) ?? '';
     assert.match(label, /^wm-a \(10 \* \* \* \*\): .*; in the schedule’s zone .*GMT\+9 · collides with another job$/);
-    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('tick')), true);
+    assert.equal(await tick.evaluate((el) => el.ownerDocument.activeElement === el), true);
     await checkA11y(page, 'dashboard with the timeline');
   });
 

@@ -9,10 +9,11 @@ import { MatSelectModule } from '@angular/material/select';
 import { TranslatePipe } from '@ngx-translate/core';
 
 import { METHODS, headerRow, queryRow } from '../job-form';
+import { JobCommandFields } from './job-command-fields';
 import { JobEditorSection } from './job-editor-section';
 import { SECTION_VIEW_PROVIDERS } from './section-providers';
 
-/** The job editor's Request section (HTTP: method, URL, query, headers, body, timeouts) or Command section. */
+/** The job editor's executor section: the kind, then the HTTP request (method, URL, query, headers, body) or the command. */
 @Component({
   selector: 'app-job-request-section',
   imports: [
@@ -24,6 +25,7 @@ import { SECTION_VIEW_PROVIDERS } from './section-providers';
     MatInputModule,
     MatSelectModule,
     TranslatePipe,
+    JobCommandFields,
   ],
   templateUrl: './job-request-section.html',
   styleUrl: '../job-editor.scss',
@@ -42,8 +44,5 @@ export class JobRequestSection extends JobEditorSection {
   }
   protected addHeader(): void {
     this.ex().headers.push(headerRow());
-  }
-  protected addEnv(): void {
-    this.ex().env.push(headerRow());
   }
 }
