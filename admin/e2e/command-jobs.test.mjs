@@ -49,7 +49,7 @@ describe('command jobs in the admin', { timeout: 240_000 }, () => {
     await page.getByTestId('field-script').fill('echo "tick one"\nsleep 3\necho "tick two"');
     assert.equal(await page.getByTestId('command-disabled').count(), 0);
     await page.getByTestId('save-job').click();
-    await page.waitForURL('**/jobs/e2e-command');
+    await page.waitForURL('**/jobs/e2e-command?tab=edit');
     await waitForValue(
       () => page.getByTestId('field-script').inputValue(),
       'echo "tick one"\nsleep 3\necho "tick two"',

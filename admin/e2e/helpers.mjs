@@ -114,7 +114,8 @@ export async function startServer(options = {}) {
     await stop().catch(() => undefined);
     throw new Error(`${/** @type {Error} */ (error).message}\n--- server output ---\n${log}`);
   }
-  return { baseUrl, output: () => log, stop };
+  // `env`: what the server was started with (DATA_DIR, EMBEDDED_PG_PORT or DATABASE_URL), for tests that seed rows.
+  return { baseUrl, output: () => log, stop, env };
 }
 
 /** CREATE DATABASE apm_e2e_<random> on the server of `serverUrl`; `drop` removes it (even if still connected). */

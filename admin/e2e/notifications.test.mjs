@@ -101,7 +101,7 @@ describe('notifications', { timeout: 180_000 }, () => {
       },
     });
     assert.equal(created.status(), 201);
-    await page.goto('/jobs/notified-job');
+    await page.goto('/jobs/notified-job?tab=edit');
     const section = page.getByTestId('job-notifications');
     await waitForText(section.locator('[data-notification-row="0"] mat-select'), 'ops-discord');
     assert.equal(await section.getByRole('checkbox', { name: 'On failure' }).isChecked(), true);

@@ -156,7 +156,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
 
     await page.getByTestId('field-url').fill(`${target.url}/report/{{ params.day }}`);
     await page.getByTestId('save-job').click();
-    await page.waitForURL('**/jobs/daily-report');
+    await page.waitForURL('**/jobs/daily-report?tab=edit');
     await waitForText(heading(), 'Daily report');
     // The stored secret is never sent back: the field is empty, with a placeholder.
     await waitForValue(() => page.locator('[data-header="0"]').getByLabel('Value').inputValue(), '');
@@ -312,7 +312,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
 
   test('a chain picks the next job and maps params; a cycle is refused with the API’s message', async () => {
     const { page } = session;
-    await page.goto('/jobs/daily-report');
+    await page.goto('/jobs/daily-report?tab=edit');
     await waitForText(heading(), 'Daily report');
     await page.getByRole('button', { name: 'Add job' }).first().click();
     await page.getByRole('combobox', { name: 'Job' }).click();
@@ -330,7 +330,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
     assert.equal(response.status(), 202);
     await waitForValue(() => target.requests.some((r) => r.url === '/sync?device=chained-2026-12-03'), true, 20_000);
 
-    await page.goto('/jobs/device-sync');
+    await page.goto('/jobs/device-sync?tab=edit');
     await waitForText(heading(), 'Device sync');
     await page.getByRole('button', { name: 'Add job' }).first().click();
     await page.getByRole('combobox', { name: 'Job' }).click();
@@ -410,7 +410,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
       assert.equal(await viewer.page.getByTestId('new-job').count(), 0);
       assert.equal(await row.getByRole('switch').count(), 0);
       assert.equal(await row.getByRole('button').count(), 0);
-      await viewer.page.goto('/jobs/daily-report');
+      await viewer.page.goto('/jobs/daily-report?tab=edit');
       await waitForText(viewer.page.getByRole('heading', { level: 1 }), 'Daily report');
       assert.equal(await viewer.page.getByTestId('save-job').count(), 0);
       assert.equal(await viewer.page.getByTestId('editor-run').count(), 0);
@@ -434,7 +434,7 @@ describe('operator flow', { timeout: 240_000 }, () => {
     await fullShot(page, 'op-11-dashboard-ja');
     await checkA11y(page, 'dashboard (ja)');
 
-    await page.goto('/jobs/daily-report');
+    await page.goto('/jobs/daily-report?tab=edit');
     await waitForText(page.getByRole('heading', { level: 2 }).first(), '基本情報');
     await page.getByTestId('editor-run').click();
     await waitForText(page.getByRole('dialog').getByRole('heading'), 'Daily report を実行');

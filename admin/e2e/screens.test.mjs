@@ -641,7 +641,7 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
       { name: 'e2e-doomed', executor: { kind: 'http', url: 'http://127.0.0.1:9/x' } },
       201,
     );
-    await page.goto('/jobs/e2e-doomed');
+    await page.goto('/jobs/e2e-doomed?tab=edit');
     await waitForValue(() => page.getByLabel('Name', { exact: true }).inputValue(), 'e2e-doomed');
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     // The first click only asks; nothing is deleted yet.

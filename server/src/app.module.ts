@@ -11,6 +11,7 @@ import { ConfigAsCodeModule } from './config-as-code/config-as-code.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { ExecutionsModule } from './executions/executions.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JobOverviewModule } from './job-overview/job-overview.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         JobsModule,
         ExecutionsModule,
         SchedulesModule,
+        JobOverviewModule,
         WebhooksModule,
         NotificationsModule,
         ConfigAsCodeModule,

@@ -93,6 +93,8 @@ export interface ExecutionSummary {
   httpStatus: number | null;
   /** Fan-out parents: children in all, finished, failed (timed out, lost…), cancelled (not counted as failed). */
   progress: { total: number; done: number; failed: number; cancelled: number } | null;
+  /** Fan-out children in GET /executions: the job's fan-out param and this child's item (`***` when secret). */
+  fanOutItem?: { param: string; value: string } | null;
 }
 
 export interface ExecutionLogLine {

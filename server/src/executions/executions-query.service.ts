@@ -107,6 +107,7 @@ export class ExecutionsQueryService {
       v.length === 1 ? `${col} = ${arg(v[0])}` : `${col} = ANY(${arg(v)}::text[])`;
     if (q.status?.length) where.push(oneOf('status', q.status));
     if (q.trigger?.length) where.push(oneOf('trigger', q.trigger));
+    for (const f of q.param ?? []) where.push(paramFilter(f, arg));
     if (q.since) where.push(`created_at >= ${arg(q.since)}::timestamptz`);
     if (q.until) where.push(`created_at < ${arg(q.until)}::timestamptz`);
     if (q.cursor) {
@@ -123,12 +124,31 @@ export class ExecutionsQueryService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: await withCurrentNames(
-        this.names,
-        page.map((r) => toSummary(toExecution(r), r.http_status)),
+      items: await this.withFanOutItems(
+        await withCurrentNames(
+          this.names,
+          page.map((r) => toSummary(toExecution(r), r.http_status)),
+        ),
       ),
       nextCursor: rows.length > limit && last ? encodeCursor(last.cursor_ts, last.id) : null,
     };
+  }
+
+  /** Fan-out children get `fanOutItem`: their job's fan-out param and the one item they ran for. */
+  private async withFanOutItems<T extends ExecutionSummaryDto>(items: T[]): Promise<T[]> {
+    const ids = [...new Set(items.filter((i) => i.trigger === 'fanout').map((i) => i.jobId))];
+    const fanParam = new Map(
+      (ids.length ? await this.jobs.getMany(ids) : []).map((j) => [
+        j.id,
+        (j.params as { name: string; fanOut?: boolean }[]).find((p) => p.fanOut)?.name,
+      ]),
+    );
+    for (const item of items) {
+      const param = item.trigger === 'fanout' ? fanParam.get(item.jobId) : undefined;
+      const value = param !== undefined ? item.params[param] : undefined;
+      item.fanOutItem = param !== undefined && value !== undefined ? { param, value: String(value) } : null;
+    }
+    return items;
   }
 
   async detail(id: string): Promise<ExecutionDetailDto> {
@@ -167,6 +187,22 @@ export class ExecutionsQueryService {
       ...extra,
     };
   }
+}
+
+/**
+ * `name:value` -> a containment test on params that the GIN index (executions_params_gin) answers: the
+ * value as a string, as a list item (a fan-out parent's list), and as a number or boolean when it reads
+ * as one. The DTO has checked the shape already.
+ */
+function paramFilter(filter: string, arg: (v: unknown) => string): string {
+  const i = filter.indexOf(':');
+  const name = filter.slice(0, i);
+  const raw = filter.slice(i + 1);
+  const values: unknown[] = [raw];
+  if (/^-?\d+(\.\d+)?$/.test(raw)) values.push(Number(raw));
+  if (raw === 'true' || raw === 'false') values.push(raw === 'true');
+  const tests = values.flatMap((v) => [{ [name]: v }, { [name]: [v] }]);
+  return `(${tests.map((t) => `params @> ${arg(JSON.stringify(t))}::jsonb`).join(' OR ')})`;
 }
 
 export function encodeCursor(ts: string, id: string): string {

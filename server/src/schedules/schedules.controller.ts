@@ -18,11 +18,16 @@ import {
   UpdateScheduleDto,
 } from './dto/schedule.dto.js';
 import { SchedulesService } from './schedules.service.js';
+import { UpcomingQueryDto, UpcomingRunsDto } from './dto/upcoming.dto.js';
+import { UpcomingService } from './upcoming.service.js';
 
 @ApiTags('schedules')
 @Controller({ path: 'schedules', version: '1' })
 export class SchedulesController {
-  constructor(private readonly schedules: SchedulesService) {}
+  constructor(
+    private readonly schedules: SchedulesService,
+    private readonly upcoming: UpcomingService,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: ScheduleListDto, description: 'Schedules, optionally of one job (?job=idOrName)' })
@@ -35,6 +40,17 @@ export class SchedulesController {
   @ApiBadRequestResponse({ description: 'Invalid cron, interval or time zone (the message says why)' })
   preview(@Query() q: PreviewQueryDto) {
     return this.schedules.preview(q);
+  }
+
+  // Declared before ':id' so that it is routed first.
+  @Get('upcoming')
+  @ApiOkResponse({
+    type: UpcomingRunsDto,
+    description: 'Runs of every enabled schedule in the next `hours` (default 6, at most 48), earliest first, capped',
+  })
+  @ApiBadRequestResponse({ description: 'hours is not a whole number from 1 to 48' })
+  upcomingRuns(@Query() q: UpcomingQueryDto): Promise<UpcomingRunsDto> {
+    return this.upcoming.window(q.hours);
   }
 
   @Post()

@@ -8,12 +8,14 @@ import { ScheduleTicker } from './schedule-ticker.js';
 import { SchedulesStoredSecrets } from './schedules-stored-secrets.js';
 import { SchedulesController } from './schedules.controller.js';
 import { SchedulesService } from './schedules.service.js';
+import { UpcomingService } from './upcoming.service.js';
+import { UpcomingStore } from './upcoming.store.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Schedule]), ExecutionsModule, JobsModule],
   controllers: [SchedulesController],
-  providers: [SchedulesService, ScheduleTicker, SchedulesStoredSecrets],
-  exports: [SchedulesService],
+  providers: [SchedulesService, ScheduleTicker, SchedulesStoredSecrets, UpcomingStore, UpcomingService],
+  exports: [SchedulesService, UpcomingService],
 })
 export class SchedulesModule implements OnModuleInit {
   constructor(

@@ -19,6 +19,7 @@ import { Icon } from '../shared/icon/icon';
 import { PageHeader } from '../shared/page-header/page-header';
 import { readinessResource } from '../shared/readiness/readiness';
 import { StatusBadge } from '../shared/status-badge/status-badge';
+import { UpcomingTimeline } from '../shared/upcoming-timeline/upcoming-timeline';
 
 interface JobRow {
   job: JobView;
@@ -63,6 +64,7 @@ interface Group {
     PageHeader,
     ExecStatus,
     StatusBadge,
+    UpcomingTimeline,
   ],
   providers: [JobStatusStore],
   templateUrl: './dashboard.html',
@@ -189,7 +191,7 @@ function toHistory(newestFirst: ExecutionSummary[]): History {
               ? 'active'
               : 'warn',
       height: run.durationMs === null ? 30 : Math.round(20 + (80 * run.durationMs) / longest),
-      title: `${run.status} · ${formatDuration(run.durationMs)}`,
+      title: `${run.jobName} · ${run.status} · ${formatDuration(run.durationMs)} · ${run.createdAt}`,
     })),
   };
 }

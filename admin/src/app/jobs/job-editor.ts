@@ -13,7 +13,6 @@ import { rxResource, takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { type AbstractControl, FormArray, ReactiveFormsModule } from '@angular/forms';
 import type { JobView, RenderResponse } from '@api-manager/contracts';
 import { MatButtonModule } from '@angular/material/button';
-import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 import { MatDialog } from '@angular/material/dialog';
 import { MAT_FORM_FIELD_DEFAULT_OPTIONS, MatFormFieldModule } from '@angular/material/form-field';
@@ -29,22 +28,11 @@ import { type FieldErrors, apiErrors, errorsUnder } from '../core/api/api-errors
 import { JobsApi } from '../core/api/jobs-api';
 import { AuthService } from '../core/auth/auth.service';
 import { PageHeader } from '../shared/page-header/page-header';
-import { matchesPatterns } from './glob';
-import {
-  type ChainRow,
-  COMMAND_TIMEOUT_MS,
-  HTTP_TIMEOUT_MS,
-  METHODS,
-  PARAM_TYPES,
-  chainRow,
-  fillForm,
-  headerRow,
-  jobForm,
-  paramRow,
-  queryRow,
-  toDefinition,
-  triggerRow,
-} from './job-form';
+import { JobChainsSection } from './editor/job-chains-section';
+import { JobParamsSection } from './editor/job-params-section';
+import { JobRequestSection } from './editor/job-request-section';
+import { JobTriggersSection } from './editor/job-triggers-section';
+import { COMMAND_TIMEOUT_MS, HTTP_TIMEOUT_MS, fillForm, jobForm, toDefinition } from './job-form';
 import { JobNotifications } from './job-notifications';
 import { ParamsFields, paramsForm, paramsValue, showParamErrors } from './params-fields';
 import { RunDialog, type RunDialogData } from './run-dialog';
@@ -55,7 +43,6 @@ import { RunDialog, type RunDialogData } from './run-dialog';
   imports: [
     ReactiveFormsModule,
     MatButtonModule,
-    MatButtonToggleModule,
     MatCheckboxModule,
     MatFormFieldModule,
     MatInputModule,
@@ -67,6 +54,10 @@ import { RunDialog, type RunDialogData } from './run-dialog';
     PageHeader,
     ParamsFields,
     JobNotifications,
+    JobRequestSection,
+    JobParamsSection,
+    JobChainsSection,
+    JobTriggersSection,
   ],
   templateUrl: './job-editor.html',
   styleUrl: './job-editor.scss',
@@ -83,9 +74,6 @@ export class JobEditor {
   /** Route parameter: the job's name; absent on /jobs/new. */
   readonly name = input<string>();
 
-  protected readonly methods = METHODS;
-  protected readonly chainPlaceholder = '{"day": "{{ parent.params.day }}"}';
-  protected readonly paramTypes = PARAM_TYPES;
   protected readonly form = jobForm();
   protected readonly ex = this.form.controls.executor.controls;
   protected readonly saving = signal(false);
@@ -150,44 +138,9 @@ export class JobEditor {
     });
   }
 
-  protected addQuery(): void {
-    this.ex.query.push(queryRow());
-  }
-  protected addHeader(): void {
-    this.ex.headers.push(headerRow());
-  }
-  protected addEnv(): void {
-    this.ex.env.push(headerRow());
-  }
-  protected addParam(): void {
-    this.form.controls.params.push(paramRow());
-  }
-  protected addChain(list: FormArray<ChainRow>): void {
-    list.push(chainRow());
-  }
-  protected addTrigger(): void {
-    this.form.controls.triggers.controls.github.push(triggerRow());
-  }
-  protected remove(list: FormArray, index: number): void {
-    list.removeAt(index);
-    list.markAsDirty();
-  }
-
-  /** Messages for a section, e.g. `executor.headers`. */
+  /** Messages for a section, e.g. `notifications`. */
   protected errorsFor(path: string): string[] {
     return errorsUnder(this.errors(), path);
-  }
-
-  protected patternResults(patterns: string, paths: string): { path: string; matched: boolean }[] {
-    const globs = patterns
-      .split('\n')
-      .map((p) => p.trim())
-      .filter(Boolean);
-    return paths
-      .split('\n')
-      .map((p) => p.trim())
-      .filter(Boolean)
-      .map((path) => ({ path, matched: matchesPatterns(globs, path) }));
   }
 
   protected async save(): Promise<void> {
@@ -217,7 +170,7 @@ export class JobEditor {
       this.form.markAsPristine();
       this.saved.set(true);
       if (!current) {
-        await this.router.navigate(['/jobs', saved.name], { replaceUrl: true });
+        await this.router.navigate(['/jobs', saved.name], { replaceUrl: true, queryParams: { tab: 'edit' } });
       }
     } catch (error) {
       this.showErrors(apiErrors(error));

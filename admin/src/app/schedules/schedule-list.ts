@@ -94,19 +94,25 @@ import { PageHeader } from '../shared/page-header/page-header';
                   <td class="nowrap">
                     <a [routerLink]="['/schedules', s.id]">{{ s.name }}</a>
                   </td>
-                  <td class="nowrap">{{ s.jobName }}</td>
-                  <td>
+                  <td class="nowrap" [attr.data-label]="'schedules.job' | translate">
+                    <a [routerLink]="['/jobs', s.jobName]">{{ s.jobName }}</a>
+                  </td>
+                  <td [attr.data-label]="'schedules.when' | translate">
                     <div>{{ s.description }}</div>
                     <code class="muted">{{
                       s.cron ?? ('schedules.everySeconds' | translate: { n: s.intervalSeconds })
                     }}</code>
                     <span class="muted"> · {{ s.timezone }}</span>
                   </td>
-                  <td class="next">{{ s.nextRunAt | appTime: lang() : s.timezone }}</td>
-                  <td class="last">
+                  <td class="next" [attr.data-label]="'schedules.nextRun' | translate">
+                    {{ s.nextRunAt | appTime: lang() : s.timezone }}
+                  </td>
+                  <td class="last" [attr.data-label]="'schedules.lastRun' | translate">
                     @if (lastResults.value()?.get(s.id); as last) {
-                      <a [routerLink]="['/executions', last.id]">{{ last.createdAt | appTime: lang() }}</a>
-                      <app-exec-status [status]="last.status" />
+                      <a [routerLink]="['/executions', last.id]" data-testid="last-run-link">
+                        <span class="when">{{ last.createdAt | appTime: lang() }}</span>
+                        <app-exec-status [status]="last.status" />
+                      </a>
                     } @else if (s.lastRunAt) {
                       <a [routerLink]="['/executions']" [queryParams]="{ job: s.jobName, trigger: 'schedule' }">{{
                         s.lastRunAt | appTime: lang()
@@ -115,7 +121,7 @@ import { PageHeader } from '../shared/page-header/page-header';
                       <span class="muted">{{ 'schedules.never' | translate }}</span>
                     }
                   </td>
-                  <td>
+                  <td [attr.data-label]="'schedules.state' | translate">
                     <app-exec-status kind="schedules.states" [status]="s.enabled ? 'active' : 'paused'" />
                   </td>
                   <td class="row-actions">
@@ -145,6 +151,8 @@ import { PageHeader } from '../shared/page-header/page-header';
   `,
   styles: `
     @use '../shared/ui';
+    @use '../shared/cards';
+    @include cards.table-cards;
     .card {
       padding: 4px 8px;
     }
@@ -160,8 +168,14 @@ import { PageHeader } from '../shared/page-header/page-header';
       margin-bottom: 16px;
     }
     .last a {
-      display: block;
-      margin-bottom: 4px;
+      display: inline-flex;
+      flex-direction: column;
+      align-items: flex-start;
+      gap: 4px;
+      text-decoration: none;
+    }
+    .last a .when {
+      text-decoration: underline;
     }
     .row-actions {
       text-align: right;

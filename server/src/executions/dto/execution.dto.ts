@@ -67,6 +67,11 @@ export class ExecutionSummaryDto implements ExecutionSummary {
   @ApiProperty({ nullable: true, type: Number }) httpStatus: number | null;
   @ApiProperty({ nullable: true, type: ProgressDto, description: 'Fan-out parents only' })
   progress: ProgressDto | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Fan-out children (in GET /executions): { param, value } of the item this child ran for',
+  })
+  fanOutItem?: { param: string; value: string } | null;
 }
 
 export class ExecutionAttemptDto implements ExecutionAttempt {

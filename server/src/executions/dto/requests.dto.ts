@@ -74,6 +74,24 @@ export class ListExecutionsQueryDto {
   @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date-time' })
   until?: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    description:
+      'Param filter `name:value` (e.g. `device_id:abc`): runs whose params have that value, or a list holding it ' +
+      '(a fan-out parent); repeat for several (all must match), at most 5. Secret params never match.',
+    example: 'device_id:abc',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]))
+  @ArrayMaxSize(5, { message: 'param: at most 5 param filters' })
+  @IsString({ each: true, message: 'param must be name:value, e.g. device_id:abc' })
+  @MaxLength(4200, { each: true, message: 'param: a filter is at most 4,200 characters' })
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]*:[\s\S]+$/, {
+    each: true,
+    message: 'param must be name:value with a param name (letters, digits, _) and a value, e.g. device_id:abc',
+  })
+  param?: string[];
+
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @IsString()

@@ -14,6 +14,8 @@ import { queryParams } from './params';
 
 export interface ExecutionQuery {
   job?: string;
+  /** `name:value`: runs whose params hold that value (GET /executions?param=). */
+  param?: string;
   status?: ExecutionStatus[];
   trigger?: ExecutionTrigger[];
   since?: string;
