@@ -12,7 +12,7 @@ export class UpcomingService {
 
   async window(hours = UPCOMING_HOURS_DEFAULT, now = Date.now()): Promise<UpcomingRunsDto> {
     const to = now + hours * 3_600_000;
-    const { items, capped } = upcomingRuns(await this.store.sources(), now, to, UPCOMING_ITEMS_MAX);
+    const { items, capped } = await upcomingRuns(await this.store.sources(), now, to, UPCOMING_ITEMS_MAX);
     return {
       from: new Date(now).toISOString(),
       to: new Date(to).toISOString(),
@@ -25,6 +25,6 @@ export class UpcomingService {
 
   /** The next `n` runs of one job over all its enabled schedules (none within a year: fewer). */
   async nextOfJob(jobId: string, n: number, now = Date.now()): Promise<UpcomingRun[]> {
-    return upcomingRuns(await this.store.sources(jobId), now, now + 366 * 86_400_000, n).items;
+    return (await upcomingRuns(await this.store.sources(jobId), now, now + 366 * 86_400_000, n)).items;
   }
 }

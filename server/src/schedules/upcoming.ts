@@ -1,6 +1,10 @@
 import type { UpcomingRun } from '@api-manager/contracts';
 import { compileSpec, type CompiledSpec, ScheduleSpecError } from './schedule-clock.js';
 import { isoInZone } from './schedule-text.js';
+import { yieldToEventLoop } from '../common/yield.js';
+
+/** Work between two yields to the event loop (a slot costs ~0.3–1.5 ms: 2,000 schedules over 48 h is seconds). */
+const SLICE_MS = 8;
 
 /** An enabled schedule of an enabled job, as the upcoming-runs store reads it. */
 export interface UpcomingSource {
@@ -20,16 +24,24 @@ export interface UpcomingSource {
  * each schedule is asked for its next slot only when its previous one was taken, so the work is
  * cap + number of schedules slot computations whatever the schedules' frequency (an every-second
  * schedule over 48 h does not compute 172,800 slots). Slots come from schedule-clock (croner with
- * Vixie day semantics, DST rules), the same code the ticker fires by.
+ * Vixie day semantics, DST rules), the same code the ticker fires by. The work is cut into slices of
+ * SLICE_MS with a yield between them, so a large answer never holds the event loop (guarantee 7).
  */
-export function upcomingRuns(
+export async function upcomingRuns(
   sources: UpcomingSource[],
   fromMs: number,
   toMs: number,
   cap: number,
-): { items: UpcomingRun[]; capped: boolean } {
+): Promise<{ items: UpcomingRun[]; capped: boolean }> {
+  let slice = performance.now();
+  const breathe = async () => {
+    if (performance.now() - slice < SLICE_MS) return;
+    await yieldToEventLoop();
+    slice = performance.now();
+  };
   const heads: { src: UpcomingSource; c: CompiledSpec; next: number }[] = [];
   for (const src of sources) {
+    await breathe();
     let c: CompiledSpec;
     try {
       c = compileSpec(
@@ -74,6 +86,7 @@ export function upcomingRuns(
   };
   for (let i = Math.floor(heads.length / 2) - 1; i >= 0; i--) down(i);
   while (heads.length) {
+    await breathe();
     const top = heads[0]!;
     if (items.length === cap) return { items, capped: true };
     items.push({
