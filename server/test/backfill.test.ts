@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MISSING_KEYS_SQL } from '../src/backfill/backfill.store.js';
 import { query } from './helpers/database.js';
@@ -22,6 +23,19 @@ const finished = (id: string) =>
     20_000,
     `execution ${id} to finish`,
   );
+/** `node bin/api-manager.js ...` in its own process against the test server. */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    PATH: process.env.PATH!,
+    API_MANAGER_URL: app.baseUrl,
+    API_MANAGER_TOKEN: app.authHeaders.authorization!.slice(7),
+  };
+  return new Promise((resolve) =>
+    execFile(process.execPath, ['bin/api-manager.js', ...args], { env, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    ),
+  );
+}
 const keysOf = (d: any) => d.children.map((c: any) => `${c.params.device_id}@${c.params.date}`).sort();
 
 const BODY = {
@@ -138,6 +152,36 @@ describe('backfill', () => {
       onlyMissing: true,
     });
     expect(other.body).toMatchObject({ total: 6, skipped: 0, toRun: 6 });
+  });
+
+  it('the CLI previews (--dry-run), then backfills with --only-missing and prints progress', async () => {
+    const args = [
+      'backfill',
+      'bf-features',
+      '--dates',
+      '2026-11-03..2026-11-04',
+      '--param',
+      'device_id=d1,d2',
+      '--parallelism',
+      '2',
+    ];
+    const dry = await cli([...args, '--only-missing', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('4 run(s) in all, 0 already succeeded, 4 to run (dry run, nothing created)');
+    expect(dry.stdout).toContain('device_id=d1 date=2026-11-03');
+    failing.add('d2@2026-11-04');
+    const first = await cli(args);
+    expect(first.code).toBe(3);
+    expect(first.stdout).toMatch(/partial: 4\/4 done, 1 failed, 0 cancelled/);
+    expect(first.stdout).toContain('Finished: partial — 1 of 4 children failed');
+    failing.clear();
+    const rerun = await cli([...args, '--only-missing']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toContain('4 run(s) in all, 3 already succeeded, 1 to run.');
+    expect(rerun.stdout).toMatch(/succeeded: 1\/1 done, 0 failed/);
+    const bad = await cli(['backfill', 'bf-features', '--param', 'device_id=d1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('backfill needs --dates');
   });
 
   it('bad input is a 400 naming the field, and nothing is written', async () => {
