@@ -89,7 +89,7 @@ describe('backfill', { timeout: 240_000 }, () => {
   test('the form counts live (only-missing skips what succeeded), submit opens the parent run and its progress', async () => {
     const { page, errors } = session;
     await page.goto('/jobs/device-features');
-    await page.getByTestId('editor-backfill').click();
+    await page.getByTestId('editor-backfill').click({ timeout: 30_000 });
     await page.waitForURL(/\/jobs\/device-features\/backfill$/);
     const count = page.getByTestId('backfill-preview');
     await waitForText(count, 'Choose the dates');
@@ -102,6 +102,7 @@ describe('backfill', { timeout: 240_000 }, () => {
     await page.getByTestId('backfill-only-missing').getByRole('switch').click();
     await waitForText(count, '4 to run — 6 in all, 2 already succeeded');
     await page.getByTestId('backfill-parallelism').fill('2');
+    await waitForText(count, '4 to run — 6 in all, 2 already succeeded');
     await screenshot(page, '60-backfill-en-1366');
     await checkA11y(page, 'backfill form');
     await page.setViewportSize({ width: 390, height: 844 });
@@ -110,7 +111,7 @@ describe('backfill', { timeout: 240_000 }, () => {
 
     const before = target.hits.length;
     await page.getByTestId('backfill-submit').click();
-    await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/);
+    await page.waitForURL(/\/executions\/[0-9a-f-]{36}$/, { timeout: 30_000 });
     const main = page.locator('main');
     await waitForText(main, /Succeeded|succeeded/, 30_000);
     await waitForText(main, '4', 30_000);

@@ -151,6 +151,19 @@ describe('fan-out from an HTTP list', () => {
     },
   );
 
+  it('cancelling while the list is being fetched cancels the parent (not failed), runs nothing', async () => {
+    target.on('/slow-list', () => undefined /* never answers */);
+    await sourceJob('src-cancel', '/slow-list', { timeoutMs: 60_000 });
+    const r = await app.api('POST', '/api/v1/jobs/src-cancel/runs', {});
+    const id = r.body.execution.id;
+    await waitFor(() => target.hits('/slow-list').length > 0, 10_000, 'the source call');
+    expect((await app.api('POST', `/api/v1/executions/${id}/cancel`)).status).toBe(200);
+    const d = await finished(id);
+    expect(d.status).toBe('cancelled');
+    expect(d.error).toBe('Cancelled while fetching the fan-out list');
+    expect(d.children).toEqual([]);
+  });
+
   it('a list given in the run is used as it is (no fetch); a source param cannot have a default', async () => {
     const before = target.hits('/devices').length;
     const r = await app.api('POST', '/api/v1/jobs/src-ok/runs', { params: { device_id: ['x1'] } });

@@ -123,12 +123,18 @@ export class BackfillForm {
       params[name] = list;
     }
     const body: BackfillRequest = { job: job.name, dates: `${v.from}..${v.to}`, params, onlyMissing: v.onlyMissing };
-    const par = Number(v.parallelism);
-    if (v.parallelism.trim() !== '' && Number.isInteger(par) && par > 0) body.parallelism = par;
+    // A number input gives a number (or '' when empty).
+    const raw = String((v.parallelism as string | number | null) ?? '').trim();
+    const par = Number(raw);
+    if (raw !== '' && Number.isInteger(par) && par > 0) body.parallelism = par;
     return body;
   }
 
-  protected async submit(): Promise<void> {
+  protected onSubmit(): void {
+    void this.submit();
+  }
+
+  private async submit(): Promise<void> {
     const body = this.request();
     if (!body || this.busy()) return;
     this.busy.set(true);

@@ -112,13 +112,15 @@ export class FanOutSourceService implements OnModuleInit {
       sources: records,
     });
     if (failure) {
-      const error = masker.text(failure)!;
+      const cancelled = records.some((r) => r.error === 'cancelled');
+      const error = cancelled ? 'Cancelled while fetching the fan-out list' : masker.text(failure)!;
       const done = await this.store.sourceFailed(
         exec,
         h.owner,
         error,
         info,
         [...logs, ['error', error]].map((l) => [l[0], masker.text(l[1])!]),
+        cancelled ? 'cancelled' : 'failed',
       );
       if (!done) return;
       void this.events.publish('execution', {

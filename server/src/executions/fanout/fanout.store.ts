@@ -102,16 +102,17 @@ export class FanOutStore {
     error: string,
     fanOut: ExecutionFanOutInfo,
     logs: [string, string][],
+    status: 'failed' | 'cancelled' = 'failed',
   ): Promise<Execution | null> {
     return inTransaction(this.pool, async (c) => {
       const { rows } = await c.query(
-        `UPDATE executions SET status = 'failed', error = $3, fan_out = $4::jsonb, finished_at = now(),
+        `UPDATE executions SET status = $6, error = $3, fan_out = $4::jsonb, finished_at = now(),
                 duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int,
                 lease_owner = NULL, lease_until = NULL,
                 attempts = attempts || jsonb_build_array(jsonb_build_object('attempt', attempt,
-                  'startedAt', started_at, 'finishedAt', now(), 'status', 'failed', 'error', $3::text, 'httpStatus', $5::int))
+                  'startedAt', started_at, 'finishedAt', now(), 'status', $6::text, 'error', $3::text, 'httpStatus', $5::int))
           WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING *`,
-        [exec.id, owner, error, JSON.stringify(fanOut), fanOut.sources?.find((s) => s.error)?.status ?? null],
+        [exec.id, owner, error, JSON.stringify(fanOut), fanOut.sources?.find((s) => s.error)?.status ?? null, status],
       );
       if (!rows[0]) return null;
       await this.log(c, exec.id, logs);
