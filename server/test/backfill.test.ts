@@ -20,7 +20,7 @@ const finished = (id: string) =>
       const d = await detail(id);
       return FINAL.includes(d.status) ? d : null;
     },
-    20_000,
+    60_000,
     `execution ${id} to finish`,
   );
 /** `node bin/api-manager.js ...` in its own process against the test server. */

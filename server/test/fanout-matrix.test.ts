@@ -24,7 +24,7 @@ const finished = (id: string) =>
       const d = await detail(id);
       return FINAL.includes(d.status) ? d : null;
     },
-    20_000,
+    60_000,
     `execution ${id} to finish`,
   );
 const query = (url: string) => new URL(url, 'http://x').searchParams;
