@@ -316,7 +316,8 @@ export function coerceParam(def: ParamDef, value: unknown, path: string, zone: s
     case 'daterange': {
       // `a..b` (inclusive, in the job's zone), one date, or a list of dates (a stored run's expanded range).
       const texts = Array.isArray(value) ? value : typeof value === 'string' ? [value] : null;
-      if (!texts || texts.some((t) => typeof t !== 'string')) return fail('must be a date range like 2026-11-01..2026-11-07');
+      if (!texts || texts.some((t) => typeof t !== 'string'))
+        return fail('must be a date range like 2026-11-01..2026-11-07');
       const out: string[] = [];
       for (const t of texts as string[]) {
         const dates = expandDateRange(t.includes('..') ? t : `${t}..${t}`, zone, now, def.step ?? 1);
