@@ -6,11 +6,13 @@
 //   api-manager status <job> [--json]
 //   api-manager jobs list | runs list [--job --status --limit] | logs <execution> [--follow]
 //   api-manager cancel <execution> | retry <execution> | schedules list|pause|resume [<id>]
+//   api-manager backfill <job> --dates a..b [--param k=a,b,c ...] [--only-missing] [--dry-run] [--parallelism N]
 //   api-manager import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME]
 //                            [--repo-config] [-o file]
 // Options: --url (default $API_MANAGER_URL or http://localhost:3000), --token (default $API_MANAGER_TOKEN).
 // Exit codes: 0 ok, 1 the server refused or could not be reached, 2 usage error, 3 a waited-for run did not succeed.
 import { readFile, writeFile } from 'node:fs/promises';
+import { backfill } from './cli-backfill.js';
 import * as ops from './cli-operations.js';
 
 const USAGE = `Usage: api-manager <command> [options]
@@ -30,6 +32,11 @@ Commands:
   cancel <execution>                   cancel a queued run or abort a running one
   retry <execution>                    run a finished execution again (a new execution)
   schedules list [--job <name>] [--json] | schedules pause <id> | schedules resume <id>
+  backfill <job> --dates <a..b> [--param k=a,b,c ...] [--only-missing] [--dry-run] [--parallelism <n>]
+           [--date-param <name>] [--timeout <s>]
+                                       run a job over a date range × key lists (one run per key); --only-missing
+                                       skips keys with a succeeded run; --dry-run prints the counts only;
+                                       prints progress until the backfill ends (exit 3 unless it succeeded)
   import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME] [--repo-config] [-o <file>]
                                        print a ToyCI config as jobs.yaml command jobs (offline; see README);
                                        --token-env/--secret-env name server variables for the git token and
@@ -66,6 +73,9 @@ function parseArgs(argv) {
     '--job',
     '--status',
     '--limit',
+    '--dates',
+    '--parallelism',
+    '--date-param',
   ]);
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -84,6 +94,7 @@ function parseArgs(argv) {
       else opts[arg.slice(2)] = value;
     } else if (arg === '--dry-run') opts.dryRun = true;
     else if (arg === '--prune') opts.prune = true;
+    else if (arg === '--only-missing') opts.onlyMissing = true;
     else if (arg === '--wait') opts.wait = true;
     else if (arg === '--json') opts.json = true;
     else if (arg === '--repo-config') opts.repoConfig = true;
@@ -280,7 +291,7 @@ async function main(argv) {
   }
   if (command === 'import-toyci') return importToyci(opts);
   const { jobs, runs, logs, cancel, retry, schedules } = ops;
-  const commands = { apply, export: exportConfig, run, status, jobs, runs, logs, cancel, retry, schedules };
+  const commands = { apply, export: exportConfig, run, status, jobs, runs, logs, cancel, retry, schedules, backfill };
   const fn = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!fn) {
     throw new UsageError(

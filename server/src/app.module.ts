@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
+import { BackfillModule } from './backfill/backfill.module.js';
 import { DatabaseUnavailableFilter } from './common/database-unavailable.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         AuthModule,
         JobsModule,
         ExecutionsModule,
+        BackfillModule,
         SchedulesModule,
         JobOverviewModule,
         WebhooksModule,

@@ -177,7 +177,7 @@ describe('jobs CRUD (/api/v1/jobs)', () => {
       ],
       [
         httpJob('v11', { params: [{ name: 'a', type: 'string', fanOut: true }] }),
-        'params.0.fanOut is only allowed on string[] params',
+        'params.0.fanOut is only allowed on string[] and daterange params',
       ],
       [httpJob('v12', { params: [{ name: 'a', type: 'enum' }] }), 'params.0.enum must list the allowed values'],
       [

@@ -11,3 +11,4 @@ export * from './notifications.js';
 export * from './filter-pattern.js';
 export * from './limits.js';
 export * from './job-overview.js';
+export * from './fanout.js';

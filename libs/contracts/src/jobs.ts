@@ -1,3 +1,4 @@
+import type { FanOutSource } from './fanout.js';
 import type { PageQuery } from './limits.js';
 import type { JobNotification } from './notifications.js';
 import type { WebhookProviderName } from './webhooks.js';
@@ -116,7 +117,7 @@ export interface Capabilities {
   commandJobs: boolean;
 }
 
-export type ParamType = 'string' | 'number' | 'boolean' | 'date' | 'datetime' | 'enum' | 'string[]';
+export type ParamType = 'string' | 'number' | 'boolean' | 'date' | 'datetime' | 'enum' | 'string[]' | 'daterange';
 
 export interface ParamDefinition<S = SecretInput> {
   /** Identifier used as `params.<name>` in templates: ^[A-Za-z_][A-Za-z0-9_]{0,63}$ */
@@ -135,8 +136,15 @@ export interface ParamDefinition<S = SecretInput> {
   pattern?: string;
   /** Allowed values for `enum`. */
   enum?: string[];
-  /** Only for `string[]`: run one child execution per item. At most one param per job. */
+  /**
+   * For `string[]` and `daterange`: run one child execution per item. Several fan-out params make a
+   * matrix (one child per combination, FANOUT_MAX in all).
+   */
   fanOut?: boolean;
+  /** Fan-out `string[]` params only: fetch the items over HTTP when the run starts (see FanOutSource). */
+  source?: FanOutSource<S>;
+  /** `daterange` only: days between dates (default 1). */
+  step?: number;
   /** The value is masked in snapshots, logs and API responses; a default is stored encrypted. */
   secret?: boolean;
 }

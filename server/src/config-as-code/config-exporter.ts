@@ -1,3 +1,4 @@
+import { mapSourceSecrets } from '../jobs/params/fanout-params.js';
 import { Injectable } from '@nestjs/common';
 import { Document, isMap, isSeq } from 'yaml';
 import type { Job } from '../jobs/job.entity.js';
@@ -101,7 +102,9 @@ export class ConfigExporter {
       Object.entries({ kind: 'http', ...executor }).sort(([a], [b]) => keyRank(a) - keyRank(b)),
     );
     if (job.params.length) {
-      out.params = job.params.map((p) => (p.default === undefined ? p : { ...p, default: hideSecret(p.default) }));
+      out.params = job.params.map((p) =>
+        mapSourceSecrets(p.default === undefined ? p : { ...p, default: hideSecret(p.default) }, hideSecret),
+      );
     }
     const retry = withoutDefaults(job.retry, RETRY_DEFAULTS);
     if (Object.keys(retry).length) out.retry = retry;

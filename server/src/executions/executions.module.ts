@@ -9,6 +9,8 @@ import { CommandExecutor } from './executors/command.executor.js';
 import { CommandIsolation } from './executors/command-user.js';
 import { HttpExecutor } from './executors/http.executor.js';
 import { ExecutionDetailContributors } from './execution-detail-contributors.js';
+import { FanOutSourceService } from './fanout/fanout-source.service.js';
+import { FanOutStore } from './fanout/fanout.store.js';
 import { FinalizerService } from './finalizer.service.js';
 import { JobStatusContributors } from './job-status-contributors.js';
 import { JobStatusService } from './job-status.service.js';
@@ -41,6 +43,8 @@ import { WorkerService } from './worker.service.js';
     RetentionService,
     JobStatusContributors,
     ExecutionDetailContributors,
+    FanOutStore,
+    FanOutSourceService,
   ],
   exports: [
     ExecutionsService,
@@ -49,6 +53,7 @@ import { WorkerService } from './worker.service.js';
     ExecutionDetailContributors,
     RetentionService,
     WorkerService,
+    FanOutStore,
   ],
 })
 export class ExecutionsModule {}

@@ -5,6 +5,7 @@ import { In, type DataSource } from 'typeorm';
 import { Job } from '../jobs/job.entity.js';
 import { concurrencyOf } from './concurrency.js';
 import type { Execution } from './execution.entity.js';
+import { parentParallelism } from './fanout/fanout.store.js';
 import { WAKE_CHANNEL } from './pg-listener.service.js';
 import { inTransaction, poolOf, toExecution } from './sql.js';
 
@@ -136,6 +137,8 @@ export class QueueService {
       if (r.parent_id && r.trigger === 'fanout') parents.set(r.parent_id, policy.fanOutParallelism);
     }
     if (!limitedJobs.size && !parents.size) return { take: cand.map((r) => r.id), blockedJobs: [], blockedParents: [] };
+    // A parent's own limit (a backfill's `parallelism`) wins over the job's fanOutParallelism.
+    for (const [id, n] of await parentParallelism(c, [...parents.keys()])) parents.set(id, n);
     const keys = [
       ...[...limitedJobs.keys()].map((id) => lockKey('job', id)),
       ...[...parents.keys()].map((id) => lockKey('fan', id)),

@@ -8,6 +8,7 @@ import { CompletionWriter } from './completion-writer.service.js';
 import { EventsService } from './events.service.js';
 import { CommandExecutor, type CommandOutcome, failedOutcome } from './executors/command.executor.js';
 import { HttpExecutor, type HttpOutcome } from './executors/http.executor.js';
+import { FanOutSourceService } from './fanout/fanout-source.service.js';
 import { FinalizerService, type ParentResponse } from './finalizer.service.js';
 import { Masker } from './masking.js';
 import { isRetryable, parseRetryAfter, retryDelayMs, retrySettings } from './retry-policy.js';
@@ -36,9 +37,12 @@ export class RunnerService {
     private readonly finalizer: FinalizerService,
     private readonly writer: CompletionWriter,
     private readonly command: CommandExecutor,
+    private readonly sources: FanOutSourceService,
   ) {}
 
   async run(exec: Execution, job: Job | undefined, h: RunHandle): Promise<void> {
+    const sources = this.sources.pendingSources(exec, job);
+    if (sources.length) return this.sources.run(exec, job!, sources, h);
     void this.events.publish('execution', {
       id: exec.id,
       status: 'running',

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { CommandExecutorDto, CreateJobDto, HttpExecutorDto } from './dto/job.dto.js';
 import type { Job } from './job.entity.js';
 import { coerceParam, type ParamDef } from './params/params-resolver.js';
+import { checkFanOutParams } from './params/fanout-params.js';
 import { SecretMappings } from './params/secret-mappings.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './render/request-renderer.js';
 import { hasTemplateMarkers, TemplateEngine } from './templating/template-engine.js';
@@ -253,22 +254,16 @@ export class JobValidator {
 
   private buildParams(def: CreateJobDto, previous: Job | undefined, errors: string[]): ParamDef[] {
     const seen = new Set<string>();
-    let fanOuts = 0;
     const prevParams = (previous?.params ?? []) as ParamDef[];
     const zone = def.timezone ?? this.templates.defaultZone();
-    return (def.params ?? []).map((p, i) => {
+    const out = (def.params ?? []).map((p, i) => {
       const path = `params.${i}`;
       if (seen.has(p.name)) errors.push(`${path}.name ${p.name} is declared twice`);
       seen.add(p.name);
-      if (p.fanOut) {
-        fanOuts++;
-        if (p.type !== 'string[]') errors.push(`${path}.fanOut is only allowed on string[] params`);
-        if (fanOuts === 2) errors.push(`${path}.fanOut: only one param per job may fan out`);
-      }
       if (p.type === 'enum' && !p.enum?.length) errors.push(`${path}.enum must list the allowed values`);
       if (p.type !== 'enum' && p.enum !== undefined) errors.push(`${path}.enum is only allowed on enum params`);
       const out: ParamDef = { name: p.name, type: p.type };
-      for (const key of ['title', 'description', 'required', 'pattern', 'enum', 'fanOut', 'secret'] as const) {
+      for (const key of ['title', 'description', 'required', 'pattern', 'enum', 'fanOut', 'secret', 'step'] as const) {
         if (p[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = p[key];
       }
       const d = p.default;
@@ -294,6 +289,10 @@ export class JobValidator {
       out.default = d;
       return out;
     });
+    const seal = (at: string, input: { secret: true; value?: string }, prev: unknown) =>
+      this.sealSecret(at, input, prev, errors);
+    checkFanOutParams(def.params ?? [], out, prevParams, zone, this.config.FANOUT_MAX, seal, errors);
+    return out;
   }
 
   private sealSecret(

@@ -14,6 +14,7 @@ import type { CreateJobDto, JobListQueryDto, RenderRequestDto, UpdateJobDto } fr
 import { Job } from './job.entity.js';
 import { chainTargets, findCycle, JobValidator, type StoredJobFields } from './job-validator.js';
 import { MASK, ParamsResolver } from './params/params-resolver.js';
+import { mapSourceSecrets } from './params/fanout-params.js';
 import { SecretMappings } from './params/secret-mappings.js';
 import { RequestRenderer } from './render/request-renderer.js';
 import { TEMPLATE_PUSH_FIELDS } from '../../../libs/contracts/src/jobs.js';
@@ -244,7 +245,9 @@ export class JobsService {
       description: job.description,
       enabled: job.enabled,
       executor,
-      params: job.params.map((p) => (p.default === undefined ? { ...p } : { ...p, default: maskSecret(p.default) })),
+      params: job.params.map((p) =>
+        mapSourceSecrets(p.default === undefined ? { ...p } : { ...p, default: maskSecret(p.default) }, maskSecret),
+      ),
       retry: job.retry,
       concurrency: job.concurrency,
       onSuccess: mask ? this.maskSteps(job.onSuccess) : job.onSuccess,

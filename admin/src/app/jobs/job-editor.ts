@@ -82,6 +82,10 @@ export class JobEditor {
   protected readonly saved = signal(false);
   protected readonly errors = signal<FieldErrors | null>(null);
   protected readonly job = signal<JobView | null>(null);
+  /** A job with a date param can be backfilled over a date range. */
+  protected readonly hasDateParam = computed(() =>
+    (this.job()?.params ?? []).some((p) => p.type === 'date' || p.type === 'daterange'),
+  );
   protected readonly isNew = computed(() => !this.name());
   protected readonly readOnly = computed(() => !this.auth.can('jobs.edit'));
 

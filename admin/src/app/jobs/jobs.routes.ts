@@ -10,4 +10,9 @@ export const JOBS_ROUTES: Routes = [
   { path: ':name', component: JobPage },
   // The editor's own address before the job page: its tab.
   { path: ':name/edit', redirectTo: ({ params }) => `/jobs/${encodeURIComponent(String(params['name']))}?tab=edit` },
+  {
+    path: ':name/backfill',
+    title: 'backfill.pageTitle',
+    loadComponent: () => import('./backfill-form').then((m) => m.BackfillForm),
+  },
 ];

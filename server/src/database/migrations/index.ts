@@ -9,6 +9,7 @@ import { ExecutionsSemantics1795300008400 } from './1795300008400-executions-sem
 import { RepoConfig1795300009100 } from './1795300009100-repo-config.js';
 import { AuditTargetName1795300009600 } from './1795300009600-audit-target-name.js';
 import { ExecutionsParamsGin1795300012000 } from './1795300012000-executions-params-gin.js';
+import { FanOut1795300016000 } from './1795300016000-fan-out.js';
 
 // Every migration, in order. Never edit a migration after it lands: add a new one.
 // Feature owners append theirs (timestamps: schedules 1795300001000, webhooks 1795300002000, auth 1795300003000).
@@ -24,4 +25,5 @@ export const migrations: Function[] = [
   RepoConfig1795300009100,
   AuditTargetName1795300009600,
   ExecutionsParamsGin1795300012000,
+  FanOut1795300016000,
 ];

@@ -45,6 +45,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsTimeZone } from '../../config/is-time-zone.js';
+import { FanOutSourceDto } from './fanout-source.dto.js';
 import { JobNotificationDto } from './job-notification.dto.js';
 import {
   IsEnvMap,
@@ -60,7 +61,16 @@ import {
 export const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const HTTP_METHODS: HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-export const PARAM_TYPES: ParamType[] = ['string', 'number', 'boolean', 'date', 'datetime', 'enum', 'string[]'];
+export const PARAM_TYPES: ParamType[] = [
+  'string',
+  'number',
+  'boolean',
+  'date',
+  'datetime',
+  'enum',
+  'string[]',
+  'daterange',
+];
 const NAME_MESSAGE =
   '$property must be a slug: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, at most 100 characters';
 const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value);
@@ -301,6 +311,19 @@ export class ParamDefDto implements ParamDefinition {
   @IsOptional()
   @IsBoolean()
   fanOut?: boolean;
+
+  @ApiPropertyOptional({ type: FanOutSourceDto, description: 'Fan-out items fetched over HTTP when the run starts' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => FanOutSourceDto)
+  source?: FanOutSourceDto;
+
+  @ApiPropertyOptional({ default: 1, description: 'daterange params: days between dates' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(366)
+  step?: number;
 
   @ApiPropertyOptional()
   @IsOptional()

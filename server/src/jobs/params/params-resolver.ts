@@ -2,6 +2,8 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import type { ParamDefinition } from '@api-manager/contracts';
 import { LIMITS } from '../../common/limits.js';
 import { DateTime } from 'luxon';
+import { DATE_RANGE_MAX_DAYS } from '../../../../libs/contracts/src/fanout.js';
+import { expandDateRange } from './date-range.js';
 import { compileSafeRegExp, type SafeRegExp } from '../../common/safe-regex.js';
 import { SecretBox } from '../../common/secret-box.js';
 import type { Job } from '../job.entity.js';
@@ -59,7 +61,8 @@ export class ParamsResolver {
         }
       }
       if (isEmpty(value)) {
-        if (def.required) errors.push(`${path} is required`);
+        // A param with a `source` gets its items when the run starts (the worker fetches them).
+        if (def.required && !def.source) errors.push(`${path} is required`);
         continue;
       }
       const coerced = coerceParam(def, value, path, timezone, now);
@@ -93,9 +96,14 @@ export class ParamsResolver {
     return out;
   }
 
-  /** The job's fan-out param (a `string[]` marked `fanOut`), if any. */
+  /** The job's first fan-out param (a `string[]` or `daterange` marked `fanOut`), if any. */
   fanOutParam(job: Job): ParamDef | undefined {
     return ((job.params ?? []) as ParamDef[]).find((p) => p.fanOut);
+  }
+
+  /** Every fan-out param, in declaration order (several = a matrix). */
+  fanOutParams(job: Job): ParamDef[] {
+    return ((job.params ?? []) as ParamDef[]).filter((p) => p.fanOut);
   }
 
   /** Names of the job's secret params. */
@@ -303,6 +311,20 @@ export function coerceParam(def: ParamDef, value: unknown, path: string, zone: s
         out.push(s);
       }
       if (def.required && out.length === 0) return fail('must not be empty');
+      return { value: out };
+    }
+    case 'daterange': {
+      // `a..b` (inclusive, in the job's zone), one date, or a list of dates (a stored run's expanded range).
+      const texts = Array.isArray(value) ? value : typeof value === 'string' ? [value] : null;
+      if (!texts || texts.some((t) => typeof t !== 'string'))
+        return fail('must be a date range like 2026-11-01..2026-11-07');
+      const out: string[] = [];
+      for (const t of texts as string[]) {
+        const dates = expandDateRange(t.includes('..') ? t : `${t}..${t}`, zone, now, def.step ?? 1);
+        if (typeof dates === 'string') return fail(dates);
+        out.push(...dates);
+      }
+      if (out.length > DATE_RANGE_MAX_DAYS) return fail(`must hold at most ${DATE_RANGE_MAX_DAYS} dates`);
       return { value: out };
     }
     default:

@@ -697,6 +697,25 @@ export const EN = {
     moreRows: 'and {{count}} more jobs',
     empty: 'No scheduled runs in the next {{hours}} hours.',
   },
+  backfill: {
+    open: 'Backfill',
+    pageTitle: 'Backfill',
+    title: 'Backfill {{job}}',
+    subtitle: 'Run the job once per date and key; the runs are children of one backfill execution.',
+    back: 'Back to the job',
+    noDateParam: 'This job has no date param: a backfill needs one to receive each date.',
+    datesHint: 'Each date goes to params.{{param}}, read in the job time zone ({{zone}}); both ends included.',
+    from: 'From',
+    to: 'To',
+    keyList: '{{param}} (one per line)',
+    keyHint: 'One run per item and date. Commas work too.',
+    onlyMissing: 'Only where no successful run exists',
+    parallelism: 'Parallelism',
+    fillIn: 'Choose the dates and the keys to see how many runs this makes.',
+    counting: 'Counting…',
+    count: '{{toRun}} to run — {{total}} in all, {{skipped}} already succeeded',
+    submit: 'Start backfill',
+  },
 };
 
 /** The shape every translation must have: the same keys as English, string values. */
