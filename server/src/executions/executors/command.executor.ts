@@ -14,7 +14,7 @@ import { EventsService } from '../events.service.js';
 import type { Execution } from '../execution.entity.js';
 import { Masker } from '../masking.js';
 import { poolOf } from '../sql.js';
-import { CommandLog, type LogLevel } from './command-log.js';
+import { CommandLog, lineMasker, type LogLevel } from './command-log.js';
 import { CommandIsolation, type CommandUser, IsolationError } from './command-user.js';
 import { checkout, type CheckoutConfig, workingDirectory } from './command/checkout.js';
 import { commitBack } from './command/commit-back.js';
@@ -106,7 +106,7 @@ export class CommandExecutor {
       poolOf(this.dataSource),
       this.events,
       { id: exec.id, jobName: exec.jobName },
-      masker,
+      lineMasker(secrets.filter((s) => s !== '')),
       this.config.COMMAND_LOG_MAX_BYTES,
       this.config.COMMAND_LOG_MAX_LINES,
       (err) => this.logger.warn(`Execution ${exec.id}: writing logs failed: ${err.message}`),
@@ -267,6 +267,7 @@ export class CommandExecutor {
       summary: summary.map(([l, m]) => [l, masker.text(m)]),
       retryable,
       secrets,
+      lastLogId: log.lastId,
     };
   }
 

@@ -15,6 +15,8 @@ export interface CommandOutcome {
   retryable: boolean;
   /** Plain secret values, for masking what the runner writes. */
   secrets: string[];
+  /** The last log line the run wrote while it ran (the runner's closing lines come after it). */
+  lastLogId?: string | null;
 }
 
 /** A setup step failed (checkout, working directory): the run fails with this message. */
