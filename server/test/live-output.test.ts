@@ -288,7 +288,10 @@ describe('retry failed children', () => {
     expect(again.progress).toMatchObject({ total: 5, done: 5, failed: 0 });
     expect(again.error).toBeNull();
     // Only the two failed devices were called again.
-    const rerun = target.hits('/dev').slice(hitsBefore).map((h) => new URL(h.url, 'http://x').searchParams.get('id'));
+    const rerun = target
+      .hits('/dev')
+      .slice(hitsBefore)
+      .map((h) => new URL(h.url, 'http://x').searchParams.get('id'));
     expect(rerun.sort()).toEqual(['c', 'e']);
     const retried = again.children.filter((c: { retryOf?: string | null }) => c.retryOf);
     expect(retried).toHaveLength(2);

@@ -44,12 +44,7 @@ export const ExecutionEventsStore = {
        SELECT $1, x.at, x.l, x.m FROM unnest($2::timestamptz[], $3::text[], $4::text[]) WITH ORDINALITY AS x(at, l, m, n)
         ORDER BY x.n
        RETURNING id`,
-      [
-        executionId,
-        lines.map((l) => l.at),
-        lines.map((l) => l.level),
-        lines.map((l) => l.message.replace(/\0/g, '')),
-      ],
+      [executionId, lines.map((l) => l.at), lines.map((l) => l.level), lines.map((l) => l.message.replace(/\0/g, ''))],
     );
     return rows.map((r) => String(r.id));
   },

@@ -135,7 +135,9 @@ export class ExecutionsController {
   })
   @ApiAcceptedResponse({ type: RunJobResponseDto })
   @ApiBadRequestResponse({ description: 'only=failed on an execution that is not a fan-out parent' })
-  @ApiConflictResponse({ description: 'Still queued or running (a retry is already running), nothing failed, or the job is disabled' })
+  @ApiConflictResponse({
+    description: 'Still queued or running (a retry is already running), nothing failed, or the job is disabled',
+  })
   async retry(
     @Param('id') id: string,
     @Query() q: RetryQueryDto,
@@ -163,7 +165,7 @@ export class EventsController {
       'Server-Sent Events: `execution` (id, status, jobName, parentId, progress), `log` (the lines: id, at, level, ' +
       'message), `schedule`, `delivery`, `reset`; `ping` every 15 s. Event ids `<log cursor>.<n>` increase; send ' +
       '`Last-Event-ID` (or ?lastEventId=) to get the log lines missed since. ?execution=<id> keeps one execution ' +
-      '(its log and status, its children\'s status)',
+      "(its log and status, its children's status)",
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'An event stream' })

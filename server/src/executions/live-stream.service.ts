@@ -136,7 +136,11 @@ export class LiveStreamHub implements OnModuleInit, OnModuleDestroy {
 
   private async resolve(n: LogNotice): Promise<LogEventData | null> {
     if (typeof n.id !== 'string') return null;
-    const lower = [n.from ? BigInt(n.from) - 1n : null, n.after ? BigInt(n.after) : null, this.cursors.get(n.id) ?? null]
+    const lower = [
+      n.from ? BigInt(n.from) - 1n : null,
+      n.after ? BigInt(n.after) : null,
+      this.cursors.get(n.id) ?? null,
+    ]
       .filter((x): x is bigint => x !== null)
       .reduce((a, b) => (b > a ? b : a), 0n);
     const upper = n.to ? BigInt(n.to) : null;

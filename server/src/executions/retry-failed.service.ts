@@ -43,7 +43,9 @@ export class RetryFailedService {
       case 'not_fanout':
         throw new BadRequestException(`Execution ${id} is not a fan-out parent: retry it without only=failed`);
       case 'busy':
-        throw new ConflictException(`Execution ${id} is ${out.status}: wait for it to finish before retrying its failed children`);
+        throw new ConflictException(
+          `Execution ${id} is ${out.status}: wait for it to finish before retrying its failed children`,
+        );
       case 'none':
         throw new ConflictException(`Execution ${id} has no failed children to retry`);
       case 'ok':

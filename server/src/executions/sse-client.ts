@@ -2,7 +2,13 @@ import type { Response } from 'express';
 import type { Pool } from 'pg';
 import type { AppEvent } from './events.service.js';
 import { ExecutionEventsStore } from './execution-events.store.js';
-import { CLIENT_BUFFER_MAX, CLIENT_QUEUE_MAX, type HubListener, type LiveLine, type LogEventData } from './live-stream.service.js';
+import {
+  CLIENT_BUFFER_MAX,
+  CLIENT_QUEUE_MAX,
+  type HubListener,
+  type LiveLine,
+  type LogEventData,
+} from './live-stream.service.js';
 
 /** Lines replayed per read on resume, and at most in all (then a `reset` event says the rest was skipped). */
 const REPLAY_PAGE = 500;
@@ -74,7 +80,8 @@ export class SseClient implements HubListener {
           : await ExecutionEventsStore.logsAfter(this.pool, after.toString(), REPLAY_PAGE);
         if (!rows.length) break;
         let jobName = rows[0].jobName;
-        if (this.execution && !jobName) jobName = (await ExecutionEventsStore.jobNameOf(this.pool, this.execution)) ?? '';
+        if (this.execution && !jobName)
+          jobName = (await ExecutionEventsStore.jobNameOf(this.pool, this.execution)) ?? '';
         // Consecutive lines of one execution go in one event.
         let group: { id: string; jobName: string; logs: LiveLine[] } | null = null;
         for (const r of rows) {

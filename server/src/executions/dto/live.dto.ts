@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 
 export class EventsQueryDto {
-  @ApiPropertyOptional({ description: 'Only this execution: its log lines and status, its children\'s status' })
+  @ApiPropertyOptional({ description: "Only this execution: its log lines and status, its children's status" })
   @IsOptional()
   @IsUUID('all', { message: 'execution must be a UUID' })
   execution?: string;
@@ -18,7 +18,8 @@ export class EventsQueryDto {
 export class RetryQueryDto {
   @ApiPropertyOptional({
     enum: ['failed'],
-    description: 'failed: on a fan-out parent, re-run only its failed, timed-out and lost children into the same parent',
+    description:
+      'failed: on a fan-out parent, re-run only its failed, timed-out and lost children into the same parent',
   })
   @IsOptional()
   @IsIn(['failed'], { message: "only must be 'failed'" })

@@ -12,7 +12,9 @@ export type LogLevel = 'info' | 'warn' | 'error';
  * masked line by line too: each of its lines (of 4 characters or more) is a secret of its own here.
  */
 export function lineMasker(secrets: readonly string[]): Masker {
-  const parts = secrets.flatMap((s) => (/[\r\n]/.test(s) ? s.split(/\r?\n|\r/).filter((p) => p.trim().length >= 4) : []));
+  const parts = secrets.flatMap((s) =>
+    /[\r\n]/.test(s) ? s.split(/\r?\n|\r/).filter((p) => p.trim().length >= 4) : [],
+  );
   return new Masker([...secrets, ...parts]);
 }
 

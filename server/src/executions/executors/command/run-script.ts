@@ -59,7 +59,8 @@ export async function runScript(r: ScriptRun, log: CommandLog): Promise<ScriptRe
   if (result.killed === 'timeout' || (result.killed === 'cancelled' && r.timedOut())) {
     return out('timed_out', `Timed out after ${r.timeoutMs} ms: the process group was killed`, true);
   }
-  if (result.killed === 'cancelled') return out('cancelled', 'Cancelled while running: the process group was killed', false);
+  if (result.killed === 'cancelled')
+    return out('cancelled', 'Cancelled while running: the process group was killed', false);
   if (result.exitCode !== 0) {
     const error =
       result.exitCode === null
