@@ -95,8 +95,12 @@ describe('live output and retry failed', { timeout: 300_000 }, () => {
 
   test('an HTTP call in flight shows "request sent … waiting for the response" (en/ja, 1366/390)', async () => {
     assert.equal(
-      (await api('POST', '/api/v1/jobs', { name: 'slow-call', executor: { kind: 'http', url: `${targetUrl}/slow` } }))
-        .status,
+      (
+        await api('POST', '/api/v1/jobs', {
+          name: 'slow-call',
+          executor: { kind: 'http', url: `${targetUrl}/slow`, timeoutMs: 300_000 },
+        })
+      ).status,
       201,
     );
     const run = await api('POST', '/api/v1/jobs/slow-call/runs', {});
@@ -115,6 +119,9 @@ describe('live output and retry failed', { timeout: 300_000 }, () => {
         const { page } = session;
         await signIn(page);
         await page.goto(`/executions/${id}`);
+        const wanted = lang === 'en' ? 'English' : '日本語';
+        const radio = page.getByRole('radio', { name: wanted });
+        if ((await radio.getAttribute('aria-checked')) !== 'true') await radio.click();
         const banner = page.getByTestId('in-flight');
         await waitForText(banner, lang === 'en' ? 'waiting for the response' : '応答を待っています', 15_000);
         await waitForText(page.getByTestId('request'), `${targetUrl}/slow`);
