@@ -183,7 +183,11 @@ describe('command output is streamed while the script runs', () => {
       'the first lines on the stream',
     );
     // The run is still going (it waits for the marker), and the secret is masked in the streamed text.
-    expect((await detail(id)).status).toBe('running');
+    const running = await detail(id);
+    expect(running.status).toBe('running');
+    // What runs is on the execution while it runs, secrets masked.
+    expect(running.request).toMatchObject({ kind: 'command', env: { TOK: '***' } });
+    expect(running.request.script).toContain('echo "line one"');
     const early = stream.logLines(id).map((l) => l.message);
     expect(early).toEqual(expect.arrayContaining(['line one', 'token=***', 'line two']));
     expect(JSON.stringify(stream.events)).not.toContain('cmd-secret-value-456');

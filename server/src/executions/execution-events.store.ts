@@ -70,6 +70,14 @@ export const ExecutionEventsStore = {
     return rows[0] ? String(rows[0].id) : null;
   },
 
+  /** The request of a running attempt (a command's script, env, checkout), guarded by our lease. */
+  async setRequest(pool: Pool, executionId: string, owner: string, request: unknown): Promise<void> {
+    await pool.query(
+      `UPDATE executions SET request = $3::jsonb WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+      [executionId, owner, JSON.stringify(request)],
+    );
+  },
+
   /** Lines of one execution after `afterId` (exclusive), oldest first, at most `limit`. */
   async logsOf(pool: Pool, executionId: string, afterId: string, limit: number): Promise<LogRow[]> {
     const { rows } = await pool.query<RawLog>(

@@ -11,6 +11,7 @@ import { declaredParams, ParamsResolver } from '../../jobs/params/params-resolve
 import { TemplateEngine } from '../../jobs/templating/template-engine.js';
 import type { TemplateContext } from '../../jobs/templating/template-context.js';
 import { EventsService } from '../events.service.js';
+import { ExecutionEventsStore } from '../execution-events.store.js';
 import type { Execution } from '../execution.entity.js';
 import { Masker } from '../masking.js';
 import { poolOf } from '../sql.js';
@@ -187,6 +188,10 @@ export class CommandExecutor {
         CI_CHANGED_FILES: (push?.changedFiles ?? []).join('\n'),
       };
       phase = 'script';
+      // What runs is on the execution while it runs (the detail shows the script, env and checkout).
+      if (exec.leaseOwner) {
+        await ExecutionEventsStore.setRequest(poolOf(this.dataSource), exec.id, exec.leaseOwner, masker.value(request));
+      }
       const result = await runScript(
         {
           shell: String(ex.shell),
