@@ -5,8 +5,8 @@
 //   api-manager run <job> [--param k=v ...] [--wait] [--timeout seconds]
 //   api-manager status <job> [--json]
 //   api-manager jobs list | runs list [--job --status --limit] | logs <execution> [--follow]
-//   api-manager cancel <execution> | retry <execution> | schedules list|pause|resume [<id>]
 //   api-manager backfill <job> --dates a..b [--param k=a,b,c ...] [--only-missing] [--dry-run] [--parallelism N]
+//   api-manager cancel <execution> | retry <execution> [--failed] | schedules list|pause|resume [<id>]
 //   api-manager import-toyci <config.yaml> [--repository owner/name] [--token-env NAME] [--secret-env NAME]
 //                            [--repo-config] [-o file]
 // Options: --url (default $API_MANAGER_URL or http://localhost:3000), --token (default $API_MANAGER_TOKEN).
@@ -30,7 +30,8 @@ Commands:
   logs <execution> [--follow]          print the run's log lines; --follow keeps printing until it ends
                                        and exits 0 when it succeeded, 3 otherwise
   cancel <execution>                   cancel a queued run or abort a running one
-  retry <execution>                    run a finished execution again (a new execution)
+  retry <execution> [--failed]         run a finished execution again (a new execution); --failed on a
+                                       fan-out parent re-runs only its failed children into that parent
   schedules list [--job <name>] [--json] | schedules pause <id> | schedules resume <id>
   backfill <job> --dates <a..b> [--param k=a,b,c ...] [--only-missing] [--dry-run] [--parallelism <n>]
            [--date-param <name>] [--timeout <s>]
@@ -99,6 +100,7 @@ function parseArgs(argv) {
     else if (arg === '--json') opts.json = true;
     else if (arg === '--repo-config') opts.repoConfig = true;
     else if (arg === '--follow' || arg === '-f') opts.follow = true;
+    else if (arg === '--failed') opts.failed = true;
     else if (arg === '-h' || arg === '--help') opts.help = true;
     else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
     else opts.positional.push(arg);

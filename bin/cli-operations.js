@@ -119,6 +119,13 @@ export async function cancel(call, opts) {
 
 export async function retry(call, opts) {
   const id = needId(opts, 1, 'retry');
+  if (opts.failed) {
+    const { execution: p } = await call('POST', `/api/v1/executions/${enc(id)}/retry?only=failed`);
+    const pr = p.progress;
+    const progress = pr ? ` (${pr.done}/${pr.total} done, ${pr.total - pr.done} re-running)` : '';
+    console.log(`Execution ${p.id} of ${p.jobName}: ${p.status}${progress}: its failed children run again`);
+    return;
+  }
   const { execution } = await call('POST', `/api/v1/executions/${enc(id)}/retry`);
   console.log(`Execution ${execution.id} of ${execution.jobName}: ${execution.status} (retry of ${id})`);
 }

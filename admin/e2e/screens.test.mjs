@@ -283,6 +283,8 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     await checkA11y(page, 'execution detail');
 
     await page.getByRole('button', { name: 'Retry' }).click();
+    // Retry and cancel ask first (Material dialog).
+    await page.getByTestId('confirm-yes').click();
     await page.waitForURL((url) => url.pathname.startsWith('/executions/') && !url.pathname.endsWith(firstRun.id));
     await waitForText(page.getByTestId('chain-links'), 'Retry of');
     await waitForValue(() => page.getByTestId('execution-status').getAttribute('data-status'), 'succeeded', 15_000);
@@ -305,6 +307,7 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
     assert.equal(await page.getByRole('button', { name: 'Retry' }).count(), 0);
     await screenshot(page, '21c-execution-running');
     await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('confirm-yes').click();
     await waitForValue(() => status.getAttribute('data-status'), 'cancelled', 15_000);
     await page.getByTestId('timeline').locator('[data-step="finished"]').waitFor();
     await page.getByRole('button', { name: 'Retry' }).waitFor();

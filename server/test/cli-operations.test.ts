@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -160,6 +160,36 @@ describe('api-manager CLI: operator commands', () => {
     await until(async () => (await statusOf(newId)) === 'cancelled', 'the second cancel');
 
     expect((await cli(['cancel'], env)).code).toBe(2);
+  });
+
+  it('retry --failed re-runs only the failed children of a fan-out into the same parent', async () => {
+    const fixed = join(dir, 'fixed');
+    const created = await app.api('POST', '/api/v1/jobs', {
+      name: 'fanner',
+      executor: {
+        kind: 'command',
+        script: `if [ "$device_id" = bad ] && [ ! -f ${fixed} ]; then echo "bad device"; exit 1; fi\necho "ok $device_id"`,
+        timeoutMs: 60_000,
+      },
+      params: [{ name: 'device_id', type: 'string[]', fanOut: true, required: true }],
+    });
+    expect(created.status).toBe(201);
+    const parent = (await app.api('POST', '/api/v1/jobs/fanner/runs', { params: { device_id: ['a', 'bad', 'c'] } }))
+      .body.execution.id as string;
+    await until(async () => (await statusOf(parent)) === 'partial', 'the fan-out to settle partial');
+    writeFileSync(fixed, '');
+    const res = await cli(['retry', parent, '--failed'], env);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`Execution ${parent} of fanner: running (2/3 done, 1 re-running)`);
+    await until(async () => (await statusOf(parent)) === 'succeeded', 'the parent to succeed');
+    const d = (await app.api('GET', `/api/v1/executions/${parent}`)).body;
+    expect(d.progress).toMatchObject({ total: 3, done: 3, failed: 0 });
+    expect(d.children).toHaveLength(4);
+    // Nothing failed now: a second retry --failed is refused (409).
+    const again = await cli(['retry', parent, '--failed'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('409');
   });
 
   it('schedules list, pause and resume', async () => {

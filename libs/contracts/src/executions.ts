@@ -98,6 +98,8 @@ export interface ExecutionSummary {
 }
 
 export interface ExecutionLogLine {
+  /** The line's id: increasing; `log` events on the stream carry the same ids. */
+  id?: string;
   at: string;
   level: string;
   message: string;

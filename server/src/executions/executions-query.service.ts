@@ -155,7 +155,7 @@ export class ExecutionsQueryService {
     const e = await this.executions.findOne(id);
     const pool = poolOf(this.dataSource);
     const [logs, children, parent, extra] = await Promise.all([
-      pool.query('SELECT at, level, message FROM execution_logs WHERE execution_id = $1 ORDER BY id LIMIT $2', [
+      pool.query('SELECT id, at, level, message FROM execution_logs WHERE execution_id = $1 ORDER BY id LIMIT $2', [
         id,
         LIMITS.executionDetailLogsMax,
       ]),
@@ -181,7 +181,7 @@ export class ExecutionsQueryService {
         error: (a.error as string | null) ?? null,
         httpStatus: (a.httpStatus as number | null) ?? null,
       })),
-      logs: logs.rows.map((l) => ({ at: iso(l.at)!, level: l.level, message: l.message })),
+      logs: logs.rows.map((l) => ({ id: String(l.id), at: iso(l.at)!, level: l.level, message: l.message })),
       children: children.rows.map((r) => toSummary(toExecution(r), r.http_status)),
       parent: parent.rows[0] ? toSummary(toExecution(parent.rows[0]), parent.rows[0].http_status) : null,
       ...extra,

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Sse, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -9,7 +10,6 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import { interval, map, merge, type Observable, takeUntil } from 'rxjs';
 import { JOB_STATUS_BATCH_MAX } from '../../../libs/contracts/src/executions.js';
 import { Access, type Actor, CurrentActor } from '../auth/access.decorators.js';
 import { JobsService } from '../jobs/jobs.service.js';
@@ -22,10 +22,13 @@ import {
   RunJobResponseDto,
 } from './dto/execution.dto.js';
 import { JobStatusBatchQueryDto, ListExecutionsQueryDto, RunJobDto, runParams } from './dto/requests.dto.js';
+import { EventsQueryDto, RetryQueryDto } from './dto/live.dto.js';
 import { EventsService } from './events.service.js';
 import { ExecutionsQueryService, toSummary } from './executions-query.service.js';
 import { ExecutionsService } from './executions.service.js';
 import { JobStatusService } from './job-status.service.js';
+import { LiveStreamService } from './live-stream-endpoint.service.js';
+import { RetryFailedService } from './retry-failed.service.js';
 
 const actorName = (a?: Actor) => (a ? a.name : null);
 
@@ -94,6 +97,7 @@ export class ExecutionsController {
   constructor(
     private readonly executions: ExecutionsService,
     private readonly query: ExecutionsQueryService,
+    private readonly retryFailed: RetryFailedService,
   ) {}
 
   @Get()
@@ -125,10 +129,25 @@ export class ExecutionsController {
   @Post(':id/retry')
   @HttpCode(202)
   @Access({ role: 'operator', scope: 'run' })
-  @ApiOperation({ summary: 'Run a finished execution again as a new execution (trigger retry)' })
+  @ApiOperation({
+    summary:
+      'Run a finished execution again as a new execution (trigger retry); ?only=failed (or body {"only":"failed"}) ' +
+      'on a fan-out parent re-runs only its failed, timed-out and lost children into the same parent',
+  })
   @ApiAcceptedResponse({ type: RunJobResponseDto })
-  @ApiConflictResponse({ description: 'Still queued or running, or the job is disabled' })
-  async retry(@Param('id') id: string, @CurrentActor() actor: Actor | undefined): Promise<RunJobResponseDto> {
+  @ApiBadRequestResponse({ description: 'only=failed on an execution that is not a fan-out parent' })
+  @ApiConflictResponse({
+    description: 'Still queued or running (a retry is already running), nothing failed, or the job is disabled',
+  })
+  async retry(
+    @Param('id') id: string,
+    @Query() q: RetryQueryDto,
+    @Body() body: RetryQueryDto,
+    @CurrentActor() actor: Actor | undefined,
+  ): Promise<RunJobResponseDto> {
+    if ((q.only ?? body?.only) === 'failed') {
+      return { execution: toSummary(await this.retryFailed.retry(id, actorName(actor))) };
+    }
     return { execution: toSummary(await this.executions.retry(id, actorName(actor))) };
   }
 }
@@ -136,17 +155,28 @@ export class ExecutionsController {
 @ApiTags('events')
 @Controller({ path: 'events', version: '1' })
 export class EventsController {
-  constructor(private readonly events: EventsService) {}
+  constructor(
+    private readonly events: EventsService,
+    private readonly live: LiveStreamService,
+  ) {}
 
-  @Sse()
+  @Get()
   @ApiOperation({
-    summary: 'Server-Sent Events: `execution` (id, status, jobName), `schedule`, `delivery`; `ping` every 15 s',
+    summary:
+      'Server-Sent Events: `execution` (id, status, jobName, parentId, progress), `log` (the lines: id, at, level, ' +
+      'message), `schedule`, `delivery`, `reset`; `ping` every 15 s. Event ids `<log cursor>.<n>` increase; send ' +
+      '`Last-Event-ID` (or ?lastEventId=) to get the log lines missed since. ?execution=<id> keeps one execution ' +
+      "(its log and status, its children's status)",
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'An event stream' })
-  stream(): Observable<MessageEvent> {
-    const events = this.events.stream.pipe(map((e) => ({ type: e.type, data: e.data as object }) as MessageEvent));
-    const pings = interval(15_000).pipe(map(() => ({ type: 'ping', data: {} }) as MessageEvent));
-    return merge(events, pings).pipe(takeUntil(this.events.closing));
+  @ApiBadRequestResponse({ description: 'execution is not a UUID, or Last-Event-ID is not an id of this stream' })
+  async stream(
+    @Query() q: EventsQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.live.open(req, res, q.execution ?? null, lastEventId ?? q.lastEventId ?? null);
   }
 }

@@ -20,6 +20,9 @@ import { QueueService } from './queue.service.js';
 import { RetentionService } from './retention.service.js';
 import { RunnerService } from './runner.service.js';
 import { WorkerService } from './worker.service.js';
+import { LiveStreamHub } from './live-stream.service.js';
+import { LiveStreamService } from './live-stream-endpoint.service.js';
+import { RetryFailedService } from './retry-failed.service.js';
 
 /** The queue (claim/lease/reap), the runner and executors (HTTP, command), history, events (SSE). */
 @Module({
@@ -45,6 +48,9 @@ import { WorkerService } from './worker.service.js';
     ExecutionDetailContributors,
     FanOutStore,
     FanOutSourceService,
+    LiveStreamHub,
+    LiveStreamService,
+    RetryFailedService,
   ],
   exports: [
     ExecutionsService,

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { Job } from '../jobs/job.entity.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import { RequestRenderer, type RenderedRequest } from '../jobs/render/request-renderer.js';
@@ -12,7 +14,9 @@ import { FanOutSourceService } from './fanout/fanout-source.service.js';
 import { FinalizerService, type ParentResponse } from './finalizer.service.js';
 import { Masker } from './masking.js';
 import { isRetryable, parseRetryAfter, retryDelayMs, retrySettings } from './retry-policy.js';
-import { toExecution } from './sql.js';
+import { LiveLog } from './live-log.js';
+import type { LogNotice } from './live-stream.service.js';
+import { poolOf, toExecution } from './sql.js';
 import { recordAttempt } from '../metrics/execution-metrics.js';
 
 export interface RunHandle {
@@ -38,6 +42,7 @@ export class RunnerService {
     private readonly writer: CompletionWriter,
     private readonly command: CommandExecutor,
     private readonly sources: FanOutSourceService,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   async run(exec: Execution, job: Job | undefined, h: RunHandle): Promise<void> {
@@ -74,14 +79,28 @@ export class RunnerService {
       failure = `Could not render the request: ${errorMessage(err)}`;
     }
     const masker = new Masker(rendered?.secrets ?? []);
+    // Lines of the call are written when they happen (request sent, headers, body done), with their own time.
+    const live = new LiveLog(poolOf(this.dataSource), this.events, exec, h.owner, this.logger);
     if (rendered && !failure) {
-      logs.push([
-        'info',
-        `Attempt ${exec.attempt}/${exec.maxAttempts}: ${rendered.masked.method} ${rendered.masked.url}`,
-      ]);
-      if (exec.cancelRequested) outcome = { kind: 'cancelled', error: 'Cancelled', durationMs: 0 };
-      else outcome = await this.http.execute(rendered, exec.id, exec.attempt, h.signal);
+      const r = rendered;
+      const line = `Attempt ${exec.attempt}/${exec.maxAttempts}: ${r.masked.method} ${r.masked.url}`;
+      if (exec.cancelRequested) {
+        logs.push(['info', line]);
+        outcome = { kind: 'cancelled', error: 'Cancelled', durationMs: 0 };
+      } else {
+        outcome = await this.http.execute(r, exec.id, exec.attempt, h.signal, {
+          sent: () => live.requestSent(r.masked, masker.text(`${line}: request sent, waiting for the response`)),
+          headers: (status, ms) => live.line('info', `Response headers: HTTP ${status} after ${ms} ms`),
+        });
+        if (outcome.kind === 'http') {
+          live.line(
+            isSuccessStatus(outcome.status!, r.successStatuses) ? 'info' : 'warn',
+            `Body done: HTTP ${outcome.status} in ${outcome.durationMs} ms, ${outcome.bytes} bytes${outcome.truncated ? ' (truncated)' : ''}`,
+          );
+        }
+      }
     }
+    await live.settled();
     if (h.abandoned()) return;
 
     let status: ExecutionStatusValue;
@@ -104,12 +123,8 @@ export class RunnerService {
       status = 'failed';
       error = `HTTP ${outcome.status} is not a success status (${rendered!.successStatuses.join(', ')})`;
     }
-    if (outcome?.kind === 'http') {
-      logs.push([
-        status === 'succeeded' ? 'info' : 'warn',
-        `HTTP ${outcome.status} in ${outcome.durationMs} ms, ${outcome.bytes} bytes${outcome.truncated ? ' (truncated)' : ''}`,
-      ]);
-    } else if (error) logs.push(['error', error]);
+    if (outcome?.kind !== 'http' && error) logs.push(['error', error]);
+    else if (status !== 'succeeded' && error) logs.push(['warn', error]);
 
     const response =
       outcome?.kind === 'http'
@@ -168,6 +183,7 @@ export class RunnerService {
       entry,
       logs: logs.map((l) => [l[0], masker.text(l[1])]),
       parentResponse,
+      lastLogId: live.lastId,
     });
   }
 
@@ -214,6 +230,7 @@ export class RunnerService {
       },
       logs: logs.map((l) => [l[0], masker.text(l[1])]),
       parentResponse: { secrets: outcome.secrets },
+      lastLogId: outcome.lastLogId ?? null,
     });
   }
 
@@ -233,6 +250,8 @@ export class RunnerService {
       entry: Record<string, unknown>;
       logs: [string, string][];
       parentResponse: ParentResponse | undefined;
+      /** The last line written while running: the closing lines written with the result follow it. */
+      lastLogId?: string | null;
     },
   ): Promise<void> {
     const { retry, delay, status } = r;
@@ -257,6 +276,10 @@ export class RunnerService {
     if (retry) h.requeued(delay);
     const done = toExecution(row);
     recordAttempt(done.jobName, status, exec.startedAt, retry);
+    if (r.logs.length) {
+      const notice: LogNotice = { id: done.id, jobName: done.jobName, lines: r.logs.length, after: r.lastLogId ?? '0' };
+      void this.events.publish('log', notice);
+    }
     void this.events.publish('execution', {
       id: done.id,
       status: done.status,

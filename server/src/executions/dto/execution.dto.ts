@@ -84,6 +84,7 @@ export class ExecutionAttemptDto implements ExecutionAttempt {
 }
 
 export class ExecutionLogLineDto implements ExecutionLogLine {
+  @ApiPropertyOptional({ description: 'The line id (increasing; log events carry the same ids)' }) id?: string;
   @ApiProperty({ format: 'date-time' }) at: string;
   @ApiProperty() level: string;
   @ApiProperty() message: string;

@@ -1,16 +1,33 @@
 import type { Pool } from 'pg';
 import type { EventsService } from '../events.service.js';
-import type { Masker } from '../masking.js';
+import { ExecutionEventsStore } from '../execution-events.store.js';
+import type { LogNotice } from '../live-stream.service.js';
+import { Masker } from '../masking.js';
+import { cutLine } from './command-process.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
 /**
- * The execution's log while a command runs: lines are masked, capped (bytes and lines per
- * execution), buffered and written in batches (one INSERT per flush), and each flush is announced
- * with a `log` event so the admin shows them live.
+ * Output lines arrive one at a time, so a secret that spans lines (a PEM key, a multi-line token) is
+ * masked line by line too: each of its lines (of 4 characters or more) is a secret of its own here.
+ */
+export function lineMasker(secrets: readonly string[]): Masker {
+  const parts = secrets.flatMap((s) =>
+    /[\r\n]/.test(s) ? s.split(/\r?\n|\r/).filter((p) => p.trim().length >= 4) : [],
+  );
+  return new Masker([...secrets, ...parts]);
+}
+
+/**
+ * The execution's log while a command runs: lines are masked (then cut to MAX_LINE_CHARS), capped
+ * (bytes and lines per execution), buffered and written in batches (one INSERT per flush, every 200 ms
+ * or 500 lines, each line stamped with the time it arrived), and each flush is announced with a `log`
+ * event naming the ids written, so the event stream carries the lines while the script runs.
  */
 export class CommandLog {
-  private buffer: [LogLevel, string][] = [];
+  private buffer: [LogLevel, string, Date][] = [];
+  /** The last log id written (for the closing `log` notice of the runner). */
+  lastId: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private failed = false;
@@ -33,7 +50,7 @@ export class CommandLog {
 
   /** A line of the script's output: counted against the cap. */
   output(level: LogLevel, text: string): void {
-    const line = this.masker.text(text);
+    const line = cutLine(this.masker.text(text));
     const size = Buffer.byteLength(line) + 1;
     if (this.truncated || this.lines + 1 > this.maxLines || this.bytes + size > this.maxBytes) {
       if (!this.truncated) {
@@ -54,11 +71,11 @@ export class CommandLog {
 
   /** A line of ours (stages, git): always kept. */
   note(level: LogLevel, text: string): void {
-    this.push(level, this.masker.text(text));
+    this.push(level, cutLine(this.masker.text(text)));
   }
 
   private push(level: LogLevel, line: string): void {
-    this.buffer.push([level, line]);
+    this.buffer.push([level, line, new Date()]);
     if (this.buffer.length >= 500) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), 200);
   }
@@ -73,16 +90,21 @@ export class CommandLog {
     this.chain = this.chain.then(async () => {
       if (this.failed) return;
       try {
-        await this.pool.query(
-          `INSERT INTO execution_logs (execution_id, level, message)
-           SELECT $1, l, m FROM unnest($2::text[], $3::text[]) AS x(l, m)`,
-          [this.execution.id, batch.map((b) => b[0]), batch.map((b) => b[1].replace(/\0/g, ''))],
+        const ids = await ExecutionEventsStore.insertLogs(
+          this.pool,
+          this.execution.id,
+          batch.map(([level, message, at]) => ({ at, level, message })),
         );
-        void this.events.publish('log', {
+        if (!ids.length) return;
+        this.lastId = ids[ids.length - 1];
+        const notice: LogNotice = {
           id: this.execution.id,
           jobName: this.execution.jobName,
-          lines: batch.length,
-        });
+          lines: ids.length,
+          from: ids[0],
+          to: this.lastId,
+        };
+        void this.events.publish('log', notice);
       } catch (err) {
         this.failed = true;
         this.onError(err as Error);

@@ -18,6 +18,7 @@ export interface RunOptions {
   timeoutMs: number;
   killGraceMs: number;
   signal: AbortSignal;
+  /** Each whole line (not cut: the caller masks, then cuts with `cutLine`). */
   onLine: (stream: 'stdout' | 'stderr', line: string) => void;
   /** Run as this user (the server must be root to switch); undefined = the server's own user. */
   user?: { uid: number; gid: number };
@@ -25,6 +26,11 @@ export interface RunOptions {
 
 /** Longest line kept whole; longer ones are cut (a binary blob with no newline stays bounded). */
 export const MAX_LINE_CHARS = 16_384;
+
+/** A line cut to MAX_LINE_CHARS (callers cut after masking, so a secret across the cut is masked whole). */
+export function cutLine(line: string): string {
+  return line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)} … (line cut)` : line;
+}
 
 /**
  * Runs argv in its own process group and reports stdout/stderr line by line. On timeout or abort the
@@ -79,9 +85,7 @@ export function runProcess(o: RunOptions): Promise<ProcessResult> {
       readers.push(stream);
       stream.setEncoding('utf8');
       const rl = createInterface({ input: stream, crlfDelay: Infinity });
-      rl.on('line', (line: string) =>
-        o.onLine(name, line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)} … (line cut)` : line),
-      );
+      rl.on('line', (line: string) => o.onLine(name, line));
       streams.push(new Promise((r) => rl.once('close', () => r())));
     }
 

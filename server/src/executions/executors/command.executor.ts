@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -7,72 +7,31 @@ import { SecretBox } from '../../common/secret-box.js';
 import { AppConfig } from '../../config/app-config.js';
 import { Environment } from '../../config/environment.js';
 import type { Job } from '../../jobs/job.entity.js';
-import { declaredParams, MASK, ParamsResolver } from '../../jobs/params/params-resolver.js';
+import { declaredParams, ParamsResolver } from '../../jobs/params/params-resolver.js';
 import { TemplateEngine } from '../../jobs/templating/template-engine.js';
 import type { TemplateContext } from '../../jobs/templating/template-context.js';
 import { EventsService } from '../events.service.js';
-import type { Execution, ExecutionStatusValue } from '../execution.entity.js';
+import { ExecutionEventsStore } from '../execution-events.store.js';
+import type { Execution } from '../execution.entity.js';
 import { Masker } from '../masking.js';
 import { poolOf } from '../sql.js';
-import { CommandLog, type LogLevel } from './command-log.js';
-import { runProcess } from './command-process.js';
+import { CommandLog, lineMasker, type LogLevel } from './command-log.js';
 import { CommandIsolation, type CommandUser, IsolationError } from './command-user.js';
-import { Git, gitReason, isSafePayloadUrl, redactUrl } from './git-workspace.js';
+import { checkout, type CheckoutConfig, workingDirectory } from './command/checkout.js';
+import { commitBack } from './command/commit-back.js';
+import { type CommandOutcome, failedOutcome, SetupError, COMMAND_RUN_DISABLED } from './command/outcome.js';
+import { pushOf } from './command/push-info.js';
+import { runScript } from './command/run-script.js';
+import { decryptSecrets, paramEnv, renderEnv } from './command/secrets.js';
+import { Git, redactUrl } from './git-workspace.js';
 
-export const COMMAND_RUN_DISABLED =
-  'Command jobs are disabled on this server (COMMAND_JOBS_ENABLED is not true): the script was not run';
-
-export interface CommandOutcome {
-  status: Extract<ExecutionStatusValue, 'succeeded' | 'failed' | 'timed_out' | 'cancelled'>;
-  error: string | null;
-  request: Record<string, unknown> | null;
-  response: Record<string, unknown> | null;
-  /** Closing lines, written with the result. */
-  summary: [LogLevel, string][];
-  /** A further attempt may succeed (the script failed or timed out; not a configuration error). */
-  retryable: boolean;
-  /** Plain secret values, for masking what the runner writes. */
-  secrets: string[];
-}
-
-interface PushInfo {
-  repository: string | null;
-  cloneUrl: string | null;
-  branch: string | null;
-  after: string | null;
-  changedFiles: string[];
-  context: Record<string, unknown>;
-}
-
-class SetupError extends Error {
-  constructor(
-    message: string,
-    readonly retryable = false,
-  ) {
-    super(message);
-  }
-}
-
-/** A command run that failed before or without a result (not retried). */
-export function failedOutcome(error: string, secrets: string[] = []): CommandOutcome {
-  return {
-    status: 'failed',
-    error,
-    request: null,
-    response: null,
-    summary: [['error', error]],
-    retryable: false,
-    secrets,
-  };
-}
-
-const isSecret = (v: unknown): v is { secret: true; value?: string } =>
-  !!v && typeof v === 'object' && (v as { secret?: unknown }).secret === true;
+export { COMMAND_RUN_DISABLED, failedOutcome, type CommandOutcome };
 
 /**
  * Runs a `command` job's script: optional checkout of the pushed commit into a per-execution
  * workspace, templated env with secrets masked, output streamed into the execution's logs, timeout
  * and cancellation that kill the whole process group, optional commit-back with `[skip ci]`.
+ * The steps live in `command/`: secrets + env, checkout, run, commit-back.
  */
 @Injectable()
 export class CommandExecutor {
@@ -112,34 +71,16 @@ export class CommandExecutor {
 
     // Secrets first, so that everything below can be masked.
     const secrets: string[] = [...this.params.secretValues(job, params, this.params.taintedNames(job, exec.params))];
-    const secretEnv: Record<string, string> = {};
-    try {
-      for (const [name, v] of Object.entries((ex.env ?? {}) as Record<string, unknown>)) {
-        if (isSecret(v) && v.value) secretEnv[name] = this.secretBox.decrypt(v.value);
-      }
-    } catch {
-      return failedOutcome('A secret of executor.env cannot be decrypted with this server key');
-    }
-    secrets.push(...Object.values(secretEnv));
-    let authHeader: string | null = null;
-    const checkout = ex.checkout as Record<string, any> | null;
-    if (checkout?.token?.value) {
-      let token: string;
-      try {
-        token = this.secretBox.decrypt(checkout.token.value);
-      } catch {
-        return failedOutcome('executor.checkout.token cannot be decrypted with this server key');
-      }
-      const basic = Buffer.from(`${checkout.tokenUser ?? 'x-access-token'}:${token}`).toString('base64');
-      authHeader = `Authorization: Basic ${basic}`;
-      secrets.push(token, basic);
-    }
+    const decrypted = decryptSecrets(job, this.secretBox);
+    if ('error' in decrypted) return failedOutcome(decrypted.error);
+    secrets.push(...decrypted.values);
+    const co = ex.checkout as CheckoutConfig | null;
     const masker = new Masker(secrets.filter((s) => s !== ''));
     if (exec.cancelRequested) {
       return { ...failedOutcome('Cancelled before it started', secrets), status: 'cancelled' };
     }
 
-    const push = await this.pushOf(exec);
+    const push = await pushOf(poolOf(this.dataSource), exec);
     const ctx: TemplateContext = {
       params: declaredParams(job, params),
       execution: { id: exec.id, attempt: exec.attempt },
@@ -156,18 +97,8 @@ export class CommandExecutor {
         return '';
       }
     };
-    const jobEnv: Record<string, string> = {};
-    const shownEnv: Record<string, string> = {};
-    for (const [name, v] of Object.entries((ex.env ?? {}) as Record<string, unknown>)) {
-      if (isSecret(v)) {
-        if (name in secretEnv) jobEnv[name] = secretEnv[name];
-        shownEnv[name] = MASK;
-      } else {
-        jobEnv[name] = render(`executor.env.${name}`, String(v));
-        shownEnv[name] = masker.text(jobEnv[name]);
-      }
-    }
-    const ref = checkout?.ref ? render('executor.checkout.ref', String(checkout.ref)) : null;
+    const { env: jobEnv, shown: shownEnv } = renderEnv(job, decrypted.secretEnv, render, masker);
+    const ref = co?.ref ? render('executor.checkout.ref', String(co.ref)) : null;
     if (renderErrors.length) return failedOutcome(masker.text(`Could not render: ${renderErrors.join('; ')}`), secrets);
 
     const root = path.join(this.workspaceRoot(), `${exec.id}-${exec.attempt}`);
@@ -176,7 +107,7 @@ export class CommandExecutor {
       poolOf(this.dataSource),
       this.events,
       { id: exec.id, jobName: exec.jobName },
-      masker,
+      lineMasker(secrets.filter((s) => s !== '')),
       this.config.COMMAND_LOG_MAX_BYTES,
       this.config.COMMAND_LOG_MAX_LINES,
       (err) => this.logger.warn(`Execution ${exec.id}: writing logs failed: ${err.message}`),
@@ -218,29 +149,29 @@ export class CommandExecutor {
         this.baseEnv(user),
         log,
         run.signal,
-        { header: authHeader, payloadUrl: !checkout?.url },
+        { header: decrypted.authHeader, payloadUrl: !co?.url },
         user?.ids,
         this.config.COMMAND_KILL_GRACE_MS,
       );
       let sha = push?.after ?? null;
       let branch = push?.branch ?? null;
       let repoUrl: string | null = null;
-      if (checkout) {
+      if (co) {
         if (push?.after && ref) {
           log.note(
             'info',
             `checkout.ref ${ref} does not apply: a push-triggered run builds the pushed commit ${push.after}`,
           );
         }
-        const co = await this.checkout(git, workspace, checkout, push, ref);
-        sha = co.sha;
-        branch = co.branch;
-        repoUrl = co.url;
+        const out = await checkout(git, workspace, co, push, ref);
+        sha = out.sha;
+        branch = out.branch;
+        repoUrl = out.url;
         request.checkout = { url: repoUrl, ref: push?.after ? null : (ref ?? null), branch, commit: sha };
       } else if (push?.cloneUrl) repoUrl = redactUrl(push.cloneUrl);
 
       if (run.signal.aborted) throw new SetupError('stopped');
-      const cwd = await this.workingDirectory(workspace, ex.workingDirectory as string | null);
+      const cwd = await workingDirectory(workspace, ex.workingDirectory as string | null);
       const env: Record<string, string> = {
         ...this.baseEnv(user),
         ...paramEnv(params),
@@ -256,57 +187,34 @@ export class CommandExecutor {
         CI_WORKSPACE: workspace,
         CI_CHANGED_FILES: (push?.changedFiles ?? []).join('\n'),
       };
-      const scriptFile = path.join(root, 'script');
-      await writeFile(scriptFile, String(ex.script).endsWith('\n') ? String(ex.script) : `${String(ex.script)}\n`);
-      await chmod(scriptFile, 0o700);
-      if (user) await chown(scriptFile, user.ids.uid, user.ids.gid);
-      const argv = [...String(ex.shell).split(' '), scriptFile];
-      log.note('info', `Running the script with ${ex.shell} in ${path.relative(root, cwd) || '.'}`);
-      const started = performance.now();
       phase = 'script';
-      const result = await runProcess({
-        argv,
-        cwd,
-        env,
-        timeoutMs: Math.max(1, deadline - Date.now()),
-        killGraceMs: this.config.COMMAND_KILL_GRACE_MS,
-        signal: run.signal,
-        user: user?.ids,
-        onLine: (stream, line) => log.output(stream === 'stderr' ? 'warn' : 'info', line),
-      });
-      const took = Math.round(performance.now() - started);
-      response.exitCode = result.exitCode;
-      response.signal = result.signal;
-      response.durationMs = took;
-      if (result.spawnError) {
-        error = `Could not start ${ex.shell}: ${result.spawnError}`;
-      } else if (result.killed === 'timeout' || (result.killed === 'cancelled' && timedOut)) {
-        status = 'timed_out';
-        error = `Timed out after ${ex.timeoutMs} ms: the process group was killed`;
-        retryable = true;
-      } else if (result.killed === 'cancelled') {
-        status = 'cancelled';
-        error = 'Cancelled while running: the process group was killed';
-      } else if (result.exitCode !== 0) {
-        error =
-          result.exitCode === null
-            ? `The script was killed by ${result.signal}`
-            : `The script exited with code ${result.exitCode}`;
-        retryable = true;
-      } else {
-        status = 'succeeded';
-        summary.push(['info', `The script exited with code 0 in ${took} ms`]);
+      // What runs is on the execution while it runs (the detail shows the script, env and checkout).
+      if (exec.leaseOwner) {
+        await ExecutionEventsStore.setRequest(poolOf(this.dataSource), exec.id, exec.leaseOwner, masker.value(request));
       }
+      const result = await runScript(
+        {
+          shell: String(ex.shell),
+          script: String(ex.script),
+          timeoutMs: ex.timeoutMs as number,
+          root,
+          cwd,
+          env,
+          deadline,
+          killGraceMs: this.config.COMMAND_KILL_GRACE_MS,
+          signal: run.signal,
+          timedOut: () => timedOut,
+          user: user?.ids,
+        },
+        log,
+      );
+      Object.assign(response, result.response);
+      ({ status, error, retryable } = result);
+      if (result.summary) summary.push(['info', result.summary]);
       if (status === 'succeeded' && ex.commitBack) {
         phase = 'commit-back';
-        const pushed = await this.commitBack(
-          git,
-          workspace,
-          ex.commitBack as Record<string, string>,
-          job,
-          exec,
-          branch,
-        );
+        const cb = ex.commitBack as { authorName: string; authorEmail: string };
+        const pushed = await commitBack(git, workspace, cb, `[skip ci] ${job.name} execution ${exec.id}`, branch);
         response.commit = pushed;
         if (timedOut || signal.aborted) throw new SetupError('stopped');
         if (pushed.error) {
@@ -364,6 +272,7 @@ export class CommandExecutor {
       summary: summary.map(([l, m]) => [l, masker.text(m)]),
       retryable,
       secrets,
+      lastLogId: log.lastId,
     };
   }
 
@@ -373,179 +282,4 @@ export class CommandExecutor {
     if (user) Object.assign(env, { USER: user.name, LOGNAME: user.name, HOME: user.home ?? '/nonexistent' });
     return env;
   }
-
-  private async workingDirectory(workspace: string, wd: string | null): Promise<string> {
-    if (!wd) return workspace;
-    const inside = (d: string, ws: string) => d === ws || d.startsWith(ws + path.sep);
-    const dir = path.resolve(workspace, wd);
-    // Saved jobs are checked too (an older definition may hold an absolute path); a symlink in the
-    // checkout must not lead out either.
-    if (path.isAbsolute(wd) || !inside(dir, workspace)) {
-      throw new SetupError('executor.workingDirectory must stay inside the workspace');
-    }
-    const st = await stat(dir).catch(() => null);
-    if (!st?.isDirectory()) throw new SetupError(`executor.workingDirectory ${wd} is not a directory`);
-    const real = await realpath(dir);
-    if (!inside(real, await realpath(workspace))) {
-      throw new SetupError('executor.workingDirectory must stay inside the workspace (it is a link out of it)');
-    }
-    return real;
-  }
-
-  /**
-   * The push the execution was made for: from its delivery (webhook runs: the full payload summary,
-   * clone URL included), else the push context stored with the execution (chain steps of a push run).
-   */
-  private async pushOf(exec: Execution): Promise<PushInfo | null> {
-    const deliveryId = exec.deliveryId ?? (exec.trigger === 'webhook' ? exec.triggerRef : null);
-    if (!deliveryId || !/^[0-9a-f-]{36}$/i.test(deliveryId)) return this.storedPush(exec);
-    const { rows } = await poolOf(this.dataSource).query<{
-      push: Record<string, unknown> | null;
-      changed_files: string[];
-    }>('SELECT push, changed_files FROM webhook_deliveries WHERE id = $1', [deliveryId]);
-    const p = rows[0]?.push;
-    if (!p) return this.storedPush(exec);
-    const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
-    const files = Array.isArray(rows[0].changed_files) ? rows[0].changed_files : [];
-    return {
-      repository: str(p.repository),
-      cloneUrl: str(p.cloneUrl),
-      branch: str(p.branch),
-      after: str(p.after),
-      changedFiles: files,
-      context: { ...p, changedFiles: files, deliveryId },
-    };
-  }
-
-  private storedPush(exec: Execution): PushInfo | null {
-    const p = exec.push;
-    if (!p) return null;
-    const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
-    const files = Array.isArray(p.changedFiles) ? (p.changedFiles as string[]) : [];
-    return {
-      repository: str(p.repository),
-      cloneUrl: str(p.cloneUrl),
-      branch: str(p.branch),
-      after: str(p.after),
-      changedFiles: files,
-      context: p,
-    };
-  }
-
-  private async checkout(
-    git: Git,
-    workspace: string,
-    c: Record<string, any>,
-    push: PushInfo | null,
-    ref: string | null,
-  ): Promise<{ url: string; sha: string; branch: string | null }> {
-    const url: string | null = c.url ?? push?.cloneUrl ?? null;
-    if (!url) {
-      throw new SetupError(
-        'checkout: no repository: set executor.checkout.url, or trigger the job from a push whose payload has a clone URL',
-      );
-    }
-    if (!c.url && !isSafePayloadUrl(url)) {
-      throw new SetupError(`checkout: the push names a clone URL git may not use here (${redactUrl(url)})`);
-    }
-    const shown = redactUrl(url);
-    const must = async (args: string[], what: string, show?: string) => {
-      const r = await git.run(workspace, args, { show });
-      if (r.code !== 0) throw new SetupError(`checkout: ${what} failed: ${gitReason(r)}`, true);
-      return r;
-    };
-    await must(['init', '-q'], 'git init');
-    await must(['remote', 'add', 'origin', url], 'git remote add', `remote add origin ${shown}`);
-    const depth = Number(c.depth ?? 50) > 0 ? [`--depth=${Number(c.depth ?? 50)}`] : [];
-    let branch: string | null = null;
-    // A push-triggered run builds exactly the pushed commit (by sha), whatever checkout.ref says:
-    // a later push must not be built (and committed back) under an earlier push's run.
-    const fromPush = push?.after ?? null;
-    if (fromPush) {
-      branch = push!.branch;
-      const bySha = await git.run(workspace, ['fetch', '-q', '--no-tags', ...depth, 'origin', fromPush]);
-      if (bySha.code !== 0) {
-        if (!branch) throw new SetupError(`checkout: fetching ${fromPush} failed: ${gitReason(bySha)}`, true);
-        // Servers that refuse fetching a commit by id: fetch the branch (all of it) and find the commit there.
-        await must(['fetch', '-q', '--no-tags', 'origin', `refs/heads/${branch}`], `fetching branch ${branch}`);
-      }
-      await must(['checkout', '-q', ...(branch ? ['-B', branch] : ['--detach']), fromPush], `checking out ${fromPush}`);
-    } else {
-      let target = ref;
-      if (!target) {
-        const head = await must(['ls-remote', '--symref', 'origin', 'HEAD'], 'finding the default branch');
-        target = /^ref: refs\/heads\/(\S+)\s+HEAD/m.exec(head.stdout)?.[1] ?? null;
-        if (!target) throw new SetupError('checkout: the remote has no default branch; set executor.checkout.ref');
-      }
-      const asBranch = await git.run(workspace, [
-        'fetch',
-        '-q',
-        '--no-tags',
-        ...depth,
-        'origin',
-        `refs/heads/${target}`,
-      ]);
-      if (asBranch.code === 0) branch = target;
-      else await must(['fetch', '-q', '--no-tags', ...depth, 'origin', target], `fetching ${target}`);
-      await must(
-        ['checkout', '-q', ...(branch ? ['-B', branch] : ['--detach']), 'FETCH_HEAD'],
-        `checking out ${target}`,
-      );
-    }
-    const head = await must(['rev-parse', 'HEAD'], 'git rev-parse');
-    const sha = head.stdout.trim();
-    return { url: shown, sha, branch };
-  }
-
-  private async commitBack(
-    git: Git,
-    workspace: string,
-    cb: Record<string, string>,
-    job: Job,
-    exec: Execution,
-    branch: string | null,
-  ): Promise<{ changed: boolean; sha?: string; branch?: string; pushed?: boolean; error?: string }> {
-    if (!branch) return { changed: false, error: 'commitBack: the checkout is not on a branch; nothing was pushed' };
-    const add = await git.run(workspace, ['add', '-A']);
-    if (add.code !== 0) return { changed: false, error: `commitBack: git add failed: ${gitReason(add)}` };
-    const st = await git.run(workspace, ['status', '--porcelain'], { quiet: true });
-    if (!st.stdout.trim()) {
-      await git.run(workspace, ['status', '--short', '--branch']);
-      return { changed: false };
-    }
-    const message = `[skip ci] ${job.name} execution ${exec.id}`;
-    const commit = await git.run(workspace, [
-      '-c',
-      `user.name=${cb.authorName}`,
-      '-c',
-      `user.email=${cb.authorEmail}`,
-      'commit',
-      '-q',
-      '-m',
-      message,
-    ]);
-    if (commit.code !== 0) return { changed: true, error: `commitBack: git commit failed: ${gitReason(commit)}` };
-    const sha = (await git.run(workspace, ['rev-parse', 'HEAD'], { quiet: true })).stdout.trim();
-    const pushed = await git.run(workspace, ['push', 'origin', `HEAD:refs/heads/${branch}`]);
-    if (pushed.code !== 0) {
-      return {
-        changed: true,
-        sha,
-        branch,
-        pushed: false,
-        error: `commitBack: pushing ${sha.slice(0, 12)} to ${branch} was rejected: ${gitReason(pushed)}`,
-      };
-    }
-    return { changed: true, sha, branch, pushed: true };
-  }
-}
-
-/** The job's params as variables: strings as they are, other values as JSON. */
-function paramEnv(params: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || v === undefined || v === null) continue;
-    out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  }
-  return out;
 }

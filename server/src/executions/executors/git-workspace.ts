@@ -1,5 +1,5 @@
 import type { CommandLog } from './command-log.js';
-import { runProcess } from './command-process.js';
+import { cutLine, runProcess } from './command-process.js';
 
 export interface GitResult {
   code: number | null;
@@ -73,8 +73,9 @@ export class Git {
       user: this.user,
       onLine: (stream, line) => {
         if (sizes[stream] >= 1_000_000) return;
-        sizes[stream] += line.length + 1;
-        out[stream].push(line);
+        const kept = cutLine(line);
+        sizes[stream] += kept.length + 1;
+        out[stream].push(kept);
       },
     }).then((r) => {
       const stdout = out.stdout.join('\n');

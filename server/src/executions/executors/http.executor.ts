@@ -78,6 +78,14 @@ export function redirectHop(
   return { url: next.toString(), method, headers, ...(body === undefined ? {} : { body }), crossOrigin };
 }
 
+/** Moments of one call, reported as they happen (the runner logs them live). */
+export interface HttpProgress {
+  /** The request is being written (first hop). */
+  sent?(): void;
+  /** The final response's status line and headers arrived, `ms` after the request was sent. */
+  headers?(status: number, ms: number): void;
+}
+
 /** Runs one rendered HTTP request with undici: timeout, capped body, optional redirects, abortable. */
 @Injectable()
 export class HttpExecutor implements OnApplicationShutdown {
@@ -92,6 +100,7 @@ export class HttpExecutor implements OnApplicationShutdown {
     idempotencyKey: string,
     attempt: number,
     cancel: AbortSignal,
+    progress: HttpProgress = {},
   ): Promise<HttpOutcome> {
     const started = performance.now();
     const timeout = AbortSignal.timeout(Math.max(1, req.timeoutMs));
@@ -111,6 +120,7 @@ export class HttpExecutor implements OnApplicationShutdown {
         ...(req.body === undefined ? {} : { body: req.body }),
       };
       let res: Dispatcher.ResponseData;
+      progress.sent?.();
       for (let redirects = 0; ; redirects++) {
         res = await request(hop.url, {
           method: hop.method as Dispatcher.HttpMethod,
@@ -133,6 +143,7 @@ export class HttpExecutor implements OnApplicationShutdown {
           values: req.secrets ?? [],
         });
       }
+      progress.headers?.(res.statusCode, elapsed());
       const max = Math.max(0, req.maxResponseBytes);
       const chunks: Buffer[] = [];
       let kept = 0;

@@ -28,11 +28,12 @@ export interface DeliveryLiveEvent {
   triggeredJobs: unknown[];
 }
 
-/** `log`: a running command execution wrote `lines` more log lines. */
+/** `log`: an execution wrote `lines` more log lines; `logs` are the lines themselves (masked). */
 export interface LogLiveEvent {
   id: string;
   jobName: string;
   lines: number;
+  logs?: { id: string; at: string; level: string; message: string }[];
 }
 
 /**

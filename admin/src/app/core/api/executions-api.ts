@@ -44,6 +44,11 @@ export class ExecutionsApi {
   }
 
   /** Runs a finished execution again, as a new execution. */
+  /** A fan-out parent: re-run only its failed, timed-out and lost children into the same parent. */
+  retryFailed(id: string): Observable<RunJobResponse> {
+    return this.http.post<RunJobResponse>(`${this.base}/${encodeURIComponent(id)}/retry?only=failed`, {});
+  }
+
   retry(id: string): Observable<RunJobResponse> {
     return this.http.post<RunJobResponse>(`${this.base}/${encodeURIComponent(id)}/retry`, {});
   }

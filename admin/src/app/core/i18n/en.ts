@@ -716,6 +716,25 @@ export const EN = {
     count: '{{toRun}} to run — {{total}} in all, {{skipped}} already succeeded',
     submit: 'Start backfill',
   },
+  live: {
+    requestSent: 'Request sent at {{at}} … waiting for the response',
+    following: 'live',
+    noLinesYet: 'No output yet: lines appear here as they are written.',
+  },
+  retryFailed: {
+    button: 'Retry failed ({{n}})',
+    title: 'Retry the failed children?',
+    message:
+      'Only the {{n}} failed, timed-out or lost children of this run (of {{total}}) run again, into this same run; the ones that succeeded are not called again.',
+    yes: 'Retry {{n}} failed',
+    retryTitle: 'Run this execution again?',
+    retryMessage: 'A new execution with the same params is queued (for a fan-out: every item runs again).',
+    retryYes: 'Retry',
+    cancelTitle: 'Cancel this execution?',
+    cancelMessage: 'A queued run will not start; a running one is stopped (its process or call is aborted).',
+    cancelYes: 'Cancel the run',
+    keep: 'Keep as is',
+  },
 };
 
 /** The shape every translation must have: the same keys as English, string values. */
