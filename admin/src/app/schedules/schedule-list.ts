@@ -14,6 +14,7 @@ import { ExecutionsApi } from '../core/api/executions-api';
 import { SchedulesApi } from '../core/api/schedules-api';
 import { AuthService } from '../core/auth/auth.service';
 import { LanguageService } from '../core/i18n/language';
+import { CronTextPipe } from '../shared/cron-text/cron-text';
 import { ExecStatus } from '../shared/exec-status/exec-status';
 import { TimePipe, apiErrorMessage } from '../shared/format/format';
 import { Icon } from '../shared/icon/icon';
@@ -29,6 +30,7 @@ import { PageHeader } from '../shared/page-header/page-header';
     MatSelectModule,
     RouterLink,
     TranslatePipe,
+    CronTextPipe,
     ExecStatus,
     Icon,
     PageHeader,
@@ -96,7 +98,7 @@ import { PageHeader } from '../shared/page-header/page-header';
                   </td>
                   <td class="nowrap">{{ s.jobName }}</td>
                   <td>
-                    <div>{{ s.description }}</div>
+                    <div data-testid="cron-text">{{ s | cronText }}</div>
                     <code class="muted">{{
                       s.cron ?? ('schedules.everySeconds' | translate: { n: s.intervalSeconds })
                     }}</code>

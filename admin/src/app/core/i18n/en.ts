@@ -650,6 +650,23 @@ export const EN = {
     lastError: 'Last error',
     sentAt: 'Sent at',
   },
+  cronText: {
+    every: {
+      secondsOne: 'Every second',
+      seconds: 'Every {{n}} seconds',
+      minutesOne: 'Every minute',
+      minutes: 'Every {{n}} minutes',
+      hoursOne: 'Every hour',
+      hours: 'Every {{n}} hours',
+      daysOne: 'Every day',
+      days: 'Every {{n}} days',
+    },
+    dayRule: {
+      either: '(runs on a day matching either the day of month or the weekday)',
+      both: '(runs only on days matching both the day of month and the weekday)',
+    },
+    zone: '({{zone}})',
+  },
 };
 
 /** The shape every translation must have: the same keys as English, string values. */

@@ -649,4 +649,21 @@ export const JA: Translations = {
     lastError: '最後のエラー',
     sentAt: '送信日時',
   },
+  cronText: {
+    every: {
+      secondsOne: '毎秒',
+      seconds: '{{n}} 秒ごと',
+      minutesOne: '毎分',
+      minutes: '{{n}} 分ごと',
+      hoursOne: '毎時',
+      hours: '{{n}} 時間ごと',
+      daysOne: '毎日',
+      days: '{{n}} 日ごと',
+    },
+    dayRule: {
+      either: '（日付または曜日のどちらかが一致する日に実行）',
+      both: '（日付と曜日の両方が一致する日のみ実行）',
+    },
+    zone: '（{{zone}}）',
+  },
 };
