@@ -67,6 +67,10 @@ export const ERROR_CODES = {
   // Jobs.
   CHAIN_CYCLE: { status: 400, params: ['cycle'] },
   EXPIRES_IN_PAST: { status: 400, params: [] },
+  PARAM_UNKNOWN: { status: 400, params: ['param', 'job'] },
+  TEMPLATE_ERROR: { status: 400, params: ['field', 'reason'] },
+  BODY_NOT_ALLOWED: { status: 400, params: ['method'] },
+  COMMAND_JOBS_DISABLED: { status: 400, params: [] },
   // Field errors (inside `errors[]` of VALIDATION_FAILED; `field` is the path, e.g. executor.url).
   FIELD_REQUIRED: { status: 400, params: ['field'] },
   FIELD_NOT_ALLOWED: { status: 400, params: ['field'] },
@@ -77,6 +81,7 @@ export const ERROR_CODES = {
   FIELD_TOO_LARGE: { status: 400, params: ['field', 'max'] },
   FIELD_NOT_IN_LIST: { status: 400, params: ['field', 'values'] },
   FIELD_BAD_FORMAT: { status: 400, params: ['field'] },
+  FIELD_PATTERN: { status: 400, params: ['field', 'pattern'] },
   FIELD_INVALID: { status: 400, params: ['field', 'message'] },
 } as const satisfies Record<string, { status: number; params: readonly string[] }>;
 

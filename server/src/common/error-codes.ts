@@ -93,6 +93,20 @@ const MESSAGE_CODES: Pattern[] = [
   [/^there are already (\d+) schedules: at most (\d+)$/, 'SCHEDULES_LIMIT', 'count', 'max'],
   [/^onSuccess\/onFailure would form a cycle: (.+)$/, 'CHAIN_CYCLE', 'cycle'],
   [/^expiresAt must be in the future$/, 'EXPIRES_IN_PAST'],
+  [/^executor\.kind command is disabled on this server/, 'COMMAND_JOBS_DISABLED'],
+  [/^params\.(\S+) is not a parameter of job (\S+)$/, 'PARAM_UNKNOWN', 'param', 'job'],
+  [/^(\S+) has a template error: (.+)$/, 'TEMPLATE_ERROR', 'field', 'reason'],
+  [/^executor\.body is not allowed with method (\w+)$/, 'BODY_NOT_ALLOWED', 'method'],
+  // Field messages of the job, params and schedule validators (`params.day must be a date (YYYY-MM-DD)`).
+  [/^([\w.[\]-]+) is required$/, 'FIELD_REQUIRED', 'field'],
+  [/^([\w.[\]-]+) must be at most (\d+) characters$/, 'FIELD_TOO_LONG', 'field', 'max'],
+  [/^([\w.[\]-]+) must match (.+)$/, 'FIELD_PATTERN', 'field', 'pattern'],
+  [
+    /^([\w.[\]-]+) must be an? (string|number|integer|boolean|date|datetime|object|array)\b/,
+    'FIELD_WRONG_TYPE',
+    'field',
+    'type',
+  ],
 ];
 
 const BY_STATUS: Partial<Record<number, ErrorCode>> = {
@@ -157,8 +171,8 @@ export function toErrorBody(status: number, response: string | object): ApiError
   const message = base.message;
   if (Array.isArray(message)) {
     const errors = message.map((m) => fieldError(String(m)));
-    // One error with a specific code (a limit, a cron error) is that error; else a list of field errors.
-    const single = errors.length === 1 && errors[0].code !== 'FIELD_INVALID' ? errors[0] : null;
+    // One error with a specific code (a limit, a cron error) is that error; field errors are VALIDATION_FAILED.
+    const single = errors.length === 1 && !errors[0].code.startsWith('FIELD_') ? errors[0] : null;
     return {
       ...body,
       code: single ? single.code : status === 400 ? 'VALIDATION_FAILED' : codeForStatus(status),

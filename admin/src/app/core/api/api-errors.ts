@@ -17,6 +17,10 @@ export function setErrorTranslator(fn: ErrorTranslator): void {
 /** The text of a code in the UI language (`errors.<CODE>` with its params), null for an unknown code. */
 export function translateErrorCode(code: unknown, params: Record<string, unknown> = {}): string | null {
   if (typeof code !== 'string' || !/^[A-Z_]+$/.test(code) || !translator) return null;
+  if (code === 'CRON_INVALID_FIELD' && typeof params['field'] === 'string') {
+    // day-of-month -> 日 (cronText.field.*), so the whole sentence is in the UI language.
+    params = { ...params, field: translator(`cronText.field.${params['field']}`, {}) ?? params['field'] };
+  }
   return translator(`errors.${code}`, params);
 }
 

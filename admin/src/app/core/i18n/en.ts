@@ -668,6 +668,14 @@ export const EN = {
       both: '(runs only on days matching both the day of month and the weekday)',
     },
     zone: '({{zone}})',
+    field: {
+      second: 'second',
+      minute: 'minute',
+      hour: 'hour',
+      'day-of-month': 'day of month',
+      month: 'month',
+      'day-of-week': 'day of week',
+    },
   },
   errors: {
     BAD_REQUEST: 'The request was refused: {{message}}',
@@ -721,6 +729,11 @@ export const EN = {
     SCHEDULES_LIMIT: 'There are already {{count}} schedules: at most {{max}}.',
     CHAIN_CYCLE: 'The chain would form a cycle: {{cycle}}.',
     EXPIRES_IN_PAST: 'The expiry must be in the future.',
+    PARAM_UNKNOWN: '{{param}} is not a parameter of job {{job}}.',
+    TEMPLATE_ERROR: '{{field}} has a template error: {{reason}}',
+    BODY_NOT_ALLOWED: 'A request body is not allowed with method {{method}}.',
+    COMMAND_JOBS_DISABLED:
+      'Command jobs are disabled on this server: they run shell scripts and need COMMAND_JOBS_ENABLED=true.',
     FIELD_REQUIRED: '{{field}}: required.',
     FIELD_NOT_ALLOWED: '{{field}}: not a known field.',
     FIELD_WRONG_TYPE: '{{field}}: must be of type {{type}}.',
@@ -730,6 +743,7 @@ export const EN = {
     FIELD_TOO_LARGE: '{{field}}: must be at most {{max}}.',
     FIELD_NOT_IN_LIST: '{{field}}: must be one of {{values}}.',
     FIELD_BAD_FORMAT: '{{field}}: wrong format.',
+    FIELD_PATTERN: '{{field}}: must match {{pattern}}.',
     FIELD_INVALID: '{{message}}',
   },
   labels: {

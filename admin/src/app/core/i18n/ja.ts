@@ -665,6 +665,14 @@ export const JA: Translations = {
       both: '（日付と曜日の両方が一致する日のみ実行）',
     },
     zone: '（{{zone}}）',
+    field: {
+      second: '秒',
+      minute: '分',
+      hour: '時',
+      'day-of-month': '日',
+      month: '月',
+      'day-of-week': '曜日',
+    },
   },
   errors: {
     BAD_REQUEST: 'リクエストが拒否されました: {{message}}',
@@ -707,7 +715,7 @@ export const JA: Translations = {
     CSRF_INVALID: 'セッションの確認に失敗しました。ページを再読み込みしてください。',
     PASSWORD_WRONG: '現在のパスワードが違います。',
     SELF_CHANGE_REFUSED: '自分のアカウントにはこの操作はできません。他の管理者に依頼してください。',
-    CRON_INVALID_FIELD: 'cron の {{field}} の値 {{value}} は範囲 {{range}} の外です。',
+    CRON_INVALID_FIELD: 'cron の{{field}}フィールドの値 {{value}} は範囲 {{range}} の外です。',
     CRON_INVALID: 'cron 式が正しくありません: {{reason}}',
     CRON_NEVER_FIRES: 'cron 式 {{cron}} は一度も実行されません。',
     CRON_OR_INTERVAL: 'cron 式か間隔のどちらか一方を指定してください。',
@@ -720,6 +728,11 @@ export const JA: Translations = {
     SCHEDULES_LIMIT: 'スケジュールは既に {{count}} 件あります（最大 {{max}} 件）。',
     CHAIN_CYCLE: 'チェーンが循環します: {{cycle}}',
     EXPIRES_IN_PAST: '有効期限は未来の日時にしてください。',
+    PARAM_UNKNOWN: '{{param}} はジョブ {{job}} のパラメーターではありません。',
+    TEMPLATE_ERROR: '{{field}} のテンプレートに誤りがあります: {{reason}}',
+    BODY_NOT_ALLOWED: 'メソッド {{method}} ではリクエストボディを送れません。',
+    COMMAND_JOBS_DISABLED:
+      'このサーバーではコマンドジョブが無効です（シェルスクリプトを実行するため COMMAND_JOBS_ENABLED=true が必要です）。',
     FIELD_REQUIRED: '{{field}}: 必須です。',
     FIELD_NOT_ALLOWED: '{{field}}: 不明な項目です。',
     FIELD_WRONG_TYPE: '{{field}}: 型は {{type}} にしてください。',
@@ -729,6 +742,7 @@ export const JA: Translations = {
     FIELD_TOO_LARGE: '{{field}}: {{max}} 以下にしてください。',
     FIELD_NOT_IN_LIST: '{{field}}: 次のいずれかにしてください: {{values}}',
     FIELD_BAD_FORMAT: '{{field}}: 形式が正しくありません。',
+    FIELD_PATTERN: '{{field}}: {{pattern}} に一致させてください。',
     FIELD_INVALID: '{{message}}',
   },
   labels: {
