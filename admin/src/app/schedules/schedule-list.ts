@@ -97,7 +97,7 @@ import { PageHeader } from '../shared/page-header/page-header';
                     <a [routerLink]="['/schedules', s.id]">{{ s.name }}</a>
                   </td>
                   <td class="nowrap">{{ s.jobName }}</td>
-                  <td>
+                  <td class="when">
                     <div data-testid="cron-text">{{ s | cronText }}</div>
                     <code class="muted">{{
                       s.cron ?? ('schedules.everySeconds' | translate: { n: s.intervalSeconds })
@@ -147,6 +147,9 @@ import { PageHeader } from '../shared/page-header/page-header';
   `,
   styles: `
     @use '../shared/ui';
+    td.when {
+      min-width: 16em;
+    }
     .card {
       padding: 4px 8px;
     }

@@ -60,7 +60,9 @@ import { JsonTextPipe, TimePipe, apiErrorMessage } from '../shared/format/format
               @for (e of items(); track e.id) {
                 <tr>
                   <td class="state">{{ e.at | appTime: lang() }}</td>
-                  <td>{{ e.actor.name ?? label('actorKind', e.actor.kind) }}</td>
+                  <td>
+                    {{ e.actor.kind === 'system' || !e.actor.name ? label('actorKind', e.actor.kind) : e.actor.name }}
+                  </td>
                   <td>
                     <span [attr.title]="e.action" [attr.data-action]="e.action" data-testid="audit-action">{{
                       actionText(e.action)

@@ -755,7 +755,7 @@ export const EN = {
       execution: 'Execution',
       user: 'User',
       token: 'API token',
-      auth: 'Sign-in',
+      auth: 'Authentication',
       config: 'Configuration',
       webhook: 'Webhook',
       webhook_source: 'Webhook source',

@@ -754,7 +754,7 @@ export const JA: Translations = {
       execution: '実行',
       user: 'ユーザー',
       token: 'API トークン',
-      auth: 'サインイン',
+      auth: '認証',
       config: '設定',
       webhook: 'Webhook',
       webhook_source: 'Webhook ソース',

@@ -72,13 +72,15 @@ export function describeCron(spec: CronSpec, language: Language, t: Translate): 
     } catch {
       return trimmed;
     }
-    // cronstrue's ja locale starts a time with a stray "次において実施" ("at the following, run"): drop it.
-    if (language === 'ja') text = text.replace(/^次において実施\s*/, '');
+    // cronstrue's ja locale starts a time with a stray "次において実施" ("at the following, run") and
+    // joins the weekday with a dangling "〜と" ("and ~"): drop both, the day note below says how they combine.
+    if (language === 'ja') text = text.replace(/^次において実施\s*/, '').replace(/、〜と\s*/g, '、');
     const rule = dayRule(expression);
     const parts = [text];
     if (rule) parts.push(t(`cronText.dayRule.${rule}`));
     if (spec.timezone) parts.push(t('cronText.zone', { zone: spec.timezone }));
-    return parts.join(' ');
+    // Japanese notes are in full-width parentheses and need no space before them.
+    return parts.join(language === 'ja' ? '' : ' ');
   }
   if (spec.intervalSeconds) return describeInterval(spec.intervalSeconds, t);
   return '';
