@@ -251,6 +251,7 @@ describe('Japanese throughout', { timeout: 420_000 }, () => {
         const name = (/** @type {string} */ screen) => `i18n-${screen}-${lang}-${width}`;
         await page.goto('/schedules');
         await waitForText(page.locator('tr[data-name="hourly-ten"] [data-testid="cron-text"]'), 'Asia/Tokyo');
+        await page.locator('mat-progress-bar').waitFor({ state: 'detached' });
         await screenshot(page, name('schedules'));
         if (width === 1366) await checkA11y(page, `schedules (${lang})`);
 
