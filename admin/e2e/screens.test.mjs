@@ -244,7 +244,7 @@ describe('admin screens: executions, schedules, webhooks, settings', { timeout: 
 
     // Filter by status: nothing failed.
     await page.getByRole('combobox', { name: 'Status' }).click();
-    await page.getByRole('option', { name: 'Failed' }).click();
+    await page.getByRole('option', { name: 'Failed', exact: true }).click();
     await page.keyboard.press('Escape');
     await waitForText(page.getByTestId('executions-list'), 'No executions match.');
     await page.getByRole('button', { name: 'Clear' }).click();
