@@ -114,7 +114,7 @@ describe('notifications', { timeout: 180_000 }, () => {
     await waitForValue(() => receiver.requests.filter((r) => r.url.startsWith('/discord')).length, 2, 20_000);
     await page.goto(`/executions/${execution.id}`);
     const sent = page.getByTestId('notifications').locator('tr[data-notification="ops-discord"]');
-    await waitForText(sent, 'sent');
+    await waitForText(sent, 'Sent');
     await waitForText(sent, 'On success');
     await screenshot(page, 'notifications-02-execution');
     assert.deepEqual(session.errors, []);

@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { bodyParsers } from './common/body-parsers.js';
+import { validationException } from './common/error-codes.js';
 import { answerClientError, rejectNulCharacters } from './common/request-guards.js';
 import { AuthService } from './auth/auth.service.js';
 import { docsAccess } from './auth/docs-access.js';
@@ -56,6 +57,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
       forbidNonWhitelisted: true,
       transform: true,
       transformOptions: { enableImplicitConversion: false },
+      exceptionFactory: validationException,
     }),
   );
 

@@ -12,3 +12,4 @@ export * from './filter-pattern.js';
 export * from './limits.js';
 export * from './job-overview.js';
 export * from './fanout.js';
+export * from './error-codes.js';

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
+import { codeForStatus } from './error-codes.js';
 import { verifyJsonWidth } from './json-shape.js';
 
 /** Webhook receivers need the raw bytes (signature before parsing) and a larger limit. */
@@ -22,17 +23,29 @@ function jsonErrors(parser: RequestHandler): RequestHandler {
       if (!err) return next();
       const e = err as ParserError;
       if (e.type === 'entity.too.large') {
-        return res.status(413).json({ statusCode: 413, status: 'error', message: 'Payload too large' });
+        return res
+          .status(413)
+          .json({ statusCode: 413, status: 'error', message: 'Payload too large', code: 'PAYLOAD_TOO_LARGE' });
       }
       if (e.type === 'entity.verify.failed') {
-        return res.status(400).json({ statusCode: 400, status: 'error', message: e.message });
+        return res
+          .status(400)
+          .json({
+            statusCode: 400,
+            status: 'error',
+            message: e.message,
+            code: 'BAD_REQUEST',
+            params: { message: e.message },
+          });
       }
       if (e.type === 'entity.parse.failed') {
-        return res.status(400).json({ statusCode: 400, status: 'error', message: 'Invalid JSON payload' });
+        return res
+          .status(400)
+          .json({ statusCode: 400, status: 'error', message: 'Invalid JSON payload', code: 'INVALID_JSON' });
       }
       return res
         .status(e.status && e.status >= 400 && e.status < 500 ? e.status : 400)
-        .json({ statusCode: 400, status: 'error', message: e.message });
+        .json({ statusCode: 400, status: 'error', message: e.message, code: codeForStatus(e.status ?? 400) });
     });
 }
 

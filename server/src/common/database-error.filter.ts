@@ -33,7 +33,14 @@ export class DatabaseErrorFilter implements ExceptionFilter {
     const mapped = error.code ? MAP[error.code] : undefined;
     if (!mapped) {
       this.logger.error({ err: error.message, code: error.code }, 'Unhandled database error');
-      res.status(500).json({ statusCode: 500, message: 'Internal server error', error: 'Internal Server Error' });
+      res
+        .status(500)
+        .json({
+          statusCode: 500,
+          message: 'Internal server error',
+          error: 'Internal Server Error',
+          code: 'INTERNAL_ERROR',
+        });
       return;
     }
     const detail = error.detail ? `: ${error.detail}` : error.constraint ? ` (${error.constraint})` : '';
@@ -41,6 +48,8 @@ export class DatabaseErrorFilter implements ExceptionFilter {
       statusCode: mapped.status,
       message: `${mapped.message}${detail}`,
       error: mapped.status === 409 ? 'Conflict' : 'Bad Request',
+      code: mapped.status === 409 ? (error.code === '23505' ? 'DUPLICATE_VALUE' : 'REFERENCED_RECORD') : 'BAD_REQUEST',
+      ...(mapped.status === 409 ? {} : { params: { message: `${mapped.message}${detail}` } }),
     });
   }
 }

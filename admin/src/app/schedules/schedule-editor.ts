@@ -16,6 +16,7 @@ import { catchError, debounceTime, distinctUntilChanged, map, of, switchMap } fr
 import { SchedulesApi } from '../core/api/schedules-api';
 import { AuthService } from '../core/auth/auth.service';
 import { LanguageService } from '../core/i18n/language';
+import { CronTextPipe } from '../shared/cron-text/cron-text';
 import { TimePipe, apiErrorMessage } from '../shared/format/format';
 import { BROWSER_ZONE, isTimeZone, isoToZoned, zonedToIso } from '../shared/format/display-zone';
 import { PageHeader } from '../shared/page-header/page-header';
@@ -45,6 +46,7 @@ const ZONES: readonly string[] = (() => {
     MatSelectModule,
     RouterLink,
     TranslatePipe,
+    CronTextPipe,
     PageHeader,
     TimePipe,
   ],

@@ -14,6 +14,7 @@ import { ExecutionsApi } from '../core/api/executions-api';
 import { SchedulesApi } from '../core/api/schedules-api';
 import { AuthService } from '../core/auth/auth.service';
 import { LanguageService } from '../core/i18n/language';
+import { CronTextPipe } from '../shared/cron-text/cron-text';
 import { ExecStatus } from '../shared/exec-status/exec-status';
 import { TimePipe, apiErrorMessage } from '../shared/format/format';
 import { Icon } from '../shared/icon/icon';
@@ -29,6 +30,7 @@ import { PageHeader } from '../shared/page-header/page-header';
     MatSelectModule,
     RouterLink,
     TranslatePipe,
+    CronTextPipe,
     ExecStatus,
     Icon,
     PageHeader,
@@ -97,8 +99,8 @@ import { PageHeader } from '../shared/page-header/page-header';
                   <td class="nowrap" [attr.data-label]="'schedules.job' | translate">
                     <a [routerLink]="['/jobs', s.jobName]">{{ s.jobName }}</a>
                   </td>
-                  <td [attr.data-label]="'schedules.when' | translate">
-                    <div>{{ s.description }}</div>
+                  <td class="when" [attr.data-label]="'schedules.when' | translate">
+                    <div data-testid="cron-text">{{ s | cronText }}</div>
                     <code class="muted">{{
                       s.cron ?? ('schedules.everySeconds' | translate: { n: s.intervalSeconds })
                     }}</code>
@@ -153,6 +155,9 @@ import { PageHeader } from '../shared/page-header/page-header';
     @use '../shared/ui';
     @use '../shared/cards';
     @include cards.table-cards;
+    td.when {
+      min-width: 16em;
+    }
     .card {
       padding: 4px 8px;
     }

@@ -4,7 +4,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import type { AuditEventItem } from '@api-manager/contracts';
-import { TranslatePipe } from '@ngx-translate/core';
+import { TranslatePipe, TranslateService } from '@ngx-translate/core';
 
 import { SettingsApi } from '../core/api/settings-api';
 import { LanguageService } from '../core/i18n/language';
@@ -60,12 +60,16 @@ import { JsonTextPipe, TimePipe, apiErrorMessage } from '../shared/format/format
               @for (e of items(); track e.id) {
                 <tr>
                   <td class="state">{{ e.at | appTime: lang() }}</td>
-                  <td>{{ e.actor.name ?? e.actor.kind }}</td>
                   <td>
-                    <code>{{ e.action }}</code>
+                    {{ e.actor.kind === 'system' || !e.actor.name ? label('actorKind', e.actor.kind) : e.actor.name }}
                   </td>
                   <td>
-                    {{ e.targetType ?? '' }}
+                    <span [attr.title]="e.action" [attr.data-action]="e.action" data-testid="audit-action">{{
+                      actionText(e.action)
+                    }}</span>
+                  </td>
+                  <td>
+                    {{ e.targetType ? label('auditType', e.targetType) : '' }}
                     @if (e.targetName) {
                       <strong [attr.title]="e.targetId" data-testid="audit-target-name">{{ e.targetName }}</strong>
                     } @else {
@@ -102,6 +106,7 @@ import { JsonTextPipe, TimePipe, apiErrorMessage } from '../shared/format/format
 })
 export class AuditLog {
   private readonly api = inject(SettingsApi);
+  private readonly translate = inject(TranslateService);
   protected readonly lang = inject(LanguageService).language;
   protected readonly actor = signal('');
   protected readonly action = signal('');
@@ -120,6 +125,26 @@ export class AuditLog {
     this.items.set([]);
     this.nextCursor.set(null);
     this.fetch();
+  }
+
+  /** `labels.<group>.<value>` in the UI language; the value itself when there is no text for it. */
+  protected label(group: string, value: string): string {
+    this.lang(); // re-render when the language changes
+    const key = `labels.${group}.${value.replace(/-/g, '_')}`;
+    const text: unknown = this.translate.instant(key);
+    return typeof text === 'string' && text !== key ? text : value;
+  }
+
+  /** `job.create` -> "Job: created" / "ジョブ: 作成"; an action without texts stays as it is. */
+  protected actionText(action: string): string {
+    const dot = action.indexOf('.');
+    if (dot < 0) return action;
+    const type = action.slice(0, dot);
+    const verb = action.slice(dot + 1);
+    const typeText = this.label('auditType', type);
+    const verbText = this.label('auditVerb', verb);
+    if (typeText === type || verbText === verb) return action;
+    return this.translate.instant('labels.auditAction', { type: typeText, verb: verbText }) as string;
   }
 
   protected fetch(): void {

@@ -55,7 +55,9 @@ const TYPES: readonly NotificationChannelType[] = ['slack', 'discord', 'webhook'
               <th scope="col">{{ 'notifications.rateLimit' | translate }}</th>
               <th scope="col">{{ 'notifications.enabled' | translate }}</th>
               @if (canManage) {
-                <th scope="col"><span class="cdk-visually-hidden">Actions</span></th>
+                <th scope="col">
+                  <span class="cdk-visually-hidden">{{ 'labels.actions' | translate }}</span>
+                </th>
               }
             </tr>
           </thead>

@@ -7,7 +7,7 @@ import { MatCheckboxModule } from '@angular/material/checkbox';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import type { ApiTokenSummary, CreatedApiToken, TokenScope } from '@api-manager/contracts';
-import { TranslatePipe } from '@ngx-translate/core';
+import { TranslatePipe, TranslateService } from '@ngx-translate/core';
 
 import { SettingsApi } from '../core/api/settings-api';
 import { LanguageService } from '../core/i18n/language';
@@ -36,7 +36,14 @@ const SCOPES: readonly TokenScope[] = ['read', 'run', 'write', 'admin'];
 export class TokensPanel {
   private readonly api = inject(SettingsApi);
   private readonly clipboard = inject(Clipboard);
+  private readonly translate = inject(TranslateService);
   protected readonly lang = inject(LanguageService).language;
+
+  /** The scopes by their names in the UI language ("Read, Run" / "読み取り, 実行"). */
+  protected scopeNames(scopes: readonly TokenScope[]): string {
+    this.lang(); // re-render when the language changes
+    return scopes.map((s) => this.translate.instant(`settings.tokens.scope.${s}`) as string).join(', ');
+  }
   protected readonly scopes = SCOPES;
 
   protected readonly tokens = rxResource({ stream: () => this.api.tokens() });

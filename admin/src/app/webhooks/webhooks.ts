@@ -15,7 +15,7 @@ import type {
   WebhookOutcome,
   WebhookProviderName,
 } from '@api-manager/contracts';
-import { TranslatePipe } from '@ngx-translate/core';
+import { TranslatePipe, TranslateService } from '@ngx-translate/core';
 import { debounceTime, filter } from 'rxjs';
 
 import { LiveEvents } from '../core/api/events';
@@ -57,6 +57,7 @@ const PROVIDERS: readonly WebhookProviderName[] = ['github', 'gitlab', 'gitea'];
 })
 export class Webhooks {
   private readonly api = inject(WebhooksApi);
+  private readonly translate = inject(TranslateService);
   protected readonly auth = inject(AuthService);
   protected readonly lang = inject(LanguageService).language;
   protected readonly outcomes = OUTCOMES;
@@ -157,11 +158,11 @@ export class Webhooks {
     try {
       payload = JSON.parse(this.dryPayload());
     } catch (error) {
-      this.dryError.set(`JSON: ${(error as Error).message}`);
+      this.dryError.set(this.translate.instant('labels.jsonInvalid', { error: (error as Error).message }) as string);
       return;
     }
     if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
-      this.dryError.set('JSON: an object is expected');
+      this.dryError.set(this.translate.instant('labels.jsonObjectExpected') as string);
       return;
     }
     this.dryBusy.set(true);

@@ -2,6 +2,8 @@ import { DOCUMENT, Injectable, inject, signal } from '@angular/core';
 import { TranslateService } from '@ngx-translate/core';
 import { firstValueFrom } from 'rxjs';
 
+import { setErrorTranslator } from '../api/api-errors';
+
 export const LANGUAGES = ['en', 'ja'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
@@ -22,6 +24,14 @@ export class LanguageService {
   private readonly current = signal<Language>('en');
 
   readonly language = this.current.asReadonly();
+
+  constructor() {
+    // API error codes are shown in the UI language (errors.<CODE>); a key without a text gives null.
+    setErrorTranslator((key, params) => {
+      const text: unknown = this.translate.instant(key, params);
+      return typeof text === 'string' && text !== key ? text : null;
+    });
+  }
 
   /** Picks the stored language, else the browser's, and loads its strings. */
   init(): Promise<unknown> {

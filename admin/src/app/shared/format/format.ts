@@ -1,6 +1,7 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { Pipe, type PipeTransform, inject } from '@angular/core';
 
+import { translatedApiError } from '../../core/api/api-errors';
 import { DisplayZone } from './display-zone';
 
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
@@ -90,9 +91,12 @@ export class JsonTextPipe implements PipeTransform {
   }
 }
 
-/** The message of an API error (`{message}` of a Nest error, joined when it is a list), else the HTTP status. */
+/** The message of an API error: its `code` in the UI language when known, else the server's (`{message}` of a Nest error, joined when it is a list), else the HTTP status. */
 export function apiErrorMessage(error: unknown): string {
   if (error instanceof HttpErrorResponse) {
+    // A coded error in the UI language (core/api/api-errors.ts); an unknown code keeps the English message.
+    const translated = translatedApiError(error);
+    if (translated) return translated.join('; ');
     const body = error.error as { message?: unknown } | string | null;
     const message = typeof body === 'object' && body !== null ? body.message : body;
     if (Array.isArray(message)) return message.map(String).join('; ');
