@@ -43,6 +43,7 @@ import { WorkerService } from './worker.service.js';
     ExecutionDetailContributors,
   ],
   exports: [
+    PgListener,
     ExecutionsService,
     EventsService,
     JobStatusContributors,

@@ -4,6 +4,7 @@ import { ExecutionsModule } from '../executions/executions.module.js';
 import { JobStatusContributors } from '../executions/job-status-contributors.js';
 import { JobsModule } from '../jobs/jobs.module.js';
 import { Schedule } from './schedule.entity.js';
+import { ScheduleFiring } from './schedule-firing.service.js';
 import { ScheduleTicker } from './schedule-ticker.js';
 import { SchedulesStoredSecrets } from './schedules-stored-secrets.js';
 import { SchedulesController } from './schedules.controller.js';
@@ -12,7 +13,7 @@ import { SchedulesService } from './schedules.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([Schedule]), ExecutionsModule, JobsModule],
   controllers: [SchedulesController],
-  providers: [SchedulesService, ScheduleTicker, SchedulesStoredSecrets],
+  providers: [SchedulesService, ScheduleFiring, ScheduleTicker, SchedulesStoredSecrets],
   exports: [SchedulesService],
 })
 export class SchedulesModule implements OnModuleInit {
