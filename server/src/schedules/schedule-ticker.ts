@@ -62,6 +62,11 @@ export class ScheduleTicker implements OnApplicationBootstrap, OnModuleDestroy, 
     }
   }
 
+  /** No tick running or pending (for tests: a test clock then has this ticker's next timer). */
+  get idle(): boolean {
+    return this.running === null;
+  }
+
   /** Slots fired by this process (for logs / tests). */
   get fired(): number {
     return this.firing.fired;
