@@ -48,6 +48,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // Code files (not the admin's .html templates, which angular-eslint's template parser reads).
+    files: ['**/*.{js,mjs,cjs,ts}'],
     languageOptions: { globals: { ...globals.node } },
     rules: {
       'no-console': 'error',
@@ -105,6 +107,22 @@ export default tseslint.config(
         tsconfigRootDir: import.meta.dirname,
       },
     },
+  },
+  { files: LEGACY_ANY, rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  // Angular (angular-eslint): the recommended rules for components/services, and for templates —
+  // the .html files and the inline `template:`s (extracted by processInlineTemplates).
+  {
+    files: ['admin/src/**/*.ts'],
+    extends: [...angular.configs.tsRecommended],
+    processor: angular.processInlineTemplates,
+    rules: {
+      '@angular-eslint/component-selector': ['error', { type: 'element', prefix: 'app', style: 'kebab-case' }],
+      '@angular-eslint/directive-selector': ['error', { type: 'attribute', prefix: 'app', style: 'camelCase' }],
+    },
+  },
+  {
+    files: ['admin/src/**/*.html'],
+    extends: [...angular.configs.templateRecommended],
   },
   {
     files: ['scripts/**', 'bench/**', 'bin/**', 'admin/e2e/**', 'examples/**', '**/*.mjs'],
