@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BackfillModule } from './backfill/backfill.module.js';
+import { type Clock, ClockModule } from './common/clock.js';
 import { DatabaseUnavailableFilter } from './common/database-unavailable.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -24,15 +25,18 @@ export interface AppModuleOptions {
   config: AppConfig;
   /** Resolved database URL (DATABASE_URL, or the embedded Postgres'). */
   databaseUrl: string;
+  /** The clock of the schedule ticker and schedule definitions (default: the system clock; tests drive their own). */
+  clock?: Clock;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, clock }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule.forRoot(clock),
         LoggingModule.forRoot(config),
         TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.DB_POOL_SIZE), retryAttempts: 3 }),
         ScheduleModule.forRoot(),

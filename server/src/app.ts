@@ -13,6 +13,7 @@ import { AuthService } from './auth/auth.service.js';
 import { docsAccess } from './auth/docs-access.js';
 import { securityHeaders } from './auth/security-headers.js';
 import { spaHandlers } from './common/spa.js';
+import type { Clock } from './common/clock.js';
 import type { AppConfig } from './config/app-config.js';
 import { quietStartUp } from './logging/log-format.js';
 
@@ -21,9 +22,16 @@ export interface CreatedApp {
   openApi: OpenAPIObject;
 }
 
-/** Build the whole application exactly as production runs it (used by main.ts and by tests). */
-export async function createApp(config: AppConfig, databaseUrl: string): Promise<CreatedApp> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), {
+/**
+ * Build the whole application exactly as production runs it (used by main.ts and by tests; tests may
+ * pass a `clock` they drive by hand).
+ */
+export async function createApp(
+  config: AppConfig,
+  databaseUrl: string,
+  opts: { clock?: Clock } = {},
+): Promise<CreatedApp> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl, ...opts }), {
     bufferLogs: true,
     bodyParser: false,
   });

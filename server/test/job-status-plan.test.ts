@@ -1,30 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { STATUS_ACTIVE_SQL, STATUS_LAST_SQL, STATUS_STATS_SQL } from '../src/executions/job-status.service.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
+import { captureSql, explainNodes, type PlanNode, type SentStatement } from './helpers/sql-capture.js';
 
 // The dashboard asks for 20 jobs' status at once (GET /jobs/-/status). At 1,000,000 executions the
 // statements must read each job's own rows through its indexes, never the whole table: the 7-day
 // counts through (job_id, created_at), the last run one backward step per job, the active counts through
-// the partial queued/running index.
-
-function planNodes(plan: any): any[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(planNodes)];
-}
-
-async function plan(db: TestDatabase, sql: string, args: unknown[]) {
-  const rows = await query<{ 'QUERY PLAN': any }>(db.url, `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, args);
-  return planNodes(rows[0]!['QUERY PLAN'][0].Plan);
-}
+// the partial queued/running index. The statements EXPLAINed are the ones the server sends for
+// GET /jobs/-/status (captured from its pg client, text and values unchanged), not copies.
 
 const EXEC_INDEX = /^executions_/;
 /** Nodes that read the executions table or one of its indexes. */
-const onExecutions = (nodes: any[]) =>
+const onExecutions = (nodes: PlanNode[]) =>
   nodes.filter((n) => n['Relation Name'] === 'executions' || EXEC_INDEX.test(n['Index Name'] ?? ''));
-const seqScan = (nodes: any[]) => nodes.some((n) => n['Node Type'] === 'Seq Scan');
+const seqScan = (nodes: PlanNode[]) => nodes.some((n) => n['Node Type'] === 'Seq Scan');
 
 describe('job status plans (batched)', () => {
   let db: TestDatabase;
-  let asked: string[];
+  let app: TestApp;
+  /** The statements of one GET /jobs/-/status?names=<20 jobs>, by what they read. */
+  const sent: Record<'active' | 'stats' | 'last', SentStatement> = {} as never;
   beforeAll(async () => {
     db = await createTestDatabase();
     // 60 jobs, 120,000 executions over 60 days (one every 43 s): ~14,000 in the last 7 days; a few
@@ -47,12 +42,32 @@ describe('job status plans (batched)', () => {
       [ids],
     );
     await query(db.url, 'ANALYZE executions');
-    asked = ids.slice(0, 20);
+    app = await startTestApp({ WORKERS_ENABLED: 'false', SCHEDULER_ENABLED: 'false' }, db);
+    const names = Array.from({ length: 20 }, (_, i) => `plan-${i + 1}`).join(',');
+    const statements = await captureSql(/\bFROM executions\b/, async () => {
+      const res = await app.api('GET', `/api/v1/jobs/-/status?names=${names}`);
+      expect(res.status).toBe(200);
+      expect(res.body.items).toHaveLength(20);
+    });
+    const one = (marker: RegExp) => {
+      const found = statements.filter((s) => marker.test(s.text));
+      expect(found).toHaveLength(1);
+      // One parameter: the 20 jobs' ids.
+      expect(found[0]!.values).toHaveLength(1);
+      expect(new Set(found[0]!.values[0] as string[]).size).toBe(20);
+      return found[0]!;
+    };
+    sent.active = one(/status IN \('queued', ?'running'\)/);
+    sent.stats = one(/percentile_cont/);
+    sent.last = one(/CROSS JOIN LATERAL/);
   }, 120_000);
-  afterAll(() => db.drop());
+  afterAll(async () => {
+    await app?.close();
+    await db.drop();
+  });
 
   it('the 7-day counts read the job/created_at index, only the window', async () => {
-    const nodes = onExecutions(await plan(db, STATUS_STATS_SQL, [asked]));
+    const nodes = onExecutions(await explainNodes(db.url, sent.stats));
     expect(seqScan(nodes)).toBe(false);
     const index = nodes.filter((n) => n['Index Name'] === 'executions_job_created_idx');
     expect(index.length).toBeGreaterThan(0);
@@ -62,7 +77,7 @@ describe('job status plans (batched)', () => {
   });
 
   it('the last run is one short backward walk per job', async () => {
-    const nodes = onExecutions(await plan(db, STATUS_LAST_SQL, [asked]));
+    const nodes = onExecutions(await explainNodes(db.url, sent.last));
     expect(nodes.some((n) => n['Index Name'] === 'executions_job_created_idx')).toBe(true);
     expect(seqScan(nodes) || nodes.some((n) => n['Node Type'] === 'Sort')).toBe(false);
     // (EXPLAIN shows rows and removed rows per loop)
@@ -74,7 +89,7 @@ describe('job status plans (batched)', () => {
   });
 
   it('the queued/running counts read the partial active index', async () => {
-    const nodes = onExecutions(await plan(db, STATUS_ACTIVE_SQL, [asked]));
+    const nodes = onExecutions(await explainNodes(db.url, sent.active));
     expect(nodes.some((n) => n['Index Name'] === 'executions_job_active_idx')).toBe(true);
     expect(seqScan(nodes)).toBe(false);
   });

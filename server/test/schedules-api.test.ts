@@ -1,8 +1,7 @@
 import { ScheduleTicker } from '../src/schedules/schedule-ticker.js';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { ManualClock, tickNow, tickersIdle } from './helpers/manual-clock.js';
 
 async function insertJob(app: TestApp, name: string): Promise<string> {
   const [row] = await query<{ id: string }>(
@@ -20,10 +19,21 @@ const count = async (app: TestApp, sql: string, params: unknown[] = []) =>
 describe('schedules API', () => {
   let app: TestApp;
   let jobId: string;
+  let ticker: ScheduleTicker;
+  // The ticker's and the schedule definitions' time, moved by hand (a tenth of a second past a whole second).
+  const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000 + 100);
+  const runsOf = (id: string) => count(app, 'SELECT count(*) AS n FROM executions WHERE schedule_id = $1', [id]);
+  /** Move the clock to `t`, then wait until the ticker has fired what came due (it is idle again). */
+  const advanceTo = async (t: number) => {
+    clock.advanceTo(t);
+    await tickNow([ticker]);
+    await tickersIdle([ticker]);
+  };
 
   beforeAll(async () => {
     // Workers off: executions stay queued, the test looks at firing only.
-    app = await startTestApp({ WORKERS_ENABLED: 'false', DEFAULT_TIMEZONE: 'Asia/Tokyo' });
+    app = await startTestApp({ WORKERS_ENABLED: 'false', DEFAULT_TIMEZONE: 'Asia/Tokyo' }, undefined, { clock });
+    ticker = app.app.get(ScheduleTicker);
     jobId = await insertJob(app, 'sched-api');
   });
   afterAll(async () => {
@@ -111,7 +121,7 @@ describe('schedules API', () => {
 
     expect((await app.api('GET', `/api/v1/schedules/${s.id}`)).body.name).toBe('daily-tokyo');
     const byJob = await app.api('GET', '/api/v1/schedules?job=sched-api');
-    expect(byJob.body.items.map((x: any) => x.id)).toEqual([s.id]);
+    expect(byJob.body.items.map((x: { id: string }) => x.id)).toEqual([s.id]);
     expect((await app.api('GET', '/api/v1/schedules?job=nope')).status).toBe(404);
 
     const patched = await app.api('PATCH', `/api/v1/schedules/${s.id}`, {
@@ -134,9 +144,8 @@ describe('schedules API', () => {
   });
 
   it('editing the cron of a live schedule: the old slot does not fire, the new one does', async () => {
-    // Wait for a moment early in a second, so "+2 s" and "+4 s" are well apart from now.
-    while (Date.now() % 1000 > 200) await sleep(20);
-    const sec = Math.floor(Date.now() / 1000);
+    // The clock is early in a second, so "+2 s" and "+4 s" are well apart from now.
+    const sec = Math.floor(clock.now() / 1000);
     const oldCron = `${(sec + 4) % 60} * * * * *`;
     const newCron = `${(sec + 2) % 60} * * * * *`;
     const created = await app.api('POST', '/api/v1/schedules', { job: 'sched-api', name: 'edit-live', cron: oldCron });
@@ -147,7 +156,8 @@ describe('schedules API', () => {
     const newSlot = patched.body.nextRunAt;
     expect(Date.parse(newSlot)).toBe((sec + 2) * 1000);
 
-    await sleep(Date.parse(oldSlot) + 1500 - Date.now());
+    // Second by second past the old slot.
+    for (let t = (sec + 1) * 1000; t <= Date.parse(oldSlot) + 1000; t += 1000) await advanceTo(t);
     const rows = await query<{ scheduled_for: Date; trigger: string }>(
       app.db.url,
       'SELECT scheduled_for, trigger FROM executions WHERE schedule_id = $1',
@@ -165,24 +175,27 @@ describe('schedules API', () => {
     const s = (
       await app.api('POST', '/api/v1/schedules', { job: 'sched-api', name: 'every-second', intervalSeconds: 1 })
     ).body;
-    await sleep(2300);
+    const first = Date.parse(s.nextRunAt);
+    await advanceTo(first);
+    await advanceTo(first + 1000);
     const paused = await app.api('POST', `/api/v1/schedules/${s.id}/pause`);
     expect(paused.status).toBe(200);
     expect(paused.body).toMatchObject({ enabled: false, nextRunAt: null });
-    const firedBefore = await count(app, 'SELECT count(*) AS n FROM executions WHERE schedule_id = $1', [s.id]);
-    expect(firedBefore).toBeGreaterThanOrEqual(2);
-    await sleep(1500);
-    expect(await count(app, 'SELECT count(*) AS n FROM executions WHERE schedule_id = $1', [s.id])).toBe(firedBefore);
+    const firedBefore = await runsOf(s.id);
+    expect(firedBefore).toBe(2);
+    await advanceTo(first + 2000);
+    await advanceTo(first + 3000);
+    expect(await runsOf(s.id)).toBe(firedBefore);
 
     const resumed = await app.api('POST', `/api/v1/schedules/${s.id}/resume`);
     expect(resumed.body.enabled).toBe(true);
-    expect(Date.parse(resumed.body.nextRunAt)).toBeGreaterThan(Date.now() - 1000);
+    expect(Date.parse(resumed.body.nextRunAt)).toBe(first + 4000);
     const status = await app.api('GET', '/api/v1/jobs/sched-api/status');
     expect(status.status).toBe(200);
     expect(Date.parse(status.body.nextRun)).toBeLessThanOrEqual(Date.parse(resumed.body.nextRunAt) + 1000);
-    await sleep(1800);
-    const firedAfter = await count(app, 'SELECT count(*) AS n FROM executions WHERE schedule_id = $1', [s.id]);
-    expect(firedAfter).toBeGreaterThan(firedBefore);
+    await advanceTo(first + 4000);
+    const firedAfter = await runsOf(s.id);
+    expect(firedAfter).toBe(firedBefore + 1);
     // No catch-up for the paused seconds: every slot is at most one per second since creation.
     const span = await query<{ first: Date; last: Date; n: string }>(
       app.db.url,
@@ -227,17 +240,18 @@ describe('schedules API', () => {
 
   it('firing: a */1 day-of-month ANDs with the day-of-week, so a schedule for another weekday fires nothing today', async () => {
     const names = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
-    const today = new Date().getUTCDay(); // 0 = Sunday
+    const today = new Date(clock.now()).getUTCDay(); // 0 = Sunday
     const todayName = names[(today + 6) % 7];
     const otherName = names[(today + 7) % 7]; // tomorrow's weekday
     const mk = async (name: string, cron: string) =>
       (await app.api('POST', '/api/v1/schedules', { job: 'sched-api', name, cron, timezone: 'UTC' })).body.id as string;
     const fires = await mk('and-today', `* * * */1 * ${todayName}`);
     const silent = await mk('and-other-day', `* * * */1 * ${otherName}`);
-    const runs = (id: string) => count(app, 'SELECT count(*) AS n FROM executions WHERE schedule_id = $1', [id]);
-    const deadline = Date.now() + 20_000;
-    while ((await runs(fires)) < 3 && Date.now() < deadline) await sleep(200);
-    expect(await runs(fires)).toBeGreaterThanOrEqual(3);
+    const runs = runsOf;
+    // Three seconds, one by one.
+    const from = Math.floor(clock.now() / 1000) * 1000;
+    for (let k = 1; k <= 3; k++) await advanceTo(from + k * 1000);
+    expect(await runs(fires)).toBe(3);
     // Under OR, */1 (every day) would have fired the other schedule every second as well.
     expect(await runs(silent)).toBe(0);
     const next = (await app.api('GET', `/api/v1/schedules/${silent}`)).body.nextRunAt as string;

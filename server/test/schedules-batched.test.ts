@@ -2,8 +2,8 @@ import pg from 'pg';
 import { ScheduleTicker } from '../src/schedules/schedule-ticker.js';
 import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { waitFor } from './helpers/http-target.js';
+import { ManualClock, tickersIdle } from './helpers/manual-clock.js';
 // Executions stay queued: these tests look at firing (the batched path), not running.
 const ENV = { WORKERS_ENABLED: 'false', SCHEDULER_POLL_MS: '60000', SCHEDULER_BATCH_SIZE: '25' };
 const EXECUTOR = '{"kind":"http","method":"GET","url":"http://127.0.0.1:9/noop"}';
@@ -29,10 +29,29 @@ describe('batched firing (ExecutionsService.enqueueMany)', () => {
   let listener: pg.Client;
   const events: { type: string; data: { id: string; status: string } }[] = [];
   let wakes = 0;
+  // Time is driven by hand: one clock per replica, moved slot by slot by the test.
+  const clocks = [0, 1].map(() => new ManualClock(Math.floor(Date.now() / 1000) * 1000));
+  let tickers: ScheduleTicker[];
+  const scheduleRuns = async () =>
+    Number(
+      (await query<{ n: string }>(db.url, `SELECT count(*) AS n FROM executions WHERE trigger = 'schedule'`))[0].n,
+    );
+  /**
+   * Move both clocks to `t`, `first`'s clock first; with `solo`, wait until `runs` executions exist before
+   * moving the other one (so that replica fires the slot alone), else move them together (they compete).
+   */
+  const advance = async (t: number, first: number, solo: boolean, runs: () => Promise<boolean>) => {
+    clocks[first].advanceTo(t);
+    if (solo) await waitFor(runs, 20_000, `replica ${first} to fire alone`);
+    clocks[1 - first].advanceTo(t);
+    await waitFor(runs, 20_000, 'the slot to fire');
+    await tickersIdle(tickers);
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    apps = await Promise.all([startTestApp(ENV, db), startTestApp(ENV, db)]);
+    apps = await Promise.all(clocks.map((clock) => startTestApp(ENV, db, { clock })));
+    tickers = apps.map((a) => a.app.get(ScheduleTicker));
     listener = new pg.Client({ connectionString: db.url });
     await listener.connect();
     listener.on('notification', (msg) => {
@@ -51,11 +70,15 @@ describe('batched firing (ExecutionsService.enqueueMany)', () => {
   });
 
   it('2 replicas, 200 every-second schedules for 5 s: every slot fired exactly once, none missed', async () => {
-    const start = Math.ceil(Date.now() / 1000) * 1000 + 2000;
+    const start = clocks[0].now() + 2000;
     const end = start + 4000; // inclusive: 5 slots per schedule
     await everySecond(db.url, 'many', 200, start, end);
     await query(db.url, 'NOTIFY apm_schedules');
-    await sleep(end - Date.now() + 2000);
+    await waitFor(() => clocks.every((c) => c.pending()[0] === start), 20_000, 'the tickers to aim at the first slot');
+    for (let k = 0; k < 5; k++) {
+      // Slots 0 and 1: one replica alone (each fires some); then both at once (SKIP LOCKED shares the rows).
+      await advance(start + k * 1000, k % 2, k < 2, async () => (await scheduleRuns()) === 200 * (k + 1));
+    }
 
     const rows = await query<{ schedule_id: string; slots: Date[]; statuses: string[] }>(
       db.url,
@@ -89,8 +112,11 @@ describe('batched firing (ExecutionsService.enqueueMany)', () => {
       db.url,
       `SELECT array_agg(id::text ORDER BY id) AS ids FROM executions WHERE trigger = 'schedule'`,
     );
-    const announced = events.filter((e) => e.type === 'execution' && e.data.status === 'queued').map((e) => e.data.id);
-    expect([...new Set(announced)].sort()).toEqual([...ids].sort());
+    const announced = () =>
+      events.filter((e) => e.type === 'execution' && e.data.status === 'queued').map((e) => e.data.id);
+    // The events arrive by NOTIFY after the commit: wait until as many ids as executions came in.
+    await waitFor(() => new Set(announced()).size >= ids.length, 20_000, 'the execution events');
+    expect([...new Set(announced())].sort()).toEqual([...ids].sort());
   });
 
   it('keeps enqueue semantics: params per slot, secrets sealed, bad params / disabled job skipped, overlap skip, fan-out', async () => {
@@ -110,7 +136,7 @@ describe('batched firing (ExecutionsService.enqueueMany)', () => {
       [EXECUTOR, jobParams, JSON.stringify([{ name: 'device', type: 'string[]', fanOut: true, required: true }])],
     );
     const job = (name: string) => jobs.find((j) => j.name === name)!.id;
-    const start = Math.ceil(Date.now() / 1000) * 1000 + 2000;
+    const start = clocks[0].now() + 2000;
     const end = start + 2000; // 3 slots
     const schedules = await query<{ id: string; name: string }>(
       db.url,
@@ -126,7 +152,20 @@ describe('batched firing (ExecutionsService.enqueueMany)', () => {
     const sid = (name: string) => schedules.find((s) => s.name === name)!.id;
     const batchedBefore = apps.reduce((n, a) => n + a.app.get(ScheduleTicker).batched, 0);
     await query(db.url, 'NOTIFY apm_schedules');
-    await sleep(end - Date.now() + 1500);
+    await waitFor(() => clocks.every((c) => c.pending()[0] === start), 20_000, 'the tickers to aim at the first slot');
+    // Each slot: every schedule has advanced past it (fired, skipped or dropped).
+    for (let k = 0; k < 3; k++) {
+      const t = start + k * 1000;
+      await advance(t, k % 2, false, async () => {
+        const [{ n }] = await query<{ n: string }>(
+          db.url,
+          `SELECT count(*) AS n FROM schedules
+            WHERE id = ANY($1::uuid[]) AND (next_run_at IS NULL OR next_run_at > $2)`,
+          [schedules.map((s) => s.id), new Date(t)],
+        );
+        return Number(n) === schedules.length;
+      });
+    }
 
     const execs = await query<{
       schedule_id: string;

@@ -53,6 +53,7 @@ import { RetryFailedService } from './retry-failed.service.js';
     RetryFailedService,
   ],
   exports: [
+    PgListener,
     ExecutionsService,
     EventsService,
     JobStatusContributors,

@@ -9,12 +9,17 @@ export const EVENTS_CHANNEL = 'apm_events';
 
 type Handler = (payload: string) => void;
 
-/** One dedicated connection per process for LISTEN; reconnects (with backoff) when it drops. */
+/**
+ * One dedicated connection per process for LISTEN (every module subscribes here with `on`);
+ * reconnects (with backoff) when it drops.
+ */
 @Injectable()
 export class PgListener implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PgListener.name);
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly reconnectHandlers = new Set<() => void>();
+  /** Channels LISTENed on (the executions' own, plus any other module's `on`). */
+  private readonly channels = new Set([WAKE_CHANNEL, CANCEL_CHANNEL, EVENTS_CHANNEL]);
   private client: pg.Client | null = null;
   private stopped = false;
   private retryMs = 250;
@@ -34,6 +39,13 @@ export class PgListener implements OnModuleInit, OnApplicationShutdown {
       this.handlers.set(channel, set);
     }
     set.add(handler);
+    if (!this.channels.has(channel)) {
+      this.channels.add(channel);
+      // Connected already: LISTEN now (a reconnect LISTENs on every channel in the set).
+      this.client?.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch((err: Error) => {
+        this.logger.warn(`LISTEN ${channel} failed: ${err.message}`);
+      });
+    }
     return () => set.delete(handler);
   }
 
@@ -62,7 +74,10 @@ export class PgListener implements OnModuleInit, OnApplicationShutdown {
     client.on('end', () => this.dropped(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${WAKE_CHANNEL}; LISTEN ${CANCEL_CHANNEL}; LISTEN ${EVENTS_CHANNEL}`);
+      const listening = [...this.channels];
+      await client.query(listening.map((c) => `LISTEN ${pg.escapeIdentifier(c)}`).join('; '));
+      const added = [...this.channels].filter((c) => !listening.includes(c)); // `on` while connecting
+      if (added.length) await client.query(added.map((c) => `LISTEN ${pg.escapeIdentifier(c)}`).join('; '));
       this.client = client;
       this.connected = true;
       this.retryMs = 250;

@@ -4,6 +4,7 @@ import { ExecutionsModule } from '../executions/executions.module.js';
 import { JobStatusContributors } from '../executions/job-status-contributors.js';
 import { JobsModule } from '../jobs/jobs.module.js';
 import { Schedule } from './schedule.entity.js';
+import { ScheduleFiring } from './schedule-firing.service.js';
 import { ScheduleTicker } from './schedule-ticker.js';
 import { SchedulesStoredSecrets } from './schedules-stored-secrets.js';
 import { SchedulesController } from './schedules.controller.js';
@@ -14,7 +15,7 @@ import { UpcomingStore } from './upcoming.store.js';
 @Module({
   imports: [TypeOrmModule.forFeature([Schedule]), ExecutionsModule, JobsModule],
   controllers: [SchedulesController],
-  providers: [SchedulesService, ScheduleTicker, SchedulesStoredSecrets, UpcomingStore, UpcomingService],
+  providers: [SchedulesService, ScheduleFiring, ScheduleTicker, SchedulesStoredSecrets, UpcomingStore, UpcomingService],
   exports: [SchedulesService, UpcomingService],
 })
 export class SchedulesModule implements OnModuleInit {

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PageQuery, Schedule as ScheduleView, ScheduleList, SchedulePreview } from '@api-manager/contracts';
+import { Clock } from '../common/clock.js';
 import { LIMITS } from '../common/limits.js';
 import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -31,6 +32,7 @@ export class SchedulesService {
     private readonly ticker: ScheduleTicker,
     private readonly params: ParamsResolver,
     private readonly mappings: SecretMappings,
+    private readonly clock: Clock,
   ) {}
 
   /** Ordered by job name, schedule name, id; keyset pages (`cursor` = the last row's key). */
@@ -191,7 +193,7 @@ export class SchedulesService {
     }
     const compiled = this.compileOrThrow({ cron: q.cron ?? null, intervalSeconds, timezone });
     const next: string[] = [];
-    let t = Date.now();
+    let t = this.clock.now();
     for (let i = 0; i < (q.count ?? 5); i++) {
       const n = compiled.next(t);
       if (n === null) break;
@@ -243,7 +245,7 @@ export class SchedulesService {
 
   private firstRun(s: Schedule, compiled: CompiledSpec): Date | null {
     if (!s.enabled) return null;
-    const next = compiled.next(Date.now());
+    const next = compiled.next(this.clock.now());
     return next === null ? null : new Date(next);
   }
 

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { createApp } from '../../src/app.js';
+import type { Clock } from '../../src/common/clock.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { adminTokenHeaders, createUserAndToken, TEST_ADMIN_PASSWORD, type TestRole, type TestScope } from './auth.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -36,9 +37,14 @@ export interface ApiResult<T> {
 
 /**
  * The whole application on a fresh copy of the migrated database, listening on a free port.
- * `env` overrides configuration exactly as environment variables would.
+ * `env` overrides configuration exactly as environment variables would; `clock` (e.g. a ManualClock,
+ * helpers/manual-clock.ts) replaces the system clock of the schedule ticker and schedule definitions.
  */
-export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  db?: TestDatabase,
+  opts: { clock?: Clock } = {},
+): Promise<TestApp> {
   const database = db ?? (await createTestDatabase());
   // A known admin password keeps the first-start log quiet; pass ADMIN_PASSWORD: '' to get a generated one.
   const config = loadConfig({
@@ -50,7 +56,7 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     ...env,
     DATABASE_URL: database.url,
   });
-  const { app, openApi } = await createApp(config, database.url);
+  const { app, openApi } = await createApp(config, database.url, opts);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;

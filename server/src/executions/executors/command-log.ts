@@ -76,8 +76,10 @@ export class CommandLog {
 
   private push(level: LogLevel, line: string): void {
     this.buffer.push([level, line, new Date()]);
-    if (this.buffer.length >= 500) this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(), 200);
+    // Fire and forget: the write chain never rejects (a failed write sets `failed` and reports through
+    // onError), and the executor awaits the final flush().
+    if (this.buffer.length >= 500) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), 200);
   }
 
   /** Write what is buffered (in order after earlier flushes). */
