@@ -1,4 +1,5 @@
 import type { PageQuery } from './limits.js';
+import type { JobNeeds } from './pipelines.js';
 import type { JobNotification } from './notifications.js';
 import type { WebhookProviderName } from './webhooks.js';
 // Job definitions: the JSON shape of DESIGN.md ("A job, as JSON"), the same in jobs.yaml.
@@ -212,6 +213,8 @@ export interface JobDefinition {
   concurrency?: ConcurrencyPolicy;
   onSuccess?: ChainStep[];
   onFailure?: ChainStep[];
+  /** Fan-in: run once per key when every needed job has succeeded for it (see pipelines.ts). */
+  needs?: JobNeeds | null;
   triggers?: JobTriggers;
   /** Who hears about this job's outcomes (channels by name). */
   notifications?: JobNotification[];
@@ -244,6 +247,7 @@ export interface JobView {
   concurrency: Required<ConcurrencyPolicy>;
   onSuccess: ChainStep[];
   onFailure: ChainStep[];
+  needs: JobNeeds | null;
   triggers: JobTriggers;
   notifications: JobNotification[];
   timezone: string | null;

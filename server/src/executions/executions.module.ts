@@ -9,6 +9,7 @@ import { CommandExecutor } from './executors/command.executor.js';
 import { CommandIsolation } from './executors/command-user.js';
 import { HttpExecutor } from './executors/http.executor.js';
 import { ExecutionDetailContributors } from './execution-detail-contributors.js';
+import { FinalHooks } from './final-hooks.js';
 import { FinalizerService } from './finalizer.service.js';
 import { JobStatusContributors } from './job-status-contributors.js';
 import { JobStatusService } from './job-status.service.js';
@@ -31,6 +32,7 @@ import { WorkerService } from './worker.service.js';
     ExecutionsQueryService,
     JobStatusService,
     FinalizerService,
+    FinalHooks,
     QueueService,
     HttpExecutor,
     CommandExecutor,
@@ -47,6 +49,7 @@ import { WorkerService } from './worker.service.js';
     EventsService,
     JobStatusContributors,
     ExecutionDetailContributors,
+    FinalHooks,
     RetentionService,
     WorkerService,
   ],

@@ -135,11 +135,11 @@ export class ExecutionsService {
       m,
       `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
           parent_id, retry_of, idempotency_key, params, status, max_attempts, run_at, started_at, finished_at, duration_ms,
-          error, children_total, push)
+          error, children_total, push, pipeline_run_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, COALESCE($15, now()),
           CASE WHEN $13 = 'queued' THEN NULL ELSE now() END,
           CASE WHEN $13 IN ('queued','running') THEN NULL ELSE now() END,
-          CASE WHEN $13 IN ('queued','running') THEN NULL ELSE 0 END, $16, $17, $18::jsonb)
+          CASE WHEN $13 IN ('queued','running') THEN NULL ELSE 0 END, $16, $17, $18::jsonb, $19)
        ON CONFLICT DO NOTHING
        RETURNING *`,
       [
@@ -161,6 +161,7 @@ export class ExecutionsService {
         skipReason,
         fanItems.length,
         pushOf(input) ? JSON.stringify(pushOf(input)) : null,
+        input.pipelineRunId ?? null,
       ],
     );
     if (!inserted.length) {
@@ -180,9 +181,9 @@ export class ExecutionsService {
       const { [fanOut!]: _list, ...childBase } = params;
       await m.query(
         `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, parent_id, params, max_attempts, run_at,
-                                 created_at, push)
+                                 created_at, push, pipeline_run_id)
          SELECT $1, $2, 'fanout', $3::text, $4, $3::uuid, $5::jsonb || jsonb_build_object($6::text, t.item), $7,
-                COALESCE($8, now()), clock_timestamp(), $10::jsonb
+                COALESCE($8, now()), clock_timestamp(), $10::jsonb, $11::uuid
            FROM unnest($9::text[]) WITH ORDINALITY AS t(item, n) ORDER BY t.n`,
         [
           job.id,
@@ -195,6 +196,7 @@ export class ExecutionsService {
           input.runAt ?? null,
           fanItems,
           exec.push ? JSON.stringify(exec.push) : null,
+          exec.pipelineRunId,
         ],
       );
     }
@@ -327,11 +329,16 @@ export class ExecutionsService {
    * finished `failed` execution with the reason, so it shows as a child of its parent and in the
    * job's history instead of only as a log line. `params` should already be masked.
    */
-  async recordFailed(input: EnqueueInput, params: Record<string, unknown>, reason: string): Promise<Execution> {
+  async recordFailed(
+    input: EnqueueInput,
+    params: Record<string, unknown>,
+    reason: string,
+    status: 'failed' | 'skipped' = 'failed',
+  ): Promise<Execution> {
     const { rows } = await poolOf(this.dataSource).query(
       `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, parent_id, params, status, max_attempts,
-          run_at, started_at, finished_at, duration_ms, error, push)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'failed', 1, now(), now(), now(), 0, $8, $9::jsonb)
+          run_at, started_at, finished_at, duration_ms, error, push, pipeline_run_id, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $10, 1, now(), now(), now(), 0, $8, $9::jsonb, $11, $12)
        RETURNING *`,
       [
         input.job.id,
@@ -343,12 +350,15 @@ export class ExecutionsService {
         JSON.stringify(params),
         reason,
         pushOf(input) ? JSON.stringify(pushOf(input)) : null,
+        status,
+        input.pipelineRunId ?? null,
+        input.idempotencyKey ?? null,
       ],
     );
     const exec = toExecution(rows[0]);
     await poolOf(this.dataSource).query(
       'INSERT INTO execution_logs (execution_id, level, message) VALUES ($1, $2, $3)',
-      [exec.id, 'error', reason],
+      [exec.id, status === 'failed' ? 'error' : 'info', reason],
     );
     void this.events.publish('execution', {
       id: exec.id,
