@@ -144,7 +144,11 @@ export class ConfigPlanner {
           if (!graph.has(String(s.job))) errors.push(`jobs[${index}].${field}[${k}].job: job ${s.job} does not exist`);
         });
       }
-      errors.push(...needsErrors(`jobs[${index}].needs`, fields, byName).map((e) => e.replace(/needs\.jobs\.(\d+)/, 'needs.jobs[$1]')));
+      errors.push(
+        ...needsErrors(`jobs[${index}].needs`, fields, byName).map((e) =>
+          e.replace(/needs\.jobs\.(\d+)/, 'needs.jobs[$1]'),
+        ),
+      );
       errors.push(...neededByErrors(fields, byName).map((e) => `jobs[${index}].${e}`));
       const cycle = findCycle(graph, name);
       const key = cycle ? [...cycle.slice(1)].sort().join(' ') : '';

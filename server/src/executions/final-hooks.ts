@@ -11,7 +11,12 @@ export interface FinalHook {
   /** The pipeline run a finished execution's chain steps belong to (created when needed), or null. */
   pipelineRunFor(exec: Execution): Promise<string | null>;
   /** After fan-out progress and chains. `params` are the run's resolved (plain) params. */
-  afterFinal(exec: Execution, job: Job | null, params: Record<string, unknown>, response?: ParentResponse): Promise<void>;
+  afterFinal(
+    exec: Execution,
+    job: Job | null,
+    params: Record<string, unknown>,
+    response?: ParentResponse,
+  ): Promise<void>;
 }
 
 @Injectable()

@@ -45,9 +45,9 @@ export class FinalizerService {
     // Each fan-out child chains on its own (its params hold one item); the parent does not chain.
     await this.chain(exec, job, params, response);
     // Fan-in arrivals and the pipeline run's status (pipelines/).
-    await this.hooks.afterFinal(exec, job, params, response).catch((err: Error) =>
-      this.logger.error(`Pipeline step after ${exec.id} failed: ${err.message}`),
-    );
+    await this.hooks
+      .afterFinal(exec, job, params, response)
+      .catch((err: Error) => this.logger.error(`Pipeline step after ${exec.id} failed: ${err.message}`));
   }
 
   private async chain(exec: Execution, job: Job | null, params: Record<string, unknown>, response?: ParentResponse) {

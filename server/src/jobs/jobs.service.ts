@@ -288,7 +288,13 @@ export class JobsService {
     const byName = new Map<string, DependencyJob>();
     for (const r of rows) {
       if (current && r.id === current.id) continue;
-      byName.set(r.name, { name: r.name, onSuccess: r.on_success, onFailure: r.on_failure, needs: r.needs, params: r.params });
+      byName.set(r.name, {
+        name: r.name,
+        onSuccess: r.on_success,
+        onFailure: r.on_failure,
+        needs: r.needs,
+        params: r.params,
+      });
     }
     const errors: string[] = [];
     for (const field of ['onSuccess', 'onFailure'] as const) {
@@ -300,7 +306,8 @@ export class JobsService {
     errors.push(...needsErrors('needs', fields, byName), ...neededByErrors(fields, byName));
     if (errors.length) throw new BadRequestException(errors);
     const cycle = findCycle(dependencyGraph(byName.values()), fields.name);
-    if (cycle) throw new BadRequestException(`${cycleFields(byName.values())} would form a cycle: ${cycle.join(' -> ')}`);
+    if (cycle)
+      throw new BadRequestException(`${cycleFields(byName.values())} would form a cycle: ${cycle.join(' -> ')}`);
   }
 
   /** Names of other jobs whose chains name `name`. */

@@ -32,7 +32,8 @@ export function dependencyGraph(jobs: Iterable<DependencyJob>): Map<string, stri
 }
 
 const paramNames = (job: DependencyJob) => (job.params ?? []).map((p) => String(p.name));
-const secretNames = (job: DependencyJob) => (job.params ?? []).filter((p) => p.secret === true).map((p) => String(p.name));
+const secretNames = (job: DependencyJob) =>
+  (job.params ?? []).filter((p) => p.secret === true).map((p) => String(p.name));
 
 /**
  * What is wrong with `job`'s fan-in given every job after the save (`byName`, `job` included): needed jobs
@@ -51,7 +52,9 @@ export function needsErrors(path: string, job: DependencyJob, byName: Map<string
       if (!declared.includes(k)) {
         errors.push(`${path}.key: ${label} declares no param ${k} (params: ${declared.join(', ') || 'none'})`);
       } else if (secret.includes(k)) {
-        errors.push(`${path}.key: param ${k} of ${label} is secret; a fan-in key is stored and shown, so it may not be`);
+        errors.push(
+          `${path}.key: param ${k} of ${label} is secret; a fan-in key is stored and shown, so it may not be`,
+        );
       }
     }
   };

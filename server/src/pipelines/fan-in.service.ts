@@ -82,7 +82,11 @@ export class FanInService implements OnApplicationBootstrap, OnApplicationShutdo
       const tainted = this.params.taintedNames(def, exec.params);
       const secretKey = needs.key.find((k) => tainted.includes(k));
       if (secretKey) {
-        await this.store.log(exec.id, 'warn', `needs: ${fanIn.name} not fed: key param ${secretKey} is secret in this run`);
+        await this.store.log(
+          exec.id,
+          'warn',
+          `needs: ${fanIn.name} not fed: key param ${secretKey} is secret in this run`,
+        );
         continue;
       }
       const missing = needs.key.filter((k) => params[k] === undefined || params[k] === null || params[k] === '');
@@ -95,13 +99,14 @@ export class FanInService implements OnApplicationBootstrap, OnApplicationShutdo
         jobId: fanIn.id,
         jobName: fanIn.name,
         keyText: JSON.stringify(needs.key.map((k) => params[k])),
+        keyNames: needs.key,
         keyValues,
         deadlineMs: deadlineMs(needs.deadline) ?? 86_400_000,
         runId: pipelineRunId,
         neededJob: exec.jobName,
         arrival,
       });
-      const keyLabel = describeKey(slot.key_values);
+      const keyLabel = describeKey(slot);
       if (slot.state !== 'waiting') {
         await this.store.log(
           exec.id,
@@ -122,7 +127,7 @@ export class FanInService implements OnApplicationBootstrap, OnApplicationShutdo
     const arrivals = slot.arrivals;
     const failed = needs.jobs.filter((j) => arrivals[j] && FAILED.includes(arrivals[j].status));
     const missing = needs.jobs.filter((j) => !arrivals[j]);
-    const keyLabel = describeKey(slot.key_values);
+    const keyLabel = describeKey(slot);
     if (!failed.length && !missing.length) return this.fire(slot, fanIn, trigger, null);
     const problem = [
       ...failed.map((j) => `${j} ${arrivals[j]!.status}`),
@@ -195,7 +200,7 @@ export class FanInService implements OnApplicationBootstrap, OnApplicationShutdo
           await this.store.log(
             queued.id,
             note ? 'warn' : 'info',
-            `needs: ${needs.jobs.join(', ')} for ${describeKey(slot.key_values)}${note ? `: ${note}` : ' all succeeded'}`,
+            `needs: ${needs.jobs.join(', ')} for ${describeKey(slot)}${note ? `: ${note}` : ' all succeeded'}`,
           );
         }
         return;
@@ -204,7 +209,7 @@ export class FanInService implements OnApplicationBootstrap, OnApplicationShutdo
       }
     }
     // Bad params or a disabled job: the slot fails, with a failed run that says why.
-    const reason = `needs: ${fanIn.name} for ${describeKey(slot.key_values)} could not be queued: ${renderError}`;
+    const reason = `needs: ${fanIn.name} for ${describeKey(slot)} could not be queued: ${renderError}`;
     const claimed = await this.store.claim(slot.id, 'failed', reason);
     if (!claimed) return;
     const failed = await this.executions.recordFailed(run as never, slot.key_values, reason);
@@ -248,7 +253,12 @@ export class FanInService implements OnApplicationBootstrap, OnApplicationShutdo
       status: exec.status,
       masked: masked as Arrival['masked'],
       sealed: secret
-        ? this.secrets.encrypt(JSON.stringify({ ...real, secrets: [...(response?.secrets ?? []), ...this.params.secretValues(job, params, tainted)] }))
+        ? this.secrets.encrypt(
+            JSON.stringify({
+              ...real,
+              secrets: [...(response?.secrets ?? []), ...this.params.secretValues(job, params, tainted)],
+            }),
+          )
         : null,
       at: new Date().toISOString(),
     };
@@ -271,7 +281,12 @@ export class FanInService implements OnApplicationBootstrap, OnApplicationShutdo
         secrets.push(...(open.secrets ?? []));
         plain = open;
       }
-      real[name] = { status: a.status, executionId: a.executionId, params: plain.params, response: plain.response ?? null };
+      real[name] = {
+        status: a.status,
+        executionId: a.executionId,
+        params: plain.params,
+        response: plain.response ?? null,
+      };
       masked[name] = {
         status: a.status,
         executionId: a.executionId,
@@ -306,10 +321,8 @@ export class FanInService implements OnApplicationBootstrap, OnApplicationShutdo
 }
 
 /** `device_id=d-1, date=2026-12-01` */
-export function describeKey(values: Record<string, unknown>): string {
-  return Object.entries(values)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(', ');
+export function describeKey(slot: Pick<SlotRow, 'key_names' | 'key_values'>): string {
+  return slot.key_names.map((k) => `${k}=${String(slot.key_values[k])}`).join(', ');
 }
 
 function reasonOf(err: unknown): string {

@@ -86,10 +86,12 @@ export class PipelineRunsService {
       this.store.nodes(id),
       this.store.slotsOfRun(id),
     ]);
-    const groupBy = [...new Set(slots.flatMap((s) => Object.keys(s.key_values)))];
+    const groupBy = [...new Set(slots.flatMap((s) => s.key_names))];
+    // A node's group: its values of the fan-in key params (null when it lacks one, or holds a list: a fan-out parent).
     const groupOf = (params: Record<string, unknown>): string | null => {
-      if (!groupBy.length || !groupBy.every((k) => params[k] !== undefined && params[k] !== null)) return null;
-      return groupBy.map((k) => `${k}=${typeof params[k] === 'string' ? params[k] : JSON.stringify(params[k])}`).join(', ');
+      const values = groupBy.map((k) => params[k]);
+      if (!groupBy.length || values.some((v) => v === undefined || v === null || typeof v === 'object')) return null;
+      return groupBy.map((k, i) => `${k}=${String(values[i] as string | number | boolean)}`).join(', ');
     };
     const ids = new Set(execs.map((e) => e.id));
     const fanInExecs = new Set(slots.map((s) => s.execution_id).filter((x): x is string => !!x));

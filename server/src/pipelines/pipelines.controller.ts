@@ -18,7 +18,9 @@ export class PipelinesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One pipeline run as a graph: nodes (executions, waiting fan-ins) and edges (chain, fanout, needs)' })
+  @ApiOperation({
+    summary: 'One pipeline run as a graph: nodes (executions, waiting fan-ins) and edges (chain, fanout, needs)',
+  })
   @ApiOkResponse({ description: 'PipelineRunDetail' })
   @ApiBadRequestResponse({ description: 'id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such pipeline run' })

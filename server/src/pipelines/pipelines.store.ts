@@ -27,6 +27,8 @@ export interface SlotRow {
   job_id: string;
   job_name: string;
   key_text: string;
+  /** The key's param names in the order of `needs.key`. */
+  key_names: string[];
   key_values: Record<string, unknown>;
   state: SlotState;
   arrivals: Record<string, Arrival>;
@@ -233,6 +235,7 @@ export class PipelinesStore {
     jobId: string;
     jobName: string;
     keyText: string;
+    keyNames: string[];
     keyValues: Record<string, unknown>;
     deadlineMs: number;
     runId: string | null;
@@ -240,8 +243,9 @@ export class PipelinesStore {
     arrival: Arrival;
   }): Promise<SlotRow> {
     const { rows } = await this.pool.query<SlotRow>(
-      `INSERT INTO fan_in_slots (job_id, job_name, key_text, key_values, deadline_at, pipeline_run_id, arrivals)
-       VALUES ($1, $2, $3, $4::jsonb, now() + $5 * interval '1 millisecond', $6, jsonb_build_object($7::text, $8::jsonb))
+      `INSERT INTO fan_in_slots (job_id, job_name, key_text, key_values, deadline_at, pipeline_run_id, arrivals, key_names)
+       VALUES ($1, $2, $3, $4::jsonb, now() + $5 * interval '1 millisecond', $6, jsonb_build_object($7::text, $8::jsonb),
+               $9::text[])
        ON CONFLICT (job_id, key_text) DO UPDATE SET
          arrivals = CASE
            WHEN fan_in_slots.state <> 'waiting' THEN fan_in_slots.arrivals
@@ -250,7 +254,17 @@ export class PipelinesStore {
            ELSE fan_in_slots.arrivals || EXCLUDED.arrivals END,
          pipeline_run_id = COALESCE(fan_in_slots.pipeline_run_id, EXCLUDED.pipeline_run_id)
        RETURNING *`,
-      [s.jobId, s.jobName, s.keyText, JSON.stringify(s.keyValues), s.deadlineMs, s.runId, s.neededJob, JSON.stringify(s.arrival)],
+      [
+        s.jobId,
+        s.jobName,
+        s.keyText,
+        JSON.stringify(s.keyValues),
+        s.deadlineMs,
+        s.runId,
+        s.neededJob,
+        JSON.stringify(s.arrival),
+        s.keyNames,
+      ],
     );
     return rows[0]!;
   }
@@ -259,7 +273,12 @@ export class PipelinesStore {
    * The atomic claim: settle a waiting slot as `state`. Exactly one caller (any replica) gets the row; the
    * others get null. Inside `m`'s transaction when given (the fired run is queued in the same one).
    */
-  async claim(id: string, state: Exclude<SlotState, 'waiting'>, reason: string | null, m?: EntityManager): Promise<SlotRow | null> {
+  async claim(
+    id: string,
+    state: Exclude<SlotState, 'waiting'>,
+    reason: string | null,
+    m?: EntityManager,
+  ): Promise<SlotRow | null> {
     const sql = `UPDATE fan_in_slots SET state = $2, reason = $3, settled_at = now()
                   WHERE id = $1 AND state = 'waiting' RETURNING *`;
     const params = [id, state, reason];
@@ -289,7 +308,9 @@ export class PipelinesStore {
 
   /** The slot a fan-in execution was queued by, if any. */
   async slotOfExecution(executionId: string): Promise<SlotRow | null> {
-    const { rows } = await this.pool.query<SlotRow>('SELECT * FROM fan_in_slots WHERE execution_id = $1', [executionId]);
+    const { rows } = await this.pool.query<SlotRow>('SELECT * FROM fan_in_slots WHERE execution_id = $1', [
+      executionId,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -304,7 +325,11 @@ export class PipelinesStore {
 
   async log(executionId: string, level: string, message: string): Promise<void> {
     await this.pool
-      .query('INSERT INTO execution_logs (execution_id, level, message) VALUES ($1, $2, $3)', [executionId, level, message])
+      .query('INSERT INTO execution_logs (execution_id, level, message) VALUES ($1, $2, $3)', [
+        executionId,
+        level,
+        message,
+      ])
       .catch(() => undefined);
   }
 }

@@ -33,6 +33,7 @@ export class Pipelines1795300015000 implements MigrationInterface {
         job_id uuid NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
         job_name text NOT NULL,
         key_text text NOT NULL,
+        key_names text[] NOT NULL,
         key_values jsonb NOT NULL,
         state text NOT NULL DEFAULT 'waiting'
           CONSTRAINT fan_in_slots_state_check CHECK (state IN ('waiting','fired','skipped','failed')),

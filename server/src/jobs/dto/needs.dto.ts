@@ -1,16 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { JobNeeds, NeedsOnFailure } from '@api-manager/contracts';
 import { NEEDS_ON_FAILURE } from '../../../../libs/contracts/src/pipelines.js';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { IsJsonObject } from './validators.js';
 
 // The same shapes as job.dto.ts's JOB_NAME / PARAM_NAME (kept here: job.dto.ts imports this file).
@@ -38,16 +29,16 @@ export class NeedsDto implements JobNeeds {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_NEEDS_JOBS)
-  @ArrayUnique({ message: 'needs.jobs lists a job twice' })
-  @Matches(JOB_NAME, { each: true, message: 'needs.jobs entries must be job names' })
+  @ArrayUnique({ message: 'jobs lists a job twice' })
+  @Matches(JOB_NAME, { each: true, message: 'jobs entries must be job names' })
   jobs: string[];
 
   @ApiProperty({ example: ['device_id', 'date'] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_NEEDS_KEY)
-  @ArrayUnique({ message: 'needs.key lists a param twice' })
-  @Matches(PARAM_NAME, { each: true, message: 'needs.key entries must be param names' })
+  @ArrayUnique({ message: 'key lists a param twice' })
+  @Matches(PARAM_NAME, { each: true, message: 'key entries must be param names' })
   key: string[];
 
   @ApiPropertyOptional({ enum: NEEDS_ON_FAILURE, default: 'skip' })
@@ -58,7 +49,7 @@ export class NeedsDto implements JobNeeds {
   @ApiPropertyOptional({ example: '2h', default: DEFAULT_NEEDS_DEADLINE })
   @IsOptional()
   @IsString()
-  @Matches(DEADLINE, { message: 'needs.deadline must be a number and a unit: 500ms, 90s, 30m, 2h, 1d' })
+  @Matches(DEADLINE, { message: 'deadline must be a number and a unit: 500ms, 90s, 30m, 2h, 1d' })
   deadline?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
