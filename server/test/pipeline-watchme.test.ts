@@ -106,7 +106,7 @@ describe('the WatchMe example as a pipeline (3 devices × 2 dates)', () => {
     await waitFor(async () => nothingActive(app.db.url), 10_000, 'quiet');
 
     const devices = ['d-0001', 'd-0002', 'd-0003'];
-    const summaries = target.hits('/dashboard/summary').map((r) => ({ at: r.at, ...bodyOf(r) }));
+    const summaries = target.hits('/dashboard/summary').map((r) => Object.assign(bodyOf(r), { at: r.at }));
     expect(summaries).toHaveLength(6);
     const keys = summaries.map((s) => `${s.device_id}/${s.date}`).sort();
     expect(keys).toEqual(dates.flatMap((d) => devices.map((dev) => `${dev}/${d}`)).sort());
