@@ -3,6 +3,8 @@ import { rxResource } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
 import { TranslatePipe } from '@ngx-translate/core';
 
+import { LanguageService } from '../core/i18n/language';
+
 import { PipelinesApi } from '../core/api/pipelines-api';
 import { ExecStatus } from '../shared/exec-status/exec-status';
 import { TimePipe, apiErrorMessage } from '../shared/format/format';
@@ -37,11 +39,11 @@ import { PipelineGraph } from './pipeline-graph';
         </div>
         <div>
           <dt>{{ 'pipeline.started' | translate }}</dt>
-          <dd>{{ r.startedAt | time }}</dd>
+          <dd>{{ r.startedAt | appTime: lang() }}</dd>
         </div>
         <div>
           <dt>{{ 'pipeline.finished' | translate }}</dt>
-          <dd>{{ r.finishedAt ? (r.finishedAt | time) : '—' }}</dd>
+          <dd>{{ r.finishedAt ? (r.finishedAt | appTime: lang()) : '—' }}</dd>
         </div>
         <div>
           <dt>{{ 'pipeline.executions' | translate }}</dt>
@@ -101,6 +103,7 @@ import { PipelineGraph } from './pipeline-graph';
 })
 export class PipelineRunPage {
   private readonly api = inject(PipelinesApi);
+  protected readonly lang = inject(LanguageService).language;
   /** Route parameter (component input binding). */
   readonly id = input.required<string>();
   protected readonly run = rxResource({ params: () => this.id(), stream: ({ params }) => this.api.get(params) });

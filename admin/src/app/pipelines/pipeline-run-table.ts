@@ -1,7 +1,9 @@
-import { ChangeDetectionStrategy, Component, input } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject, input } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { PipelineRunSummary } from '@api-manager/contracts';
 import { TranslatePipe } from '@ngx-translate/core';
+
+import { LanguageService } from '../core/i18n/language';
 
 import { ExecStatus } from '../shared/exec-status/exec-status';
 import { TimePipe } from '../shared/format/format';
@@ -17,7 +19,9 @@ import { TimePipe } from '../shared/format/format';
           <a class="run" [routerLink]="['/pipelines', r.id]" [attr.data-run]="r.id">
             <app-exec-status kind="pipeline.status" [status]="r.status" />
             <span class="root">{{ r.rootJobName }}</span>
-            <span class="meta">{{ 'executions.trigger.' + r.trigger | translate }} · {{ r.startedAt | time }}</span>
+            <span class="meta"
+              >{{ 'executions.trigger.' + r.trigger | translate }} · {{ r.startedAt | appTime: lang() }}</span
+            >
             <span class="counts">
               {{ r.counts.total }} {{ 'pipeline.executions' | translate }} —
               {{
@@ -74,5 +78,6 @@ import { TimePipe } from '../shared/format/format';
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class PipelineRunTable {
+  protected readonly lang = inject(LanguageService).language;
   readonly runs = input.required<readonly PipelineRunSummary[]>();
 }
