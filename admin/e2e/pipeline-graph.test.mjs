@@ -97,16 +97,26 @@ describe('pipeline graph', { timeout: 240_000 }, () => {
     }
     const run = await page.request.post('/api/v1/jobs/hour-start/runs', { headers, data: {} });
     assert.equal(run.status(), 202, await run.text());
-    // Wait until the pipeline run has settled (both fan-ins decided).
-    await waitForValue(async () => {
-      const list = await (await page.request.get('/api/v1/pipeline-runs')).json();
-      const r = list.items[0];
-      if (!r || r.status === 'running') return false;
-      runId = r.id;
-      return true;
-    }, true, 60_000);
+    // Wait until the pipeline run has settled: both fan-ins decided and nothing left running.
+    await waitForValue(
+      async () => {
+        const list = await (await page.request.get('/api/v1/pipeline-runs')).json();
+        const r = list.items[0];
+        if (!r || r.status === 'running') return false;
+        runId = r.id;
+        const d = await (await page.request.get(`/api/v1/pipeline-runs/${runId}`)).json();
+        return (
+          d.nodes.filter((n) => n.jobName === 'device-summary' && n.status !== 'queued' && n.status !== 'running')
+            .length === 2
+        );
+      },
+      true,
+      60_000,
+    );
     const detail = await (await page.request.get(`/api/v1/pipeline-runs/${runId}`)).json();
-    fanInId = detail.nodes.find((n) => n.jobName === 'device-summary' && n.status === 'succeeded').executionId;
+    const fanIn = detail.nodes.find((n) => n.jobName === 'device-summary' && n.status === 'succeeded');
+    assert.ok(fanIn, JSON.stringify(detail.nodes.map((n) => [n.jobName, n.status, n.error])));
+    fanInId = fanIn.executionId;
   });
 
   after(async () => {

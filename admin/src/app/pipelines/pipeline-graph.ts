@@ -78,14 +78,14 @@ interface Band {
             [attr.role]="n.executionId ? 'link' : 'img'"
             [attr.tabindex]="n.executionId ? 0 : null"
             [attr.aria-label]="
-              n.jobName + ': ' + ('pipeline.status.' + n.status | translate) + (n.group ? ' (' + n.group + ')' : '')
+              n.label + ' ' + ('pipeline.status.' + n.status | translate) + (n.group ? ', ' + n.group : '')
             "
             (click)="open(n)"
             (keydown.enter)="open(n)"
             (keydown.space)="open(n); $event.preventDefault()"
           >
             <title>
-              {{ n.jobName }} — {{ 'pipeline.status.' + n.status | translate }}{{ n.error ? ': ' + n.error : '' }}
+              {{ n.jobName }} {{ 'pipeline.status.' + n.status | translate }}{{ n.error ? ': ' + n.error : '' }}
             </title>
             <rect [attr.width]="NODE_W" [attr.height]="NODE_H" rx="8" />
             <text class="name" x="10" y="16">{{ n.label }}</text>
