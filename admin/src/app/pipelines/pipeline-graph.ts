@@ -75,18 +75,12 @@ interface Band {
             [attr.transform]="'translate(' + n.x + ',' + n.y + ')'"
             [attr.data-node]="n.jobName"
             [attr.data-status]="n.status"
-            [attr.role]="n.executionId ? 'link' : 'img'"
+            [attr.role]="n.executionId ? 'link' : null"
             [attr.tabindex]="n.executionId ? 0 : null"
-            [attr.aria-label]="
-              n.label + ' ' + ('pipeline.status.' + n.status | translate) + (n.group ? ', ' + n.group : '')
-            "
             (click)="open(n)"
             (keydown.enter)="open(n)"
             (keydown.space)="open(n); $event.preventDefault()"
           >
-            <title>
-              {{ n.jobName }} {{ 'pipeline.status.' + n.status | translate }}{{ n.error ? ': ' + n.error : '' }}
-            </title>
             <rect [attr.width]="NODE_W" [attr.height]="NODE_H" rx="8" />
             <text class="name" x="10" y="16">{{ n.label }}</text>
             <text class="state" x="10" y="32">{{ 'pipeline.status.' + n.status | translate }}</text>
