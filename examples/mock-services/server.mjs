@@ -13,6 +13,13 @@ const score = (s) => [...String(s)].reduce((a, c) => (a * 31 + c.charCodeAt(0)) 
 /** path -> (input) => JSON answer. `input` merges the query string and the JSON body. */
 const routes = {
   'GET /health': () => ({ status: 'ok' }),
+  'GET /devices/ready': (i) => ({
+    status: 'ok',
+    device_id: i.device_id,
+    date: i.date,
+    time_block: i.time_block,
+    ready: true,
+  }),
   'POST /transcriber/process': (i) => ({
     status: 'ok',
     device_id: i.device_id,

@@ -18,6 +18,7 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { PipelinesModule } from './pipelines/pipelines.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -50,6 +51,7 @@ export class AppModule {
         WebhooksModule,
         NotificationsModule,
         ConfigAsCodeModule,
+        PipelinesModule,
         MetricsModule,
       ],
       providers: [

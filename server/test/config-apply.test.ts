@@ -4,7 +4,8 @@ import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { startMock, stopMock } from './helpers/mock-services.js';
 
-const WATCHME = readFileSync(new URL('../../examples/watchme.jobs.yaml', import.meta.url), 'utf8');
+// A file with many schedules (the WatchMe jobs before pipelines); the example's own test is pipeline-watchme.test.ts.
+const WATCHME = readFileSync(new URL('./fixtures/watchme-staggered.jobs.yaml', import.meta.url), 'utf8');
 const JOB_COUNT = 10;
 const SCHEDULE_COUNT = 9;
 

@@ -42,7 +42,8 @@ describe('the api-manager CLI against a running server', () => {
     app = await startTestApp({ SCHEDULER_ENABLED: 'false' });
     dir = mkdtempSync(join(tmpdir(), 'apm-cli-'));
     file = join(dir, 'watchme.jobs.yaml');
-    const example = readFileSync('examples/watchme.jobs.yaml', 'utf8');
+    // (a file with many schedules: the WatchMe jobs before pipelines; see pipeline-watchme.test.ts for the example)
+    const example = readFileSync('server/test/fixtures/watchme-staggered.jobs.yaml', 'utf8');
     writeFileSync(file, example.replaceAll('http://127.0.0.1:8090', mock.url));
     env = { API_MANAGER_URL: app.baseUrl, API_MANAGER_TOKEN: app.authHeaders.authorization!.slice('Bearer '.length) };
   });

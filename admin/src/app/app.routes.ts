@@ -38,6 +38,11 @@ export const routes: Routes = [
         loadChildren: () => import('./executions/executions.routes').then((m) => m.EXECUTIONS_ROUTES),
       },
       {
+        path: 'pipelines',
+        title: 'pipeline.nav',
+        loadChildren: () => import('./pipelines/pipelines.routes').then((m) => m.PIPELINES_ROUTES),
+      },
+      {
         path: 'webhooks',
         title: 'nav.webhooks',
         loadChildren: () => import('./webhooks/webhooks.routes').then((m) => m.WEBHOOKS_ROUTES),

@@ -113,6 +113,8 @@ export interface ExecutionDetail extends ExecutionSummary {
   logs: ExecutionLogLine[];
   children: ExecutionSummary[];
   parent: ExecutionSummary | null;
+  /** The pipeline run (chains and fan-ins started by one trigger) this execution belongs to, if any. */
+  pipelineRunId?: string | null;
   /** Notifications recorded for this execution (channels of the job's `notifications`). */
   notifications?: ExecutionNotification[];
 }

@@ -13,3 +13,4 @@ export * from './limits.js';
 export * from './job-overview.js';
 export * from './fanout.js';
 export * from './error-codes.js';
+export * from './pipelines.js';

@@ -1,5 +1,6 @@
 import type { FanOutSource } from './fanout.js';
 import type { PageQuery } from './limits.js';
+import type { JobNeeds } from './pipelines.js';
 import type { JobNotification } from './notifications.js';
 import type { WebhookProviderName } from './webhooks.js';
 // Job definitions: the JSON shape of DESIGN.md ("A job, as JSON"), the same in jobs.yaml.
@@ -220,6 +221,8 @@ export interface JobDefinition {
   concurrency?: ConcurrencyPolicy;
   onSuccess?: ChainStep[];
   onFailure?: ChainStep[];
+  /** Fan-in: run once per key when every needed job has succeeded for it (see pipelines.ts). */
+  needs?: JobNeeds | null;
   triggers?: JobTriggers;
   /** Who hears about this job's outcomes (channels by name). */
   notifications?: JobNotification[];
@@ -252,6 +255,7 @@ export interface JobView {
   concurrency: Required<ConcurrencyPolicy>;
   onSuccess: ChainStep[];
   onFailure: ChainStep[];
+  needs: JobNeeds | null;
   triggers: JobTriggers;
   notifications: JobNotification[];
   timezone: string | null;

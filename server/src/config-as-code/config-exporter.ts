@@ -116,6 +116,8 @@ export class ConfigExporter {
       steps.map((st) => (isPlainObject(st.params) ? { ...st, params: hideSecrets(st.params) } : st));
     if (job.onSuccess.length) out.onSuccess = hideSteps(job.onSuccess);
     if (job.onFailure.length) out.onFailure = hideSteps(job.onFailure);
+    if (job.needs)
+      out.needs = isPlainObject(job.needs.params) ? { ...job.needs, params: hideSecrets(job.needs.params) } : job.needs;
     if (Array.isArray(job.triggers.github) && job.triggers.github.length) {
       out.triggers = {
         ...job.triggers,

@@ -4,7 +4,8 @@ import { Environment } from '../config/environment.js';
 import { SecretBox } from '../common/secret-box.js';
 import { CreateJobDto } from '../jobs/dto/job.dto.js';
 import type { Job } from '../jobs/job.entity.js';
-import { chainTargets, findCycle, JobValidator, type StoredJobFields } from '../jobs/job-validator.js';
+import { findCycle, JobValidator, type StoredJobFields } from '../jobs/job-validator.js';
+import { cycleFields, dependencyGraph, type DependencyJob, neededByErrors, needsErrors } from '../jobs/needs-rules.js';
 import { SecretMappings } from '../jobs/params/secret-mappings.js';
 import type { Schedule } from '../schedules/schedule.entity.js';
 import type { WebhookSource } from '../webhooks/webhook-source.entity.js';
@@ -38,6 +39,7 @@ const JOB_FIELDS: (keyof StoredJobFields)[] = [
   'concurrency',
   'onSuccess',
   'onFailure',
+  'needs',
   'triggers',
   'notifications',
   'timezone',
@@ -130,9 +132,11 @@ export class ConfigPlanner {
     prune: boolean,
     errors: string[],
   ): void {
-    const graph = new Map<string, string[]>();
-    if (!prune) for (const j of state.jobs) graph.set(j.name, chainTargets(j));
-    for (const [name, { fields }] of fileJobs) graph.set(name, chainTargets(fields));
+    const byName = new Map<string, DependencyJob>();
+    if (!prune) for (const j of state.jobs) byName.set(j.name, j);
+    for (const [name, { fields }] of fileJobs) byName.set(name, fields);
+    const graph = dependencyGraph(byName.values());
+    const what = cycleFields(byName.values());
     const reported = new Set<string>();
     for (const [name, { index, fields }] of fileJobs) {
       for (const field of ['onSuccess', 'onFailure'] as const) {
@@ -140,11 +144,17 @@ export class ConfigPlanner {
           if (!graph.has(String(s.job))) errors.push(`jobs[${index}].${field}[${k}].job: job ${s.job} does not exist`);
         });
       }
+      errors.push(
+        ...needsErrors(`jobs[${index}].needs`, fields, byName).map((e) =>
+          e.replace(/needs\.jobs\.(\d+)/, 'needs.jobs[$1]'),
+        ),
+      );
+      errors.push(...neededByErrors(fields, byName).map((e) => `jobs[${index}].${e}`));
       const cycle = findCycle(graph, name);
       const key = cycle ? [...cycle.slice(1)].sort().join(' ') : '';
       if (cycle && !reported.has(key)) {
         reported.add(key);
-        errors.push(`jobs[${index}]: onSuccess/onFailure would form a cycle: ${cycle.join(' -> ')}`);
+        errors.push(`jobs[${index}]: ${what} would form a cycle: ${cycle.join(' -> ')}`);
       }
     }
   }
@@ -172,6 +182,9 @@ export class ConfigPlanner {
       return value.map((step: Record<string, unknown>) =>
         isPlainObject(step.params) ? { ...step, params: this.mappings.reveal(step.params) } : step,
       );
+    }
+    if (field === 'needs' && isPlainObject(value) && isPlainObject(value.params)) {
+      return { ...value, params: this.mappings.reveal(value.params) };
     }
     if (field === 'triggers' && isPlainObject(value) && Array.isArray(value.github)) {
       return {

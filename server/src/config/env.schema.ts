@@ -236,6 +236,12 @@ export class EnvSchema {
   @Min(50)
   WORKER_POLL_MS = 1000;
 
+  /** How often fan-ins (`needs`) past their deadline are settled (every replica looks; one wins each). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  FAN_IN_SWEEP_MS = 5000;
+
   /** How often old executions are pruned (RETENTION_DAYS), in small batches. */
   @Transform(toInt)
   @IsInt()

@@ -33,6 +33,8 @@ export interface EnqueueInput {
    * `context.push` (webhook runs); chain steps pass their parent's; fan-out children copy their parent's.
    */
   push?: Record<string, unknown> | null;
+  /** The pipeline run the new execution belongs to (chain steps and fan-ins of a pipeline; pipelines/). */
+  pipelineRunId?: string | null;
   /** Same key on the same job -> the same execution. */
   idempotencyKey?: string;
 }

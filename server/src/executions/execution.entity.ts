@@ -110,4 +110,8 @@ export class Execution {
   /** The push this run was made for (a webhook run, or a fan-out child / chain step of one); null otherwise. */
   @Column('jsonb', { nullable: true })
   push: Record<string, unknown> | null;
+
+  /** The pipeline run (pipelines/) this execution belongs to: set for runs started through chains and fan-ins. */
+  @Column('uuid', { name: 'pipeline_run_id', nullable: true })
+  pipelineRunId: string | null;
 }

@@ -11,6 +11,7 @@ import { HttpExecutor } from './executors/http.executor.js';
 import { ExecutionDetailContributors } from './execution-detail-contributors.js';
 import { FanOutSourceService } from './fanout/fanout-source.service.js';
 import { FanOutStore } from './fanout/fanout.store.js';
+import { FinalHooks } from './final-hooks.js';
 import { FinalizerService } from './finalizer.service.js';
 import { JobStatusContributors } from './job-status-contributors.js';
 import { JobStatusService } from './job-status.service.js';
@@ -36,6 +37,7 @@ import { RetryFailedService } from './retry-failed.service.js';
     ExecutionsQueryService,
     JobStatusService,
     FinalizerService,
+    FinalHooks,
     QueueService,
     HttpExecutor,
     CommandExecutor,
@@ -58,6 +60,7 @@ import { RetryFailedService } from './retry-failed.service.js';
     EventsService,
     JobStatusContributors,
     ExecutionDetailContributors,
+    FinalHooks,
     RetentionService,
     WorkerService,
     FanOutStore,

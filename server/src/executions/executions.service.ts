@@ -153,11 +153,11 @@ export class ExecutionsService {
       m,
       `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
           parent_id, retry_of, idempotency_key, params, status, max_attempts, run_at, started_at, finished_at, duration_ms,
-          error, children_total, push)
+          error, children_total, push, pipeline_run_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, COALESCE($15, now()),
           CASE WHEN $13 = 'queued' THEN NULL ELSE now() END,
           CASE WHEN $13 IN ('queued','running') THEN NULL ELSE now() END,
-          CASE WHEN $13 IN ('queued','running') THEN NULL ELSE 0 END, $16, $17, $18::jsonb)
+          CASE WHEN $13 IN ('queued','running') THEN NULL ELSE 0 END, $16, $17, $18::jsonb, $19)
        ON CONFLICT DO NOTHING
        RETURNING *`,
       [
@@ -179,6 +179,7 @@ export class ExecutionsService {
         skipReason,
         fanItems.length,
         pushOf(input) ? JSON.stringify(pushOf(input)) : null,
+        input.pipelineRunId ?? null,
       ],
     );
     if (!inserted.length) {
@@ -344,11 +345,16 @@ export class ExecutionsService {
    * finished `failed` execution with the reason, so it shows as a child of its parent and in the
    * job's history instead of only as a log line. `params` should already be masked.
    */
-  async recordFailed(input: EnqueueInput, params: Record<string, unknown>, reason: string): Promise<Execution> {
+  async recordFailed(
+    input: EnqueueInput,
+    params: Record<string, unknown>,
+    reason: string,
+    status: 'failed' | 'skipped' = 'failed',
+  ): Promise<Execution> {
     const { rows } = await poolOf(this.dataSource).query(
       `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, parent_id, params, status, max_attempts,
-          run_at, started_at, finished_at, duration_ms, error, push)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'failed', 1, now(), now(), now(), 0, $8, $9::jsonb)
+          run_at, started_at, finished_at, duration_ms, error, push, pipeline_run_id, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $10, 1, now(), now(), now(), 0, $8, $9::jsonb, $11, $12)
        RETURNING *`,
       [
         input.job.id,
@@ -360,12 +366,15 @@ export class ExecutionsService {
         JSON.stringify(params),
         reason,
         pushOf(input) ? JSON.stringify(pushOf(input)) : null,
+        status,
+        input.pipelineRunId ?? null,
+        input.idempotencyKey ?? null,
       ],
     );
     const exec = toExecution(rows[0]);
     await poolOf(this.dataSource).query(
       'INSERT INTO execution_logs (execution_id, level, message) VALUES ($1, $2, $3)',
-      [exec.id, 'error', reason],
+      [exec.id, status === 'failed' ? 'error' : 'info', reason],
     );
     void this.events.publish('execution', {
       id: exec.id,

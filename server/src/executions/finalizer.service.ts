@@ -6,6 +6,7 @@ import { JobsService } from '../jobs/jobs.service.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import type { Execution } from './execution.entity.js';
 import { ExecutionsService } from './executions.service.js';
+import { FinalHooks } from './final-hooks.js';
 import { Masker } from './masking.js';
 import { ProgressService } from './progress.service.js';
 import { poolOf } from './sql.js';
@@ -31,6 +32,7 @@ export class FinalizerService {
     private readonly progress: ProgressService,
     private readonly jobs: JobsService,
     private readonly params: ParamsResolver,
+    private readonly hooks: FinalHooks,
   ) {}
 
   async afterFinal(exec: Execution, job: Job | null, params: Record<string, unknown>, response?: ParentResponse) {
@@ -42,6 +44,10 @@ export class FinalizerService {
     }
     // Each fan-out child chains on its own (its params hold one item); the parent does not chain.
     await this.chain(exec, job, params, response);
+    // Fan-in arrivals and the pipeline run's status (pipelines/).
+    await this.hooks
+      .afterFinal(exec, job, params, response)
+      .catch((err: Error) => this.logger.error(`Pipeline step after ${exec.id} failed: ${err.message}`));
   }
 
   private async chain(exec: Execution, job: Job | null, params: Record<string, unknown>, response?: ParentResponse) {
@@ -71,6 +77,8 @@ export class FinalizerService {
       ...masker.value({ params: this.params.maskParams(def, params, parentSecretParams), response: real.response }),
     };
     const context = (p: typeof real | typeof masked) => ({ parent: p, ...(exec.push ? { push: exec.push } : {}) });
+    const steps_ = (def[steps] ?? []) as unknown[];
+    const pipelineRunId = steps_.length ? await this.hooks.pipelineRunFor(exec).catch(() => exec.pipelineRunId) : null;
     for (const step of (def[steps] ?? []) as { job: string; params?: Record<string, unknown> }[]) {
       let target: Job;
       try {
@@ -87,6 +95,7 @@ export class FinalizerService {
         parentId: exec.id,
         actor: exec.actor,
         push: exec.push,
+        pipelineRunId,
       };
       const timezone = target.timezone ?? undefined;
       let mapped: Record<string, unknown> = {};

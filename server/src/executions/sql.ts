@@ -71,6 +71,7 @@ export function toExecution(r: Record<string, any>): Execution {
   e.childrenFailed = r.children_failed ?? 0;
   e.childrenCancelled = r.children_cancelled ?? 0;
   e.push = r.push ?? null;
+  e.pipelineRunId = r.pipeline_run_id ?? null;
   return e;
 }
 

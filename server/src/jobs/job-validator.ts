@@ -12,6 +12,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from './render/request
 import { hasTemplateMarkers, TemplateEngine } from './templating/template-engine.js';
 import { triggerFilterErrors } from '../../../libs/contracts/src/filter-pattern.js';
 import type { VariableScope } from './templating/template-variables.js';
+import { DEFAULT_NEEDS_DEADLINE, deadlineMs } from './dto/needs.dto.js';
 
 /** The columns of a job as stored: defaults filled in, secrets encrypted. */
 export type StoredJobFields = Pick<
@@ -27,6 +28,7 @@ export type StoredJobFields = Pick<
   | 'concurrency'
   | 'onSuccess'
   | 'onFailure'
+  | 'needs'
   | 'triggers'
   | 'notifications'
   | 'timezone'
@@ -82,6 +84,7 @@ export class JobValidator {
         }),
       );
     }
+    const needs = this.buildNeeds(def, previous, errors);
     const channels = (def.notifications ?? []).map((n) => n.channel);
     channels.forEach((c, i) => {
       if (channels.indexOf(c) !== i) errors.push(`notifications.${i}.channel ${c} is listed twice`);
@@ -149,11 +152,32 @@ export class JobValidator {
       },
       onSuccess: sealSteps('onSuccess'),
       onFailure: sealSteps('onFailure'),
+      needs,
       triggers: github.length ? { github } : {},
       notifications: (def.notifications ?? []).map((n) => ({ channel: n.channel, on: [...n.on] })),
       timezone: def.timezone ?? null,
     };
     return { fields, errors };
+  }
+
+  /** `needs` normalized (defaults filled in), its params' templates checked and secret values sealed. */
+  private buildNeeds(def: CreateJobDto, previous: Job | undefined, errors: string[]): StoredJobFields['needs'] {
+    const n = def.needs;
+    if (!n) return null;
+    if (deadlineMs(n.deadline) === undefined) errors.push('needs.deadline must be between 1 ms and 30 days');
+    const out: Record<string, unknown> = {
+      jobs: [...n.jobs],
+      key: [...n.key],
+      onFailure: n.onFailure ?? 'skip',
+      deadline: n.deadline ?? DEFAULT_NEEDS_DEADLINE,
+    };
+    if (n.params !== undefined) {
+      this.checkValueTemplates('needs.params', n.params, errors, { roots: ['needs'], params: [] });
+      const own = (def.params ?? []).filter((p) => p.secret).map((p) => p.name);
+      const prev = (previous?.needs as { params?: Record<string, unknown> } | null | undefined)?.params;
+      out.params = this.mappings.seal(n.params, own, prev, 'needs.params', errors);
+    }
+    return out;
   }
 
   private buildHttp(

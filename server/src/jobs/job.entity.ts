@@ -40,6 +40,10 @@ export class Job {
   @Column('jsonb', { name: 'on_failure', default: () => "'[]'" })
   onFailure: Record<string, any>[];
 
+  /** Fan-in (`{ jobs, key, onFailure, deadline, params }`), or null: see pipelines/. */
+  @Column('jsonb', { nullable: true })
+  needs: Record<string, any> | null;
+
   @Column('jsonb', { default: () => "'{}'" })
   triggers: Record<string, any>;
 

@@ -12,7 +12,8 @@ import type {
 import { DataSource, In, Repository, type EntityManager } from 'typeorm';
 import type { CreateJobDto, JobListQueryDto, RenderRequestDto, UpdateJobDto } from './dto/job.dto.js';
 import { Job } from './job.entity.js';
-import { chainTargets, findCycle, JobValidator, type StoredJobFields } from './job-validator.js';
+import { findCycle, JobValidator, type StoredJobFields } from './job-validator.js';
+import { cycleFields, dependencyGraph, type DependencyJob, neededByErrors, needsErrors } from './needs-rules.js';
 import { MASK, ParamsResolver } from './params/params-resolver.js';
 import { mapSourceSecrets } from './params/fanout-params.js';
 import { SecretMappings } from './params/secret-mappings.js';
@@ -252,6 +253,10 @@ export class JobsService {
       concurrency: job.concurrency,
       onSuccess: mask ? this.maskSteps(job.onSuccess) : job.onSuccess,
       onFailure: mask ? this.maskSteps(job.onFailure) : job.onFailure,
+      needs:
+        mask && job.needs?.params
+          ? { ...job.needs, params: this.mappings.mask(job.needs.params as Record<string, unknown>) }
+          : (job.needs ?? null),
       triggers:
         mask && Array.isArray(job.triggers?.github)
           ? {
@@ -270,27 +275,42 @@ export class JobsService {
     return (steps ?? []).map((s) => (s.params ? { ...s, params: this.mappings.mask(s.params) as typeof s.params } : s));
   }
 
-  /** Chain targets must exist; the chain graph must stay acyclic. */
+  /**
+   * Chain targets and needed jobs must exist; fan-in keys must be declared by every job they correlate;
+   * the dependency graph (chains and needs together) must stay acyclic.
+   */
   private async checkChains(m: EntityManager, fields: StoredJobFields, current: Job | undefined): Promise<void> {
-    const targets = chainTargets(fields);
-    if (!targets.length) return;
-    const rows: { id: string; name: string; on_success: { job: string }[]; on_failure: { job: string }[] }[] =
-      await m.query('SELECT id, name, on_success, on_failure FROM jobs');
-    const graph = new Map<string, string[]>();
+    const rows: {
+      id: string;
+      name: string;
+      on_success: { job: string }[];
+      on_failure: { job: string }[];
+      needs: DependencyJob['needs'];
+      params: DependencyJob['params'];
+    }[] = await m.query('SELECT id, name, on_success, on_failure, needs, params FROM jobs');
+    const byName = new Map<string, DependencyJob>();
     for (const r of rows) {
       if (current && r.id === current.id) continue;
-      graph.set(r.name, chainTargets({ onSuccess: r.on_success, onFailure: r.on_failure }));
+      byName.set(r.name, {
+        name: r.name,
+        onSuccess: r.on_success,
+        onFailure: r.on_failure,
+        needs: r.needs,
+        params: r.params,
+      });
     }
     const errors: string[] = [];
     for (const field of ['onSuccess', 'onFailure'] as const) {
       fields[field].forEach((s, i) => {
-        if (s.job !== fields.name && !graph.has(s.job)) errors.push(`${field}.${i}.job: job ${s.job} does not exist`);
+        if (s.job !== fields.name && !byName.has(s.job)) errors.push(`${field}.${i}.job: job ${s.job} does not exist`);
       });
     }
+    byName.set(fields.name, fields);
+    errors.push(...needsErrors('needs', fields, byName), ...neededByErrors(fields, byName));
     if (errors.length) throw new BadRequestException(errors);
-    graph.set(fields.name, targets);
-    const cycle = findCycle(graph, fields.name);
-    if (cycle) throw new BadRequestException(`onSuccess/onFailure would form a cycle: ${cycle.join(' -> ')}`);
+    const cycle = findCycle(dependencyGraph(byName.values()), fields.name);
+    if (cycle)
+      throw new BadRequestException(`${cycleFields(byName.values())} would form a cycle: ${cycle.join(' -> ')}`);
   }
 
   /** Names of other jobs whose chains name `name`. */
@@ -299,7 +319,8 @@ export class JobsService {
       `SELECT name FROM jobs
         WHERE id <> $1
           AND (on_success @> jsonb_build_array(jsonb_build_object('job', $2::text))
-            OR on_failure @> jsonb_build_array(jsonb_build_object('job', $2::text)))
+            OR on_failure @> jsonb_build_array(jsonb_build_object('job', $2::text))
+            OR COALESCE(needs->'jobs', '[]') ? $2::text)
         ORDER BY name`,
       [id, name],
     );

@@ -12,6 +12,7 @@ import { OverviewApi } from '../core/api/overview-api';
 import { SchedulesApi } from '../core/api/schedules-api';
 import { LanguageService } from '../core/i18n/language';
 import { ExecutionList } from '../executions/execution-list';
+import { JobPipelines } from '../pipelines/job-pipelines';
 import { CronTextPipe } from '../shared/cron-text/cron-text';
 import { DurationChart } from '../shared/duration-chart/duration-chart';
 import { ExecStatus } from '../shared/exec-status/exec-status';
@@ -31,6 +32,7 @@ export type JobTab = (typeof JOB_TABS)[number];
   selector: 'app-job-page',
   imports: [
     CronTextPipe,
+    JobPipelines,
     MatButtonModule,
     MatProgressBarModule,
     MatTabsModule,

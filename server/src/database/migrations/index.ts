@@ -10,6 +10,7 @@ import { RepoConfig1795300009100 } from './1795300009100-repo-config.js';
 import { AuditTargetName1795300009600 } from './1795300009600-audit-target-name.js';
 import { ExecutionsParamsGin1795300012000 } from './1795300012000-executions-params-gin.js';
 import { FanOut1795300016000 } from './1795300016000-fan-out.js';
+import { Pipelines1795300015000 } from './1795300015000-pipelines.js';
 
 // Every migration, in order. Never edit a migration after it lands: add a new one.
 // Feature owners append theirs (timestamps: schedules 1795300001000, webhooks 1795300002000, auth 1795300003000).
@@ -25,5 +26,6 @@ export const migrations: Function[] = [
   RepoConfig1795300009100,
   AuditTargetName1795300009600,
   ExecutionsParamsGin1795300012000,
+  Pipelines1795300015000,
   FanOut1795300016000,
 ];

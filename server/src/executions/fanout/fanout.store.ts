@@ -31,9 +31,10 @@ export async function insertChildren(query: Query, t: ChildTemplate, items: stri
   if (!items.length) return;
   await query(
     `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, parent_id, params, max_attempts, run_at,
-                             created_at, push)
+                             created_at, push, pipeline_run_id)
      SELECT $1, $2, 'fanout', $3::text, $4, $3::uuid, $5::jsonb || t.item::jsonb, $6,
-            COALESCE($7, now()), clock_timestamp(), $9::jsonb
+            COALESCE($7, now()), clock_timestamp(), $9::jsonb,
+            (SELECT p.pipeline_run_id FROM executions p WHERE p.id = $3::uuid)
        FROM unnest($8::text[]) WITH ORDINALITY AS t(item, n) ORDER BY t.n`,
     [
       t.jobId,

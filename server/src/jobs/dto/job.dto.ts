@@ -1,4 +1,5 @@
 import { PageQueryDto } from '../../common/paging.js';
+import { NeedsDto } from './needs.dto.js';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath, PartialType } from '@nestjs/swagger';
 import type {
   ChainStep,
@@ -533,6 +534,12 @@ export class CreateJobDto implements CreateJobRequest {
   @ValidateNested({ each: true })
   @Type(() => ChainStepDto)
   onFailure?: ChainStepDto[];
+
+  @ApiPropertyOptional({ type: NeedsDto, nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => NeedsDto)
+  needs?: NeedsDto | null;
 
   @ApiPropertyOptional({ type: TriggersDto })
   @IsOptional()

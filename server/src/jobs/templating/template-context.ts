@@ -9,6 +9,8 @@ export interface TemplateContext {
     params: Record<string, unknown>;
     response?: { status?: number; json?: unknown; body?: string };
   };
+  /** Fan-in params: the needed runs by job name (`status`, `params`, `response`, `executionId`; pipelines/). */
+  needs?: Record<string, unknown>;
   execution?: { id: string; attempt: number };
   push?: Record<string, unknown>;
   /** IANA zone for date helpers; default job.timezone, then DEFAULT_TIMEZONE. */

@@ -147,6 +147,7 @@ export class TemplateEngine {
       // Absent (not null) when the run has none, so reading them is an error, not an empty string.
       ...(ctx.parent ? { parent: ctx.parent } : {}),
       ...(ctx.push ? { push: ctx.push } : {}),
+      ...(ctx.needs ? { needs: ctx.needs } : {}),
       execution: ctx.execution ?? null,
       timezone: zone,
       now: base.toISO({ suppressMilliseconds: true }),

@@ -12,7 +12,7 @@ export type Segments = (string | number | unknown[])[];
 /** Where a template is: which top-level names it may read, and the param names it may read. */
 export interface VariableScope {
   /** Top-level names besides the time names (params, parent, execution, push). */
-  roots: ('params' | 'parent' | 'execution' | 'push')[];
+  roots: ('params' | 'parent' | 'execution' | 'push' | 'needs')[];
   /** Declared params, for `params.X` (executor fields) and `parent.params.X` (chain steps). */
   params: readonly string[];
 }

@@ -59,6 +59,7 @@ export class Shell {
     { path: '/jobs', label: 'nav.jobs', icon: 'jobs' },
     { path: '/schedules', label: 'nav.schedules', icon: 'schedules' },
     { path: '/executions', label: 'nav.executions', icon: 'executions' },
+    { path: '/pipelines', label: 'pipeline.nav', icon: 'pipelines' },
     { path: '/webhooks', label: 'nav.webhooks', icon: 'webhooks' },
     { path: '/settings', label: 'nav.settings', icon: 'settings' },
     { path: '/health', label: 'nav.health', icon: 'health' },
