@@ -10,3 +10,4 @@ export * from './config-as-code.js';
 export * from './notifications.js';
 export * from './filter-pattern.js';
 export * from './limits.js';
+export * from './statuses.js';

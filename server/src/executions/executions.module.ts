@@ -12,7 +12,6 @@ import { ExecutionDetailContributors } from './execution-detail-contributors.js'
 import { FinalizerService } from './finalizer.service.js';
 import { JobStatusContributors } from './job-status-contributors.js';
 import { JobStatusService } from './job-status.service.js';
-import { PgListener } from './pg-listener.service.js';
 import { ProgressService } from './progress.service.js';
 import { QueueService } from './queue.service.js';
 import { RetentionService } from './retention.service.js';
@@ -24,7 +23,6 @@ import { WorkerService } from './worker.service.js';
   imports: [JobsModule],
   controllers: [JobRunsController, ExecutionsController, EventsController],
   providers: [
-    PgListener,
     EventsService,
     ProgressService,
     ExecutionsService,

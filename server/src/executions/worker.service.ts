@@ -13,7 +13,8 @@ import { ReadinessRegistry } from '../health/readiness.registry.js';
 import type { Execution } from './execution.entity.js';
 import { EventsService } from './events.service.js';
 import { FinalizerService } from './finalizer.service.js';
-import { CANCEL_CHANNEL, PgListener, WAKE_CHANNEL } from './pg-listener.service.js';
+import { PgListener } from '../database/pg-listener.service.js';
+import { CANCEL_CHANNEL, WAKE_CHANNEL } from './channels.js';
 import { QueueService, type Claimed } from './queue.service.js';
 import { RunnerService } from './runner.service.js';
 

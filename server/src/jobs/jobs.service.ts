@@ -12,6 +12,7 @@ import type {
 import { DataSource, In, Repository, type EntityManager } from 'typeorm';
 import type { CreateJobDto, JobListQueryDto, RenderRequestDto, UpdateJobDto } from './dto/job.dto.js';
 import { Job } from './job.entity.js';
+import { JobCatalogue } from './job-catalogue.service.js';
 import { chainTargets, findCycle, JobValidator, type StoredJobFields } from './job-validator.js';
 import { MASK, ParamsResolver } from './params/params-resolver.js';
 import { SecretMappings } from './params/secret-mappings.js';
@@ -31,6 +32,7 @@ export class JobsService {
     private readonly params: ParamsResolver,
     private readonly renderer: RequestRenderer,
     private readonly mappings: SecretMappings,
+    private readonly catalogue: JobCatalogue,
   ) {}
 
   /** A job by id (uuid) or unique name; NotFoundException otherwise. */
@@ -95,8 +97,11 @@ export class JobsService {
         throw new ConflictException(`A job named ${fields.name} already exists`);
       }
       await this.checkChains(m, fields, undefined);
-      return m.getRepository(Job).save(m.getRepository(Job).create(fields));
+      const created = await m.getRepository(Job).save(m.getRepository(Job).create(fields));
+      await this.catalogue.changed(m);
+      return created;
     });
+    this.catalogue.invalidate();
     return this.view(saved);
   }
 
@@ -126,8 +131,11 @@ export class JobsService {
       }
       await this.checkChains(m, fields, current);
       m.getRepository(Job).merge(current, fields);
-      return m.getRepository(Job).save(current);
+      const updated = await m.getRepository(Job).save(current);
+      await this.catalogue.changed(m);
+      return updated;
     });
+    this.catalogue.invalidate();
     return this.view(saved);
   }
 
@@ -140,7 +148,9 @@ export class JobsService {
         throw new ConflictException(`Job ${job.name} cannot be deleted: chains of ${referrers.join(', ')} refer to it`);
       }
       await m.getRepository(Job).delete({ id: job.id });
+      await this.catalogue.changed(m);
     });
+    this.catalogue.invalidate();
   }
 
   /** A lookup of the secret params of the jobs `def`'s chain steps name (for sealing their values). */

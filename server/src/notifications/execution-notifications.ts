@@ -1,6 +1,6 @@
 import type { ExecutionNotification } from '@api-manager/contracts';
 import type { DataSource } from 'typeorm';
-import { poolOf } from '../executions/sql.js';
+import { poolOf } from '../database/pg-pool.js';
 
 /** The notifications recorded for one execution (GET /executions/:id). */
 export async function executionNotifications(

@@ -3,16 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { NotificationEvent } from '@api-manager/contracts';
 import type { Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
+import { FAILURE_STATUSES, NOTIFIED_STATUSES, sqlStatusList, statusIn } from '../common/statuses.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventsService } from '../executions/events.service.js';
-import { poolOf } from '../executions/sql.js';
+import { JobCatalogue } from '../jobs/job-catalogue.service.js';
+import { poolOf } from '../database/pg-pool.js';
 import { NotificationDispatcher } from './notification-dispatcher.service.js';
 
-/** Statuses that notify `failure`; `succeeded` notifies `success` or `recovery`. Cancelled/skipped notify nothing. */
 /** The catch-up scan runs every CATCH_UP_EVERY × NOTIFICATIONS_POLL_MS (1 min by default). */
 const CATCH_UP_EVERY = 30;
 
-export const FAILURE_STATUSES = ['failed', 'timed_out', 'lost', 'partial'];
+// FAILURE_STATUSES notify `failure`; `succeeded` notifies `success` or `recovery` (NOTIFIED_STATUSES).
+// Cancelled/skipped notify nothing.
 
 interface Rule {
   channel: string;
@@ -31,21 +33,20 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
   private readonly logger = new Logger(NotificationRecorder.name);
   private sub?: Subscription;
   private catchUpTimer?: NodeJS.Timeout;
-  private notifying: { names: Set<string>; at: number } | null = null;
-  private notifyingLoad: Promise<Set<string>> | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
     private readonly dispatcher: NotificationDispatcher,
     private readonly config: AppConfig,
+    private readonly catalogue: JobCatalogue,
   ) {}
 
   onApplicationBootstrap(): void {
     this.sub = this.events.stream.subscribe((e) => {
       if (e.type !== 'execution') return;
       const d = e.data as { id?: string; status?: string; jobName?: string };
-      if (!d.id || !(d.status === 'succeeded' || FAILURE_STATUSES.includes(d.status ?? ''))) return;
+      if (!d.id || !statusIn(d.status, NOTIFIED_STATUSES)) return;
       void this.onFinal(d.id, d.jobName);
     });
     this.catchUpTimer = setInterval(
@@ -69,7 +70,7 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
         await this.record(id);
         return;
       }
-      const age = Date.now() - (this.notifying?.at ?? 0);
+      const age = this.catalogue.notifyingAge();
       if (!retried && age < 1000) setTimeout(() => void this.onFinal(id, jobName, true), 1010 - age).unref();
     } catch (err) {
       this.logger.error(`Recording notifications of execution ${id} failed: ${(err as Error).message}`);
@@ -77,19 +78,11 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
   }
 
   /**
-   * Names of the jobs that have notifications, read at most once a second: the events of every other
-   * job (most of them, under load) cost no query.
+   * Names of the jobs that have notifications, from the job catalogue: read at most once a second (or
+   * after a job changed), so the events of every other job (most of them, under load) cost no query.
    */
   private notifyingJobs(): Promise<Set<string>> {
-    if (this.notifying && Date.now() - this.notifying.at < 1000) return Promise.resolve(this.notifying.names);
-    this.notifyingLoad ??= poolOf(this.dataSource)
-      .query<{ name: string }>(`SELECT name FROM jobs WHERE notifications <> '[]'::jsonb`)
-      .then(({ rows }) => {
-        this.notifying = { names: new Set(rows.map((r) => r.name)), at: Date.now() };
-        return this.notifying.names;
-      })
-      .finally(() => (this.notifyingLoad = null));
-    return this.notifyingLoad;
+    return this.catalogue.notifyingJobNames();
   }
 
   onModuleDestroy(): void {
@@ -108,7 +101,7 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
         WHERE j.notifications <> '[]'::jsonb
           AND e.created_at > now() - interval '1 hour'
           AND e.finished_at BETWEEN now() - interval '10 minutes' AND now() - interval '2 seconds'
-          AND e.trigger <> 'fanout' AND e.status IN ('succeeded', 'failed', 'timed_out', 'lost', 'partial')
+          AND e.trigger <> 'fanout' AND e.status IN ${sqlStatusList(NOTIFIED_STATUSES)}
           AND NOT EXISTS (SELECT 1 FROM execution_notifications n WHERE n.execution_id = e.id)
         ORDER BY e.finished_at LIMIT 200`,
     );
@@ -135,7 +128,7 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
     const exec = rows[0];
     // Fan-out children are reported through their parent (one notification per run).
     if (!exec || exec.trigger === 'fanout') return 0;
-    const failed = FAILURE_STATUSES.includes(exec.status);
+    const failed = statusIn(exec.status, FAILURE_STATUSES);
     if (!failed && exec.status !== 'succeeded') return 0;
 
     let recovered = false;
@@ -143,11 +136,11 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
       const prev = await pool.query<{ status: string }>(
         `SELECT status FROM executions
           WHERE job_id = $1 AND created_at < $2 AND trigger <> 'fanout'
-            AND status IN ('succeeded', 'failed', 'timed_out', 'lost', 'partial')
+            AND status IN ${sqlStatusList(NOTIFIED_STATUSES)}
           ORDER BY created_at DESC, id DESC LIMIT 1`,
         [exec.job_id, exec.created_at],
       );
-      recovered = !!prev.rows[0] && FAILURE_STATUSES.includes(prev.rows[0].status);
+      recovered = !!prev.rows[0] && statusIn(prev.rows[0].status, FAILURE_STATUSES);
     }
     const wanted: { channel: string; event: NotificationEvent }[] = [];
     for (const r of exec.notifications) {

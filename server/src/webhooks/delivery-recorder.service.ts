@@ -12,7 +12,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { EventsService } from '../executions/events.service.js';
 import type { EnqueueInput } from '../executions/enqueue-input.js';
 import { ExecutionsService } from '../executions/executions.service.js';
-import { managerRows, poolOf } from '../executions/sql.js';
+import { managerRows, poolOf } from '../database/pg-pool.js';
 import type { Job } from '../jobs/job.entity.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import { changedFiles } from './changed-files.js';

@@ -4,6 +4,7 @@ import { JsonPipe } from '@angular/common';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Router, RouterLink } from '@angular/router';
+import { ACTIVE_STATUSES } from '@api-manager/contracts';
 import type {
   CommandRequestSnapshot,
   CommandResponseSnapshot,
@@ -22,7 +23,7 @@ import { ExecStatus } from '../shared/exec-status/exec-status';
 import { DurationPipe, JsonTextPipe, TimePipe, apiErrorMessage, formatDuration } from '../shared/format/format';
 import { PageHeader } from '../shared/page-header/page-header';
 
-const ACTIVE = new Set(['queued', 'running']);
+const ACTIVE: ReadonlySet<string> = new Set(ACTIVE_STATUSES);
 
 interface TimelineStep {
   key: string;
