@@ -8,7 +8,7 @@ import {
   isExecutionStatus,
   sqlStatusList,
   statusIn,
-} from './statuses.js';
+} from '../../../libs/contracts/src/statuses.js';
 
 describe('execution statuses (the one list)', () => {
   it('has the nine statuses of the executions_status_check constraint, each once', () => {
