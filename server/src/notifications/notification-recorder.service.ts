@@ -3,23 +3,24 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { NotificationEvent } from '@api-manager/contracts';
 import type { Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import { FAILURE_STATUSES, NOTIFIED_STATUSES, sqlStatusList, statusIn } from '../common/statuses.js';
+import { FAILURE_STATUSES, NOTIFIED_STATUSES, statusIn } from '../common/statuses.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventsService } from '../executions/events.service.js';
 import { JobCatalogue } from '../jobs/job-catalogue.service.js';
 import { poolOf } from '../database/pg-pool.js';
 import { NotificationDispatcher } from './notification-dispatcher.service.js';
+import {
+  insertExecutionNotifications,
+  selectExecutionWithRules,
+  selectPreviousNotifiedStatus,
+  selectUnrecordedFinishedExecutions,
+} from './notifications.store.js';
 
 /** The catch-up scan runs every CATCH_UP_EVERY × NOTIFICATIONS_POLL_MS (1 min by default). */
 const CATCH_UP_EVERY = 30;
 
 // FAILURE_STATUSES notify `failure`; `succeeded` notifies `success` or `recovery` (NOTIFIED_STATUSES).
 // Cancelled/skipped notify nothing.
-
-interface Rule {
-  channel: string;
-  on: NotificationEvent[];
-}
 
 /**
  * Records the notifications an execution's final status calls for, as `pending` rows of
@@ -96,15 +97,7 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
    * are looked at again. Returns how many notifications that recorded.
    */
   async catchUp(): Promise<number> {
-    const { rows } = await poolOf(this.dataSource).query<{ id: string }>(
-      `SELECT e.id FROM executions e JOIN jobs j ON j.id = e.job_id
-        WHERE j.notifications <> '[]'::jsonb
-          AND e.created_at > now() - interval '1 hour'
-          AND e.finished_at BETWEEN now() - interval '10 minutes' AND now() - interval '2 seconds'
-          AND e.trigger <> 'fanout' AND e.status IN ${sqlStatusList(NOTIFIED_STATUSES)}
-          AND NOT EXISTS (SELECT 1 FROM execution_notifications n WHERE n.execution_id = e.id)
-        ORDER BY e.finished_at LIMIT 200`,
-    );
+    const rows = await selectUnrecordedFinishedExecutions(poolOf(this.dataSource));
     let recorded = 0;
     for (const r of rows) recorded += await this.record(r.id);
     return recorded;
@@ -113,19 +106,7 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
   /** Insert the pending notifications of a finished execution; returns how many were new. */
   async record(executionId: string): Promise<number> {
     const pool = poolOf(this.dataSource);
-    const { rows } = await pool.query<{
-      job_id: string;
-      trigger: string;
-      status: string;
-      created_at: Date;
-      notifications: Rule[];
-    }>(
-      `SELECT e.job_id, e.trigger, e.status, e.created_at, j.notifications
-         FROM executions e JOIN jobs j ON j.id = e.job_id
-        WHERE e.id = $1 AND j.notifications <> '[]'::jsonb`,
-      [executionId],
-    );
-    const exec = rows[0];
+    const exec = await selectExecutionWithRules(pool, executionId);
     // Fan-out children are reported through their parent (one notification per run).
     if (!exec || exec.trigger === 'fanout') return 0;
     const failed = statusIn(exec.status, FAILURE_STATUSES);
@@ -133,14 +114,8 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
 
     let recovered = false;
     if (!failed && exec.notifications.some((r) => r.on.includes('recovery'))) {
-      const prev = await pool.query<{ status: string }>(
-        `SELECT status FROM executions
-          WHERE job_id = $1 AND created_at < $2 AND trigger <> 'fanout'
-            AND status IN ${sqlStatusList(NOTIFIED_STATUSES)}
-          ORDER BY created_at DESC, id DESC LIMIT 1`,
-        [exec.job_id, exec.created_at],
-      );
-      recovered = !!prev.rows[0] && statusIn(prev.rows[0].status, FAILURE_STATUSES);
+      const prev = await selectPreviousNotifiedStatus(pool, exec.job_id, exec.created_at);
+      recovered = !!prev && statusIn(prev.status, FAILURE_STATUSES);
     }
     const wanted: { channel: string; event: NotificationEvent }[] = [];
     for (const r of exec.notifications) {
@@ -157,19 +132,8 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
     }
     if (!wanted.length) return 0;
     // A channel that does not exist is recorded as failed (visible on the execution); disabled ones are skipped.
-    const inserted = await pool.query<{ status: string }>(
-      `INSERT INTO execution_notifications (execution_id, channel_id, channel_name, event, status, last_error)
-       SELECT $1, c.id, w.channel, w.event,
-              CASE WHEN c.id IS NULL THEN 'failed' ELSE 'pending' END,
-              CASE WHEN c.id IS NULL THEN 'No notification channel named ' || w.channel END
-         FROM jsonb_to_recordset($2::jsonb) AS w(channel text, event text)
-         LEFT JOIN notification_channels c ON c.name = w.channel
-        WHERE c.id IS NULL OR c.enabled
-       ON CONFLICT (execution_id, channel_name) DO NOTHING
-       RETURNING status`,
-      [executionId, JSON.stringify(wanted)],
-    );
-    if (inserted.rows.some((r) => r.status === 'pending')) this.dispatcher.kick();
-    return inserted.rows.length;
+    const inserted = await insertExecutionNotifications(pool, executionId, wanted);
+    if (inserted.some((r) => r.status === 'pending')) this.dispatcher.kick();
+    return inserted.length;
   }
 }

@@ -8,6 +8,7 @@ import { ExecutionsTrigger1795300007000 } from './1795300007000-executions-trigg
 import { ExecutionsSemantics1795300008400 } from './1795300008400-executions-semantics.js';
 import { RepoConfig1795300009100 } from './1795300009100-repo-config.js';
 import { AuditTargetName1795300009600 } from './1795300009600-audit-target-name.js';
+import { ExecutionsPushSource1795300010000 } from './1795300010000-executions-push-source.js';
 
 // Every migration, in order. Never edit a migration after it lands: add a new one.
 // Feature owners append theirs (timestamps: schedules 1795300001000, webhooks 1795300002000, auth 1795300003000).
@@ -22,4 +23,5 @@ export const migrations: Function[] = [
   ExecutionsSemantics1795300008400,
   RepoConfig1795300009100,
   AuditTargetName1795300009600,
+  ExecutionsPushSource1795300010000,
 ];

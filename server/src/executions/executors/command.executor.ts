@@ -393,28 +393,11 @@ export class CommandExecutor {
   }
 
   /**
-   * The push the execution was made for: from its delivery (webhook runs: the full payload summary,
-   * clone URL included), else the push context stored with the execution (chain steps of a push run).
+   * The push the execution was made for, as stored with it (webhook runs: the delivery's push summary,
+   * clone URL and changed files included; chain steps and fan-out children: their parent's).
    */
-  private async pushOf(exec: Execution): Promise<PushInfo | null> {
-    const deliveryId = exec.deliveryId ?? (exec.trigger === 'webhook' ? exec.triggerRef : null);
-    if (!deliveryId || !/^[0-9a-f-]{36}$/i.test(deliveryId)) return this.storedPush(exec);
-    const { rows } = await poolOf(this.dataSource).query<{
-      push: Record<string, unknown> | null;
-      changed_files: string[];
-    }>('SELECT push, changed_files FROM webhook_deliveries WHERE id = $1', [deliveryId]);
-    const p = rows[0]?.push;
-    if (!p) return this.storedPush(exec);
-    const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
-    const files = Array.isArray(rows[0].changed_files) ? rows[0].changed_files : [];
-    return {
-      repository: str(p.repository),
-      cloneUrl: str(p.cloneUrl),
-      branch: str(p.branch),
-      after: str(p.after),
-      changedFiles: files,
-      context: { ...p, changedFiles: files, deliveryId },
-    };
+  private pushOf(exec: Execution): Promise<PushInfo | null> {
+    return Promise.resolve(this.storedPush(exec));
   }
 
   private storedPush(exec: Execution): PushInfo | null {
