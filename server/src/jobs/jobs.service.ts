@@ -263,8 +263,8 @@ export class JobsService {
         mask && Array.isArray(job.triggers?.github)
           ? {
               ...job.triggers,
-              github: (job.triggers.github as { params?: Record<string, unknown> }[]).map((t) =>
-                t.params ? { ...t, params: this.mappings.mask(t.params) } : t,
+              github: job.triggers.github.map((t) =>
+                t.params ? { ...t, params: this.mappings.mask(t.params) as Record<string, JsonValue> } : t,
               ),
             }
           : job.triggers,
