@@ -10,6 +10,7 @@ import { DatabaseUnavailableFilter } from './common/database-unavailable.filter.
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConfigAsCodeModule } from './config-as-code/config-as-code.module.js';
+import { DatabaseModule } from './database/database.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { ExecutionsModule } from './executions/executions.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -41,6 +42,7 @@ export class AppModule {
         LoggingModule.forRoot(config),
         TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl, config.DB_POOL_SIZE), retryAttempts: 3 }),
         ScheduleModule.forRoot(),
+        DatabaseModule,
         HealthModule,
         AuthModule,
         JobsModule,

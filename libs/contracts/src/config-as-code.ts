@@ -1,27 +1,5 @@
 // Configuration as code: POST /api/v1/config/apply and GET /api/v1/config/export (jobs.yaml).
 
-import type { CreateJobRequest } from './jobs.js';
-import type { CreateScheduleRequest } from './schedules.js';
-import type { CreateWebhookSourceRequest } from './webhooks.js';
-
-/** A schedule inside a job of jobs.yaml: the job is implied. Identified by `name` within the job. */
-export type ConfigScheduleEntry = Omit<CreateScheduleRequest, 'job'>;
-
-/** A job of jobs.yaml: the job JSON shape plus its schedules. Identified by `name`. */
-export interface ConfigJobEntry extends CreateJobRequest {
-  schedules?: ConfigScheduleEntry[];
-}
-
-/** A webhook source of jobs.yaml, identified by provider + repository. `secret` is usually `${ENV_NAME}`. */
-export type ConfigSourceEntry = CreateWebhookSourceRequest;
-
-/** The whole jobs.yaml document. */
-export interface ConfigFile {
-  version?: 1;
-  jobs?: ConfigJobEntry[];
-  sources?: ConfigSourceEntry[];
-}
-
 export type ConfigObjectKind = 'job' | 'schedule' | 'source';
 export type ConfigAction = 'create' | 'update' | 'unchanged' | 'delete';
 

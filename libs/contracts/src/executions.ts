@@ -1,8 +1,7 @@
 import type { ExecutionNotification } from './notifications.js';
 // Executions: runs of jobs (the queue and its history).
 
-export type ExecutionStatus =
-  'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'skipped' | 'partial' | 'lost';
+import type { ExecutionStatus } from './statuses.js';
 
 export type ExecutionTrigger = 'manual' | 'api' | 'schedule' | 'webhook' | 'chain' | 'retry' | 'fanout';
 

@@ -14,3 +14,4 @@ export * from './job-overview.js';
 export * from './fanout.js';
 export * from './error-codes.js';
 export * from './pipelines.js';
+export * from './statuses.js';

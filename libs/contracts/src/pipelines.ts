@@ -1,5 +1,5 @@
 // Pipelines: fan-in (`needs`) and pipeline runs (issue #21).
-import type { ExecutionStatus } from './executions.js';
+import type { ExecutionStatus } from './statuses.js';
 
 /** What a fan-in does when a needed job fails, or has not succeeded when the deadline passes. */
 export const NEEDS_ON_FAILURE = ['skip', 'fail', 'run'] as const;

@@ -4,8 +4,10 @@ import type { ExecutionFanOutInfo } from '@api-manager/contracts';
 import type { DataSource } from 'typeorm';
 import type { Execution } from '../executions/execution.entity.js';
 import { insertChildren, type ChildTemplate } from '../executions/fanout/fanout.store.js';
-import { WAKE_CHANNEL } from '../executions/pg-listener.service.js';
-import { inTransaction, poolOf, toExecution } from '../executions/sql.js';
+import { WAKE_CHANNEL } from '../executions/channels.js';
+import { poolOf } from '../database/pg-pool.js';
+import { inTransaction } from '../database/transaction.js';
+import { toExecution } from '../executions/sql.js';
 
 /**
  * Which of `keys` (JSON objects of param values) have NO succeeded run of the job whose params hold the

@@ -7,6 +7,7 @@ import { roleAtLeast, scopesAllow } from '../auth/auth-request.js';
 import { AuditService } from '../auth/audit.service.js';
 import { SecretBox } from '../common/secret-box.js';
 import { Job } from '../jobs/job.entity.js';
+import { JobCatalogue } from '../jobs/job-catalogue.service.js';
 import { JOBS_WRITE_LOCK } from '../jobs/jobs.service.js';
 import type { UpdateScheduleDto } from '../schedules/dto/schedule.dto.js';
 import { Schedule } from '../schedules/schedule.entity.js';
@@ -38,6 +39,7 @@ export class ConfigAsCodeService {
     private readonly sources: WebhookSourcesService,
     private readonly box: SecretBox,
     private readonly audit: AuditService,
+    private readonly catalogue: JobCatalogue,
   ) {}
 
   async apply(yamlText: string, opts: ApplyOptions): Promise<ConfigApplyResponse> {
@@ -53,6 +55,7 @@ export class ConfigAsCodeService {
         throw new ForbiddenException('Changing webhook sources requires role admin (API tokens: scope admin)');
       }
       await this.write(m, plan);
+      if (plan.jobs.some((j) => j.change.action !== 'unchanged')) await this.catalogue.changed(m);
       await this.audit.record(
         {
           actor: opts.actor,
@@ -69,6 +72,7 @@ export class ConfigAsCodeService {
       return response;
     });
     if (touchedSources) this.sources.invalidate();
+    if (result.applied) this.catalogue.invalidate();
     if (result.applied) this.logger.log(`config applied: ${JSON.stringify(result.summary)}`);
     return result;
   }

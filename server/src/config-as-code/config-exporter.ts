@@ -106,11 +106,11 @@ export class ConfigExporter {
         mapSourceSecrets(p.default === undefined ? p : { ...p, default: hideSecret(p.default) }, hideSecret),
       );
     }
-    const retry = withoutDefaults(job.retry, RETRY_DEFAULTS);
+    const retry = withoutDefaults({ ...job.retry }, RETRY_DEFAULTS);
     if (Object.keys(retry).length) out.retry = retry;
     const c = job.concurrency;
     if (!(c.max === null && c.overlap === 'allow' && c.fanOutParallelism === 4)) {
-      out.concurrency = withoutDefaults(c, { fanOutParallelism: 4 });
+      out.concurrency = withoutDefaults({ ...c }, { fanOutParallelism: 4 });
     }
     const hideSteps = (steps: Job['onSuccess']) =>
       steps.map((st) => (isPlainObject(st.params) ? { ...st, params: hideSecrets(st.params) } : st));
@@ -121,9 +121,7 @@ export class ConfigExporter {
     if (Array.isArray(job.triggers.github) && job.triggers.github.length) {
       out.triggers = {
         ...job.triggers,
-        github: (job.triggers.github as Record<string, unknown>[]).map((t) =>
-          isPlainObject(t.params) ? { ...t, params: hideSecrets(t.params) } : t,
-        ),
+        github: job.triggers.github.map((t) => (isPlainObject(t.params) ? { ...t, params: hideSecrets(t.params) } : t)),
       };
     }
     if (job.notifications?.length) out.notifications = job.notifications;

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { isConnectionError } from '../common/connection-errors.js';
 import { AppConfig } from '../config/app-config.js';
-import { poolOf } from './sql.js';
+import { poolOf } from '../database/pg-pool.js';
 
 export interface Completion {
   id: string;

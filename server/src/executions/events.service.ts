@@ -2,8 +2,9 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject, type Observable } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
-import { EVENTS_CHANNEL, PgListener } from './pg-listener.service.js';
-import { poolOf } from './sql.js';
+import { PgListener } from '../database/pg-listener.service.js';
+import { EVENTS_CHANNEL } from './channels.js';
+import { poolOf } from '../database/pg-pool.js';
 
 export interface AppEvent {
   type: string;

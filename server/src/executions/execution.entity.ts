@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type ExecutionStatusValue =
-  'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'skipped' | 'partial' | 'lost';
+import type { ExecutionStatus } from '../common/statuses.js';
+
+export type ExecutionStatusValue = ExecutionStatus;
 export type ExecutionTriggerValue = 'manual' | 'api' | 'schedule' | 'webhook' | 'chain' | 'retry' | 'fanout';
 
 /** One run of a job (table `executions`): the queue row and its history at once. */

@@ -8,7 +8,8 @@ import type { ExecutionDetailDto, ExecutionListDto, ExecutionSummaryDto } from '
 import type { ListExecutionsQueryDto } from './dto/requests.dto.js';
 import { ExecutionsService } from './executions.service.js';
 import { ExecutionDetailContributors } from './execution-detail-contributors.js';
-import { poolOf, toExecution } from './sql.js';
+import { poolOf } from '../database/pg-pool.js';
+import { toExecution } from './sql.js';
 import type { Execution } from './execution.entity.js';
 
 export const SUMMARY_COLS = `id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id, parent_id,

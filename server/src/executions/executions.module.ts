@@ -15,7 +15,6 @@ import { FinalHooks } from './final-hooks.js';
 import { FinalizerService } from './finalizer.service.js';
 import { JobStatusContributors } from './job-status-contributors.js';
 import { JobStatusService } from './job-status.service.js';
-import { PgListener } from './pg-listener.service.js';
 import { ProgressService } from './progress.service.js';
 import { QueueService } from './queue.service.js';
 import { RetentionService } from './retention.service.js';
@@ -30,7 +29,6 @@ import { RetryFailedService } from './retry-failed.service.js';
   imports: [JobsModule],
   controllers: [JobRunsController, ExecutionsController, EventsController],
   providers: [
-    PgListener,
     EventsService,
     ProgressService,
     ExecutionsService,
@@ -55,7 +53,6 @@ import { RetryFailedService } from './retry-failed.service.js';
     RetryFailedService,
   ],
   exports: [
-    PgListener,
     ExecutionsService,
     EventsService,
     JobStatusContributors,

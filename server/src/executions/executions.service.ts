@@ -12,10 +12,12 @@ import { matrixRows, matrixSize, type Dimension } from './fanout/matrix.js';
 import type { EnqueueInput } from './enqueue-input.js';
 import type { Execution } from './execution.entity.js';
 import { EventsService } from './events.service.js';
-import { CANCEL_CHANNEL, EVENTS_CHANNEL, WAKE_CHANNEL } from './pg-listener.service.js';
+import { CANCEL_CHANNEL, EVENTS_CHANNEL, WAKE_CHANNEL } from './channels.js';
 import { ProgressService } from './progress.service.js';
 import { retrySettings } from './retry-policy.js';
-import { FINAL_STATUSES, managerRows, poolOf, toExecution } from './sql.js';
+import { FINAL_STATUSES, statusIn } from '../common/statuses.js';
+import { managerRows, poolOf } from '../database/pg-pool.js';
+import { toExecution } from './sql.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -395,7 +397,7 @@ export class ExecutionsService {
   /** Cancel: a queued run is cancelled now; a running one is aborted by the worker holding it (any replica). */
   async cancel(id: string, actor?: string | null): Promise<Execution> {
     const exec = await this.findOne(id);
-    if ((FINAL_STATUSES as readonly string[]).includes(exec.status)) {
+    if (statusIn(exec.status, FINAL_STATUSES)) {
       throw new ConflictException(`Execution ${id} already finished (${exec.status})`);
     }
     const pool = poolOf(this.dataSource);
@@ -448,7 +450,7 @@ export class ExecutionsService {
   /** A new execution with the same params (trigger 'retry', retry_of = the original). */
   async retry(id: string, actor?: string | null): Promise<Execution> {
     const original = await this.findOne(id);
-    if (!(FINAL_STATUSES as readonly string[]).includes(original.status)) {
+    if (!statusIn(original.status, FINAL_STATUSES)) {
       throw new ConflictException(`Execution ${id} is still ${original.status}: cancel it or wait for it to finish`);
     }
     const job = await this.jobs.get(original.jobId);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { FAILURE_STATUSES, statusIn } from '../common/statuses.js';
 import type { Job } from '../jobs/job.entity.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
@@ -9,7 +10,7 @@ import { ExecutionsService } from './executions.service.js';
 import { FinalHooks } from './final-hooks.js';
 import { Masker } from './masking.js';
 import { ProgressService } from './progress.service.js';
-import { poolOf } from './sql.js';
+import { poolOf } from '../database/pg-pool.js';
 
 export interface ParentResponse {
   status?: number;
@@ -19,7 +20,8 @@ export interface ParentResponse {
   secrets?: string[];
 }
 
-const CHAIN_ON_FAILURE = ['failed', 'timed_out', 'lost', 'partial'];
+/** `onFailure` chains fire on a failure (not on cancelled or skipped). */
+const CHAIN_ON_FAILURE = FAILURE_STATUSES;
 
 /** What happens after an execution reaches a final status: fan-out progress, then chains. */
 @Injectable()
@@ -52,7 +54,7 @@ export class FinalizerService {
 
   private async chain(exec: Execution, job: Job | null, params: Record<string, unknown>, response?: ParentResponse) {
     const steps =
-      exec.status === 'succeeded' ? 'onSuccess' : CHAIN_ON_FAILURE.includes(exec.status) ? 'onFailure' : null;
+      exec.status === 'succeeded' ? 'onSuccess' : statusIn(exec.status, CHAIN_ON_FAILURE) ? 'onFailure' : null;
     if (!steps) return;
     let def = job;
     if (!def) {

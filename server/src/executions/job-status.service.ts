@@ -2,13 +2,15 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Job } from '../jobs/job.entity.js';
+import { FAILURE_STATUSES, sqlStatusList } from '../common/statuses.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import type { JobStatusDto } from './dto/execution.dto.js';
 import { SUMMARY_COLS, toSummary } from './executions-query.service.js';
 import { JobStatusContributors } from './job-status-contributors.js';
-import { poolOf, toExecution } from './sql.js';
+import { poolOf } from '../database/pg-pool.js';
+import { toExecution } from './sql.js';
 
-const FAILED = `('failed','timed_out','lost','partial')`;
+const FAILED = sqlStatusList(FAILURE_STATUSES);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // The three set-based statements behind every status answer, for any number of jobs ($1 = job ids).

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EventsService } from './events.service.js';
 import type { Execution } from './execution.entity.js';
-import { poolOf, toExecution } from './sql.js';
+import { poolOf } from '../database/pg-pool.js';
+import { toExecution } from './sql.js';
 
 export type ChildResult = 'succeeded' | 'failed' | 'cancelled';
 

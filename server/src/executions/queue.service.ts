@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
-import { In, type DataSource } from 'typeorm';
-import { Job } from '../jobs/job.entity.js';
+import type { DataSource } from 'typeorm';
+import { JobCatalogue } from '../jobs/job-catalogue.service.js';
+import type { Job } from '../jobs/job.entity.js';
 import { concurrencyOf } from './concurrency.js';
 import type { Execution } from './execution.entity.js';
 import { parentParallelism } from './fanout/fanout.store.js';
-import { WAKE_CHANNEL } from './pg-listener.service.js';
-import { inTransaction, poolOf, toExecution } from './sql.js';
+import { WAKE_CHANNEL } from './channels.js';
+import { poolOf } from '../database/pg-pool.js';
+import { inTransaction } from '../database/transaction.js';
+import { toExecution } from './sql.js';
 
 export interface Claimed {
   exec: Execution;
@@ -51,9 +54,10 @@ const FAST_CLAIM_SQL = `WITH cand AS (${CLAIM_CANDIDATES_SQL}),
 /** SQL of the queue: claim (with per-job / per-fan-out limits across replicas), renew, reap, release. */
 @Injectable()
 export class QueueService {
-  private readonly jobCache = new Map<string, { stamp: string; job: Job }>();
-
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly catalogue: JobCatalogue,
+  ) {}
 
   private get pool() {
     return poolOf(this.dataSource);
@@ -188,24 +192,9 @@ export class QueueService {
     return { take, blockedJobs: [...blockedJobs], blockedParents: [...blockedParents] };
   }
 
-  /** Job definitions for claimed rows, re-read only when a job changed since it was cached. */
-  private async jobsFor(stamps: Map<string, { stamp: string }>): Promise<Map<string, Job>> {
-    const out = new Map<string, Job>();
-    const stale: string[] = [];
-    for (const [id, { stamp }] of stamps) {
-      const hit = this.jobCache.get(id);
-      if (hit && hit.stamp === stamp) out.set(id, hit.job);
-      else stale.push(id);
-    }
-    if (stale.length) {
-      const jobs = await this.dataSource.getRepository(Job).findBy({ id: In(stale) });
-      for (const j of jobs) {
-        out.set(j.id, j);
-        this.jobCache.set(j.id, { stamp: stamps.get(j.id)!.stamp, job: j });
-      }
-    }
-    if (this.jobCache.size > 5000) this.jobCache.clear();
-    return out;
+  /** Job definitions for claimed rows, re-read only when a job changed since it was cached (the catalogue). */
+  private jobsFor(stamps: Map<string, { stamp: string }>): Promise<Map<string, Job>> {
+    return this.catalogue.byStamps(stamps);
   }
 
   /** Extend leases; returns which rows are still ours and which have a cancel request. */

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { poolOf } from './sql.js';
+import { poolOf } from '../database/pg-pool.js';
 
 const BATCH = 1000;
 

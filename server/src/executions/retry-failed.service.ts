@@ -6,8 +6,9 @@ import { EventsService } from './events.service.js';
 import { ExecutionEventsStore } from './execution-events.store.js';
 import type { Execution } from './execution.entity.js';
 import { ExecutionsService } from './executions.service.js';
-import { WAKE_CHANNEL } from './pg-listener.service.js';
-import { inTransaction, poolOf } from './sql.js';
+import { WAKE_CHANNEL } from './channels.js';
+import { inTransaction } from '../database/transaction.js';
+import { poolOf } from '../database/pg-pool.js';
 
 /**
  * "Retry failed children" of a fan-out parent: only the children that failed, timed out or were lost run

@@ -1,37 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
 import { Execution } from './execution.entity.js';
-
-/** The pg pool behind TypeORM's DataSource: the queue's hot path talks to it directly. */
-export function poolOf(dataSource: DataSource): Pool {
-  return (dataSource.driver as unknown as { master: Pool }).master;
-}
-
-/** Rows of a statement run through an EntityManager (TypeORM returns [rows, count] for UPDATE/DELETE). */
-export async function managerRows<T = Record<string, any>>(
-  m: EntityManager,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const r: unknown = await m.query(text, params);
-  if (Array.isArray(r) && r.length === 2 && Array.isArray(r[0]) && typeof r[1] === 'number') return r[0] as T[];
-  return (r ?? []) as T[];
-}
-
-export async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    const out = await fn(c);
-    await c.query('COMMIT');
-    return out;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
-}
 
 /** A raw `executions` row (snake_case) as an Execution entity. */
 const date = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v as string));
@@ -75,5 +42,5 @@ export function toExecution(r: Record<string, any>): Execution {
   return e;
 }
 
-export const FINAL_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'] as const;
-export const FAILED_STATUSES = ['failed', 'timed_out', 'cancelled', 'lost', 'partial'];
+// The pool accessor lives in database/pg-pool.ts; re-exported for code that imports it from here.
+export { poolOf } from '../database/pg-pool.js';

@@ -1,3 +1,4 @@
+import type { ChainStep, ConcurrencyPolicy, JobNotification, JobTriggers, RetryPolicy } from '@api-manager/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 
 /** A job definition (table `jobs`). JSON columns hold the shapes of libs/contracts jobs.ts. */
@@ -29,27 +30,27 @@ export class Job {
   params: Record<string, any>[];
 
   @Column('jsonb', { default: () => "'{}'" })
-  retry: Record<string, any>;
+  retry: RetryPolicy;
 
   @Column('jsonb', { default: () => "'{}'" })
-  concurrency: Record<string, any>;
+  concurrency: ConcurrencyPolicy;
 
   @Column('jsonb', { name: 'on_success', default: () => "'[]'" })
-  onSuccess: Record<string, any>[];
+  onSuccess: ChainStep[];
 
   @Column('jsonb', { name: 'on_failure', default: () => "'[]'" })
-  onFailure: Record<string, any>[];
+  onFailure: ChainStep[];
 
   /** Fan-in (`{ jobs, key, onFailure, deadline, params }`), or null: see pipelines/. */
   @Column('jsonb', { nullable: true })
   needs: Record<string, any> | null;
 
   @Column('jsonb', { default: () => "'{}'" })
-  triggers: Record<string, any>;
+  triggers: JobTriggers;
 
   /** `[{ channel, on: ['failure', 'recovery', 'success'] }]` (notifications module). */
   @Column('jsonb', { default: () => "'[]'" })
-  notifications: Record<string, any>[];
+  notifications: JobNotification[];
 
   @Column('text', { nullable: true })
   timezone: string | null;

@@ -4,7 +4,9 @@ import { CryptoModule } from '../common/crypto.module.js';
 import { CapabilitiesController } from './capabilities.controller.js';
 import { Job } from './job.entity.js';
 import { JobsController } from './jobs.controller.js';
+import { JobCatalogue } from './job-catalogue.service.js';
 import { JobsService } from './jobs.service.js';
+import { JobsStore } from './jobs.store.js';
 import { JobValidator } from './job-validator.js';
 import { ParamsResolver } from './params/params-resolver.js';
 import { SecretMappings } from './params/secret-mappings.js';
@@ -16,6 +18,8 @@ import { TemplateEngine } from './templating/template-engine.js';
   imports: [TypeOrmModule.forFeature([Job]), CryptoModule],
   controllers: [JobsController, CapabilitiesController],
   providers: [
+    JobsStore,
+    JobCatalogue,
     JobsService,
     JobValidator,
     TemplateEngine,
@@ -24,6 +28,6 @@ import { TemplateEngine } from './templating/template-engine.js';
     RequestRenderer,
     JobsStoredSecrets,
   ],
-  exports: [JobsService, TemplateEngine, ParamsResolver, SecretMappings, RequestRenderer, CryptoModule],
+  exports: [JobsService, JobCatalogue, TemplateEngine, ParamsResolver, SecretMappings, RequestRenderer, CryptoModule],
 })
 export class JobsModule {}

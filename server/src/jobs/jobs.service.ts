@@ -14,6 +14,7 @@ import type { CreateJobDto, JobListQueryDto, RenderRequestDto, UpdateJobDto } fr
 import { Job } from './job.entity.js';
 import { findCycle, JobValidator, type StoredJobFields } from './job-validator.js';
 import { cycleFields, dependencyGraph, type DependencyJob, neededByErrors, needsErrors } from './needs-rules.js';
+import { JobCatalogue } from './job-catalogue.service.js';
 import { MASK, ParamsResolver } from './params/params-resolver.js';
 import { mapSourceSecrets } from './params/fanout-params.js';
 import { SecretMappings } from './params/secret-mappings.js';
@@ -33,6 +34,7 @@ export class JobsService {
     private readonly params: ParamsResolver,
     private readonly renderer: RequestRenderer,
     private readonly mappings: SecretMappings,
+    private readonly catalogue: JobCatalogue,
   ) {}
 
   /** A job by id (uuid) or unique name; NotFoundException otherwise. */
@@ -97,8 +99,11 @@ export class JobsService {
         throw new ConflictException(`A job named ${fields.name} already exists`);
       }
       await this.checkChains(m, fields, undefined);
-      return m.getRepository(Job).save(m.getRepository(Job).create(fields));
+      const created = await m.getRepository(Job).save(m.getRepository(Job).create(fields));
+      await this.catalogue.changed(m);
+      return created;
     });
+    this.catalogue.invalidate();
     return this.view(saved);
   }
 
@@ -128,8 +133,11 @@ export class JobsService {
       }
       await this.checkChains(m, fields, current);
       m.getRepository(Job).merge(current, fields);
-      return m.getRepository(Job).save(current);
+      const updated = await m.getRepository(Job).save(current);
+      await this.catalogue.changed(m);
+      return updated;
     });
+    this.catalogue.invalidate();
     return this.view(saved);
   }
 
@@ -142,7 +150,9 @@ export class JobsService {
         throw new ConflictException(`Job ${job.name} cannot be deleted: chains of ${referrers.join(', ')} refer to it`);
       }
       await m.getRepository(Job).delete({ id: job.id });
+      await this.catalogue.changed(m);
     });
+    this.catalogue.invalidate();
   }
 
   /** A lookup of the secret params of the jobs `def`'s chain steps name (for sealing their values). */
@@ -261,8 +271,8 @@ export class JobsService {
         mask && Array.isArray(job.triggers?.github)
           ? {
               ...job.triggers,
-              github: (job.triggers.github as { params?: Record<string, unknown> }[]).map((t) =>
-                t.params ? { ...t, params: this.mappings.mask(t.params) } : t,
+              github: job.triggers.github.map((t) =>
+                t.params ? { ...t, params: this.mappings.mask(t.params) as Record<string, JsonValue> } : t,
               ),
             }
           : job.triggers,

@@ -5,7 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Gauge, register, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { poolOf } from '../executions/sql.js';
+import { poolOf } from '../database/pg-pool.js';
 import { WorkerService } from '../executions/worker.service.js';
 
 // Importing these registers their metrics in the default registry even before the first delivery.

@@ -1,17 +1,14 @@
 import type { ExecutionNotification } from '@api-manager/contracts';
 import type { DataSource } from 'typeorm';
-import { poolOf } from '../executions/sql.js';
+import { poolOf } from '../database/pg-pool.js';
+import { selectExecutionNotifications } from './notifications.store.js';
 
 /** The notifications recorded for one execution (GET /executions/:id). */
 export async function executionNotifications(
   dataSource: DataSource,
   executionId: string,
 ): Promise<ExecutionNotification[]> {
-  const { rows } = await poolOf(dataSource).query(
-    `SELECT id, channel_name, event, status, attempts, last_error, created_at, sent_at
-       FROM execution_notifications WHERE execution_id = $1 ORDER BY created_at, channel_name`,
-    [executionId],
-  );
+  const rows = await selectExecutionNotifications(poolOf(dataSource), executionId);
   return rows.map((r) => ({
     id: r.id,
     channel: r.channel_name,

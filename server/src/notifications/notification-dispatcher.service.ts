@@ -1,9 +1,20 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { NotificationEvent } from '@api-manager/contracts';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { inTransaction, poolOf } from '../executions/sql.js';
+import { poolOf } from '../database/pg-pool.js';
+import {
+  type ClaimedNotification,
+  countChannelLastMinute,
+  leaseNotifications,
+  lockChannelBudget,
+  lockDueNotifications,
+  markCounted,
+  markRateLimited,
+  saveSendResult,
+  selectMessageExecution,
+} from './notifications.store.js';
+import { inTransaction } from '../database/transaction.js';
 import { ChannelSender } from './channel-sender.js';
 import { ChannelsService } from './channels.service.js';
 import { executionLink, type NotificationMessage } from './message.js';
@@ -15,14 +26,7 @@ export const retryDelayMs = (attempt: number): number => 1000 * 5 ** (attempt - 
 const LEASE_SECONDS = 60;
 const BATCH = 10;
 
-interface Claimed {
-  id: string;
-  execution_id: string;
-  channel_id: string | null;
-  channel_name: string;
-  event: NotificationEvent;
-  attempts: number;
-}
+type Claimed = ClaimedNotification;
 
 /**
  * Sends pending notifications. Every replica sweeps `execution_notifications` (claim with FOR UPDATE
@@ -85,49 +89,19 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
   /** Claim up to BATCH due notifications and send them; returns how many were claimed. */
   async sweepOnce(): Promise<number> {
     const claimed = await inTransaction(poolOf(this.dataSource), async (c) => {
-      const { rows } = await c.query<{
-        id: string;
-        channel_id: string | null;
-        counted: boolean;
-        rate_limit_per_minute: number | null;
-      }>(
-        `SELECT n.id, n.channel_id, n.counted_at IS NOT NULL AS counted, ch.rate_limit_per_minute
-           FROM execution_notifications n LEFT JOIN notification_channels ch ON ch.id = n.channel_id
-          WHERE n.status = 'pending' AND n.next_attempt_at <= now() AND (n.lease_until IS NULL OR n.lease_until < now())
-          ORDER BY n.next_attempt_at LIMIT ${BATCH}
-          FOR UPDATE OF n SKIP LOCKED`,
-      );
+      const rows = await lockDueNotifications(c, BATCH);
       if (!rows.length) return [];
       const limited: string[] = [];
       // First attempt: take a slot of the channel's per-minute budget. Channels locked in id order (no deadlock).
       for (const r of [...rows].sort((a, b) => String(a.channel_id).localeCompare(String(b.channel_id)))) {
         if (r.counted || !r.channel_id || r.rate_limit_per_minute === null) continue;
-        await c.query(`SELECT pg_advisory_xact_lock(hashtextextended('apm_notify:' || $1, 0))`, [r.channel_id]);
-        const { rows: used } = await c.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM execution_notifications
-            WHERE channel_id = $1 AND counted_at > clock_timestamp() - interval '1 minute'`,
-          [r.channel_id],
-        );
-        if (used[0]!.n >= r.rate_limit_per_minute) limited.push(r.id);
-        else await c.query('UPDATE execution_notifications SET counted_at = clock_timestamp() WHERE id = $1', [r.id]);
+        await lockChannelBudget(c, r.channel_id);
+        if ((await countChannelLastMinute(c, r.channel_id)) >= r.rate_limit_per_minute) limited.push(r.id);
+        else await markCounted(c, r.id);
       }
-      if (limited.length) {
-        await c.query(
-          `UPDATE execution_notifications n SET status = 'rate_limited',
-                  last_error = 'Rate limit of ' || ch.rate_limit_per_minute || ' per minute reached: not sent'
-             FROM notification_channels ch WHERE ch.id = n.channel_id AND n.id = ANY($1::uuid[])`,
-          [limited],
-        );
-      }
+      if (limited.length) await markRateLimited(c, limited);
       const send = rows.filter((r) => !limited.includes(r.id)).map((r) => r.id);
-      const { rows: out } = await c.query<Claimed>(
-        `UPDATE execution_notifications SET attempts = attempts + 1,
-                lease_until = now() + interval '${LEASE_SECONDS} seconds'
-          WHERE id = ANY($1::uuid[])
-          RETURNING id, execution_id, channel_id, channel_name, event, attempts`,
-        [send],
-      );
-      return out;
+      return leaseNotifications(c, send, LEASE_SECONDS);
     });
     await Promise.all(claimed.map((n) => this.deliver(n)));
     return claimed.length;
@@ -150,25 +124,18 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         `Notification ${n.id} (${n.event}) via ${n.channel_name}, attempt ${n.attempts}/${MAX_SEND_ATTEMPTS}: ${result.error}`,
       );
     }
-    await poolOf(this.dataSource).query(
-      `UPDATE execution_notifications SET
-          status = CASE WHEN $2 THEN 'sent' WHEN $3 THEN 'failed' ELSE 'pending' END,
-          sent_at = CASE WHEN $2 THEN now() ELSE NULL END,
-          last_error = $4,
-          lease_until = NULL,
-          next_attempt_at = CASE WHEN $3 THEN next_attempt_at ELSE now() + $5 * interval '1 millisecond' END
-        WHERE id = $1 AND status = 'pending'`,
-      [n.id, result.ok, final, result.ok ? null : result.error, retryDelayMs(n.attempts)],
+    await saveSendResult(
+      poolOf(this.dataSource),
+      n.id,
+      result.ok,
+      final,
+      result.ok ? null : result.error,
+      retryDelayMs(n.attempts),
     );
   }
 
   private async message(n: Claimed): Promise<NotificationMessage | null> {
-    const { rows } = await poolOf(this.dataSource).query(
-      `SELECT e.job_name, j.title, e.status, e.trigger, e.attempt, e.duration_ms, e.error, e.finished_at
-         FROM executions e LEFT JOIN jobs j ON j.id = e.job_id WHERE e.id = $1`,
-      [n.execution_id],
-    );
-    const e = rows[0];
+    const e = await selectMessageExecution(poolOf(this.dataSource), n.execution_id);
     if (!e) return null;
     return {
       event: n.event,

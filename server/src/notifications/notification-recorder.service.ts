@@ -3,21 +3,24 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { NotificationEvent } from '@api-manager/contracts';
 import type { Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
+import { FAILURE_STATUSES, NOTIFIED_STATUSES, statusIn } from '../common/statuses.js';
 import { AppConfig } from '../config/app-config.js';
 import { EventsService } from '../executions/events.service.js';
-import { poolOf } from '../executions/sql.js';
+import { JobCatalogue } from '../jobs/job-catalogue.service.js';
+import { poolOf } from '../database/pg-pool.js';
 import { NotificationDispatcher } from './notification-dispatcher.service.js';
+import {
+  insertExecutionNotifications,
+  selectExecutionWithRules,
+  selectPreviousNotifiedStatus,
+  selectUnrecordedFinishedExecutions,
+} from './notifications.store.js';
 
-/** Statuses that notify `failure`; `succeeded` notifies `success` or `recovery`. Cancelled/skipped notify nothing. */
 /** The catch-up scan runs every CATCH_UP_EVERY × NOTIFICATIONS_POLL_MS (1 min by default). */
 const CATCH_UP_EVERY = 30;
 
-export const FAILURE_STATUSES = ['failed', 'timed_out', 'lost', 'partial'];
-
-interface Rule {
-  channel: string;
-  on: NotificationEvent[];
-}
+// FAILURE_STATUSES notify `failure`; `succeeded` notifies `success` or `recovery` (NOTIFIED_STATUSES).
+// Cancelled/skipped notify nothing.
 
 /**
  * Records the notifications an execution's final status calls for, as `pending` rows of
@@ -31,21 +34,20 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
   private readonly logger = new Logger(NotificationRecorder.name);
   private sub?: Subscription;
   private catchUpTimer?: NodeJS.Timeout;
-  private notifying: { names: Set<string>; at: number } | null = null;
-  private notifyingLoad: Promise<Set<string>> | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
     private readonly dispatcher: NotificationDispatcher,
     private readonly config: AppConfig,
+    private readonly catalogue: JobCatalogue,
   ) {}
 
   onApplicationBootstrap(): void {
     this.sub = this.events.stream.subscribe((e) => {
       if (e.type !== 'execution') return;
       const d = e.data as { id?: string; status?: string; jobName?: string };
-      if (!d.id || !(d.status === 'succeeded' || FAILURE_STATUSES.includes(d.status ?? ''))) return;
+      if (!d.id || !statusIn(d.status, NOTIFIED_STATUSES)) return;
       void this.onFinal(d.id, d.jobName);
     });
     this.catchUpTimer = setInterval(
@@ -69,7 +71,7 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
         await this.record(id);
         return;
       }
-      const age = Date.now() - (this.notifying?.at ?? 0);
+      const age = this.catalogue.notifyingAge();
       if (!retried && age < 1000) setTimeout(() => void this.onFinal(id, jobName, true), 1010 - age).unref();
     } catch (err) {
       this.logger.error(`Recording notifications of execution ${id} failed: ${(err as Error).message}`);
@@ -77,19 +79,11 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
   }
 
   /**
-   * Names of the jobs that have notifications, read at most once a second: the events of every other
-   * job (most of them, under load) cost no query.
+   * Names of the jobs that have notifications, from the job catalogue: read at most once a second (or
+   * after a job changed), so the events of every other job (most of them, under load) cost no query.
    */
   private notifyingJobs(): Promise<Set<string>> {
-    if (this.notifying && Date.now() - this.notifying.at < 1000) return Promise.resolve(this.notifying.names);
-    this.notifyingLoad ??= poolOf(this.dataSource)
-      .query<{ name: string }>(`SELECT name FROM jobs WHERE notifications <> '[]'::jsonb`)
-      .then(({ rows }) => {
-        this.notifying = { names: new Set(rows.map((r) => r.name)), at: Date.now() };
-        return this.notifying.names;
-      })
-      .finally(() => (this.notifyingLoad = null));
-    return this.notifyingLoad;
+    return this.catalogue.notifyingJobNames();
   }
 
   onModuleDestroy(): void {
@@ -103,15 +97,7 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
    * are looked at again. Returns how many notifications that recorded.
    */
   async catchUp(): Promise<number> {
-    const { rows } = await poolOf(this.dataSource).query<{ id: string }>(
-      `SELECT e.id FROM executions e JOIN jobs j ON j.id = e.job_id
-        WHERE j.notifications <> '[]'::jsonb
-          AND e.created_at > now() - interval '1 hour'
-          AND e.finished_at BETWEEN now() - interval '10 minutes' AND now() - interval '2 seconds'
-          AND e.trigger <> 'fanout' AND e.status IN ('succeeded', 'failed', 'timed_out', 'lost', 'partial')
-          AND NOT EXISTS (SELECT 1 FROM execution_notifications n WHERE n.execution_id = e.id)
-        ORDER BY e.finished_at LIMIT 200`,
-    );
+    const rows = await selectUnrecordedFinishedExecutions(poolOf(this.dataSource));
     let recorded = 0;
     for (const r of rows) recorded += await this.record(r.id);
     return recorded;
@@ -120,34 +106,16 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
   /** Insert the pending notifications of a finished execution; returns how many were new. */
   async record(executionId: string): Promise<number> {
     const pool = poolOf(this.dataSource);
-    const { rows } = await pool.query<{
-      job_id: string;
-      trigger: string;
-      status: string;
-      created_at: Date;
-      notifications: Rule[];
-    }>(
-      `SELECT e.job_id, e.trigger, e.status, e.created_at, j.notifications
-         FROM executions e JOIN jobs j ON j.id = e.job_id
-        WHERE e.id = $1 AND j.notifications <> '[]'::jsonb`,
-      [executionId],
-    );
-    const exec = rows[0];
+    const exec = await selectExecutionWithRules(pool, executionId);
     // Fan-out children are reported through their parent (one notification per run).
     if (!exec || exec.trigger === 'fanout') return 0;
-    const failed = FAILURE_STATUSES.includes(exec.status);
+    const failed = statusIn(exec.status, FAILURE_STATUSES);
     if (!failed && exec.status !== 'succeeded') return 0;
 
     let recovered = false;
     if (!failed && exec.notifications.some((r) => r.on.includes('recovery'))) {
-      const prev = await pool.query<{ status: string }>(
-        `SELECT status FROM executions
-          WHERE job_id = $1 AND created_at < $2 AND trigger <> 'fanout'
-            AND status IN ('succeeded', 'failed', 'timed_out', 'lost', 'partial')
-          ORDER BY created_at DESC, id DESC LIMIT 1`,
-        [exec.job_id, exec.created_at],
-      );
-      recovered = !!prev.rows[0] && FAILURE_STATUSES.includes(prev.rows[0].status);
+      const prev = await selectPreviousNotifiedStatus(pool, exec.job_id, exec.created_at);
+      recovered = !!prev && statusIn(prev.status, FAILURE_STATUSES);
     }
     const wanted: { channel: string; event: NotificationEvent }[] = [];
     for (const r of exec.notifications) {
@@ -164,19 +132,8 @@ export class NotificationRecorder implements OnApplicationBootstrap, OnModuleDes
     }
     if (!wanted.length) return 0;
     // A channel that does not exist is recorded as failed (visible on the execution); disabled ones are skipped.
-    const inserted = await pool.query<{ status: string }>(
-      `INSERT INTO execution_notifications (execution_id, channel_id, channel_name, event, status, last_error)
-       SELECT $1, c.id, w.channel, w.event,
-              CASE WHEN c.id IS NULL THEN 'failed' ELSE 'pending' END,
-              CASE WHEN c.id IS NULL THEN 'No notification channel named ' || w.channel END
-         FROM jsonb_to_recordset($2::jsonb) AS w(channel text, event text)
-         LEFT JOIN notification_channels c ON c.name = w.channel
-        WHERE c.id IS NULL OR c.enabled
-       ON CONFLICT (execution_id, channel_name) DO NOTHING
-       RETURNING status`,
-      [executionId, JSON.stringify(wanted)],
-    );
-    if (inserted.rows.some((r) => r.status === 'pending')) this.dispatcher.kick();
-    return inserted.rows.length;
+    const inserted = await insertExecutionNotifications(pool, executionId, wanted);
+    if (inserted.some((r) => r.status === 'pending')) this.dispatcher.kick();
+    return inserted.length;
   }
 }

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { CryptoModule } from '../common/crypto.module.js';
 import { ExecutionDetailContributors } from '../executions/execution-detail-contributors.js';
 import { ExecutionsModule } from '../executions/executions.module.js';
+import { JobsModule } from '../jobs/jobs.module.js';
 import { ChannelSender } from './channel-sender.js';
 import { ChannelsController } from './channels.controller.js';
 import { ChannelsService } from './channels.service.js';
@@ -14,7 +15,7 @@ import { NotificationRecorder } from './notification-recorder.service.js';
 
 /** Channels (Slack, Discord, signed webhook, email) and the notifications sent after executions end. */
 @Module({
-  imports: [TypeOrmModule.forFeature([NotificationChannel]), CryptoModule, ExecutionsModule],
+  imports: [TypeOrmModule.forFeature([NotificationChannel]), CryptoModule, ExecutionsModule, JobsModule],
   controllers: [ChannelsController],
   providers: [ChannelSender, ChannelsService, NotificationDispatcher, NotificationRecorder],
   exports: [ChannelsService],

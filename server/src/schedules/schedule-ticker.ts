@@ -10,7 +10,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Clock, type ClockTimer } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
-import { PgListener } from '../executions/pg-listener.service.js';
+import { PgListener } from '../database/pg-listener.service.js';
 import { ReadinessRegistry } from '../health/readiness.registry.js';
 import { ScheduleFiring } from './schedule-firing.service.js';
 import { earliestNextRun, overdue } from './schedule-firing.store.js';

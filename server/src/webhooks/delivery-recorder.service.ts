@@ -12,7 +12,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { EventsService } from '../executions/events.service.js';
 import type { EnqueueInput } from '../executions/enqueue-input.js';
 import { ExecutionsService } from '../executions/executions.service.js';
-import { managerRows, poolOf } from '../executions/sql.js';
+import { managerRows, poolOf } from '../database/pg-pool.js';
 import type { Job } from '../jobs/job.entity.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import { changedFiles } from './changed-files.js';
@@ -213,6 +213,8 @@ export class DeliveryRecorder {
           params,
           context: ctx,
           deliveryId,
+          // Stored with the execution: the whole push (clone URL included) the command executor checks out.
+          push: storedPush(input.push, deliveryId, input.evaluation.files),
         };
         if (this.executions.canEnqueueMany(run))
           plan.batch.push({ input: run, params: await this.executions.prepareParams(run) });
@@ -361,6 +363,16 @@ export function fromRowMatch(m: RowMatch): WebhookJobMatch {
 export function pushSummary(p: NormalizedPush): Record<string, unknown> {
   const { commits, ...rest } = p;
   return { ...rest, commitCount: commits.length };
+}
+
+/**
+ * The push stored with a webhook run (`executions.push`): the delivery's push summary with the changed
+ * files and the delivery id. A superset of `pushContext` (templates read it as `push.*` at run time),
+ * and what the command executor reads for checkout (clone URL, branch, after) and CI_CHANGED_FILES.
+ */
+export function storedPush(p: NormalizedPush | null, deliveryId: string, files: string[]): Record<string, unknown> {
+  if (!p) return { deliveryId };
+  return { ...pushSummary(p), changedFiles: files, deliveryId };
 }
 
 /** `push` in templates (trigger params mapping, executor templates). */

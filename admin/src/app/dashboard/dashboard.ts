@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject } from '@angular/core';
 import { rxResource, takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
+import { DASHBOARD_FAILED_STATUSES } from '@api-manager/contracts';
 import type { ExecutionSummary, JobStatus, JobView } from '@api-manager/contracts';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
@@ -44,7 +45,7 @@ interface History {
 }
 
 const HISTORY_BARS = 30;
-const BAD = new Set(['failed', 'timed_out', 'lost']);
+const BAD: ReadonlySet<string> = new Set(DASHBOARD_FAILED_STATUSES);
 
 interface Group {
   name: string | null;

@@ -15,6 +15,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Router, RouterLink } from '@angular/router';
+import { ACTIVE_STATUSES } from '@api-manager/contracts';
 import type {
   CommandRequestSnapshot,
   CommandResponseSnapshot,
@@ -35,7 +36,7 @@ import { DurationPipe, JsonTextPipe, TimePipe, apiErrorMessage, formatDuration }
 import { PageHeader } from '../shared/page-header/page-header';
 import { ConfirmDialog, type ConfirmDialogData } from './confirm-dialog';
 
-const ACTIVE = new Set(['queued', 'running']);
+const ACTIVE: ReadonlySet<string> = new Set(ACTIVE_STATUSES);
 /** Children that "retry failed" runs again (cancelled ones were stopped on purpose). */
 const RETRYABLE_CHILD = new Set(['failed', 'timed_out', 'lost']);
 /** Lines kept from the live stream until the next reload brings them in the detail. */

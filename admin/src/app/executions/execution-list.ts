@@ -19,6 +19,7 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import { EXECUTION_STATUSES } from '@api-manager/contracts';
 import type { ExecutionStatus, ExecutionSummary, ExecutionTrigger } from '@api-manager/contracts';
 import { TranslatePipe, TranslateService } from '@ngx-translate/core';
 import { map, type Subscription } from 'rxjs';
@@ -33,17 +34,7 @@ import { DisplayZone, zonedToIso } from '../shared/format/display-zone';
 import { Icon } from '../shared/icon/icon';
 import { PageHeader } from '../shared/page-header/page-header';
 
-export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'skipped',
-  'partial',
-  'lost',
-];
+export { EXECUTION_STATUSES };
 export const EXECUTION_TRIGGERS: readonly ExecutionTrigger[] = [
   'manual',
   'api',

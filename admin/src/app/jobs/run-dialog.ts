@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { ReactiveFormsModule } from '@angular/forms';
+import { FINAL_STATUSES } from '@api-manager/contracts';
 import type { ExecutionDetail, ExecutionStatus, JobView, ResolveParamsResponse } from '@api-manager/contracts';
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
@@ -20,15 +21,7 @@ export interface RunDialogData {
   job: JobView;
 }
 
-const FINAL: ReadonlySet<ExecutionStatus> = new Set([
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'skipped',
-  'partial',
-  'lost',
-]);
+const FINAL: ReadonlySet<ExecutionStatus> = new Set(FINAL_STATUSES);
 
 /** Run a job: a form from its params schema, then the run's live status (and per-item status of a fan-out). */
 @Component({

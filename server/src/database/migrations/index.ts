@@ -11,6 +11,7 @@ import { AuditTargetName1795300009600 } from './1795300009600-audit-target-name.
 import { ExecutionsParamsGin1795300012000 } from './1795300012000-executions-params-gin.js';
 import { FanOut1795300016000 } from './1795300016000-fan-out.js';
 import { Pipelines1795300015000 } from './1795300015000-pipelines.js';
+import { ExecutionsPushSource1795300010000 } from './1795300010000-executions-push-source.js';
 
 // Every migration, in order. Never edit a migration after it lands: add a new one.
 // Feature owners append theirs (timestamps: schedules 1795300001000, webhooks 1795300002000, auth 1795300003000).
@@ -28,4 +29,5 @@ export const migrations: Function[] = [
   ExecutionsParamsGin1795300012000,
   Pipelines1795300015000,
   FanOut1795300016000,
+  ExecutionsPushSource1795300010000,
 ];

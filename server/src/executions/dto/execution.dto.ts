@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { EXECUTION_STATUSES } from '../../common/statuses.js';
 import type {
   ExecutionAttempt,
   ExecutionDetail,
@@ -18,17 +19,7 @@ import type {
   RunJobResponse,
 } from '@api-manager/contracts';
 
-export const STATUSES: ExecutionStatus[] = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'skipped',
-  'partial',
-  'lost',
-];
+export const STATUSES: readonly ExecutionStatus[] = EXECUTION_STATUSES;
 export const TRIGGERS: ExecutionTrigger[] = ['manual', 'api', 'schedule', 'webhook', 'chain', 'retry', 'fanout'];
 
 export class ProgressDto {

@@ -80,7 +80,7 @@ export class CommandExecutor {
       return { ...failedOutcome('Cancelled before it started', secrets), status: 'cancelled' };
     }
 
-    const push = await pushOf(poolOf(this.dataSource), exec);
+    const push = pushOf(exec);
     const ctx: TemplateContext = {
       params: declaredParams(job, params),
       execution: { id: exec.id, attempt: exec.attempt },

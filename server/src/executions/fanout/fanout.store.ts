@@ -3,8 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { ExecutionFanOutInfo } from '@api-manager/contracts';
 import type { PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { WAKE_CHANNEL } from '../pg-listener.service.js';
-import { inTransaction, managerRows, poolOf, toExecution } from '../sql.js';
+import { WAKE_CHANNEL } from '../channels.js';
+import { managerRows, poolOf } from '../../database/pg-pool.js';
+import { inTransaction } from '../../database/transaction.js';
+import { toExecution } from '../sql.js';
 import type { Execution } from '../execution.entity.js';
 
 /** What every child of one parent shares. */

@@ -3,23 +3,23 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 
-export const WAKE_CHANNEL = 'apm_exec_wake';
-export const CANCEL_CHANNEL = 'apm_exec_cancel';
-export const EVENTS_CHANNEL = 'apm_events';
+export type NotificationHandler = (payload: string) => void;
 
-type Handler = (payload: string) => void;
+/** Postgres channel names are identifiers: quote them for LISTEN/UNLISTEN. */
+const quoteChannel = (channel: string): string => `"${channel.replace(/"/g, '""')}"`;
 
 /**
- * One dedicated connection per process for LISTEN (every module subscribes here with `on`);
- * reconnects (with backoff) when it drops.
+ * The ONE dedicated LISTEN connection of the process; reconnects (with backoff) when it drops.
+ * Any module subscribes to a channel with `subscribe(channel, handler)` (returns the unsubscribe);
+ * the connection LISTENs to every channel that has (or had) a subscriber, and re-LISTENs them all
+ * after a reconnect, then calls the `onReconnect` handlers (notifications sent while disconnected
+ * were lost, so subscribers re-check).
  */
 @Injectable()
 export class PgListener implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PgListener.name);
-  private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly handlers = new Map<string, Set<NotificationHandler>>();
   private readonly reconnectHandlers = new Set<() => void>();
-  /** Channels LISTENed on (the executions' own, plus any other module's `on`). */
-  private readonly channels = new Set([WAKE_CHANNEL, CANCEL_CHANNEL, EVENTS_CHANNEL]);
   private client: pg.Client | null = null;
   private stopped = false;
   private retryMs = 250;
@@ -32,26 +32,34 @@ export class PgListener implements OnModuleInit, OnApplicationShutdown {
     await this.connect();
   }
 
-  on(channel: string, handler: Handler): () => void {
+  /** Call `handler` with the payload of every NOTIFY on `channel`; returns the unsubscribe. */
+  subscribe(channel: string, handler: NotificationHandler): () => void {
     let set = this.handlers.get(channel);
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
+      // A channel first asked for after connect: LISTEN to it now (connect() LISTENs the rest).
+      const c = this.client;
+      if (c) {
+        c.query(`LISTEN ${quoteChannel(channel)}`).catch((err: Error) => {
+          this.logger.warn(`LISTEN ${channel} failed: ${err.message}`);
+          this.dropped(c);
+        });
+      }
     }
     set.add(handler);
-    if (!this.channels.has(channel)) {
-      this.channels.add(channel);
-      // Connected already: LISTEN now (a reconnect LISTENs on every channel in the set).
-      this.client?.query(`LISTEN ${pg.escapeIdentifier(channel)}`).catch((err: Error) => {
-        this.logger.warn(`LISTEN ${channel} failed: ${err.message}`);
-      });
-    }
     return () => set.delete(handler);
   }
 
+  /** The same as subscribe (the name the executions module has always used). */
+  on(channel: string, handler: NotificationHandler): () => void {
+    return this.subscribe(channel, handler);
+  }
+
   /** Called after every (re)connect: notifications sent while disconnected were lost, so re-check. */
-  onReconnect(handler: () => void): void {
+  onReconnect(handler: () => void): () => void {
     this.reconnectHandlers.add(handler);
+    return () => this.reconnectHandlers.delete(handler);
   }
 
   private async connect(): Promise<void> {
@@ -74,16 +82,21 @@ export class PgListener implements OnModuleInit, OnApplicationShutdown {
     client.on('end', () => this.dropped(client));
     try {
       await client.connect();
-      const listening = [...this.channels];
-      await client.query(listening.map((c) => `LISTEN ${pg.escapeIdentifier(c)}`).join('; '));
-      const added = [...this.channels].filter((c) => !listening.includes(c)); // `on` while connecting
-      if (added.length) await client.query(added.map((c) => `LISTEN ${pg.escapeIdentifier(c)}`).join('; '));
+      const channels = new Set(this.handlers.keys());
+      if (channels.size) await client.query([...channels].map((c) => `LISTEN ${quoteChannel(c)}`).join('; '));
       this.client = client;
       this.connected = true;
       this.retryMs = 250;
+      // A channel subscribed while the LISTENs above were on their way: listen to it too.
+      const late = [...this.handlers.keys()].filter((c) => !channels.has(c));
+      if (late.length) await client.query(late.map((c) => `LISTEN ${quoteChannel(c)}`).join('; '));
       for (const h of this.reconnectHandlers) h();
     } catch (err) {
       this.logger.warn(`LISTEN connect failed: ${(err as Error).message}; retrying in ${this.retryMs} ms`);
+      if (this.client === client) {
+        this.client = null;
+        this.connected = false;
+      }
       client.end().catch(() => undefined);
       this.schedule();
     }
