@@ -36,7 +36,19 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     ),
   );
 }
-const keysOf = (d: any) => d.children.map((c: any) => `${c.params.device_id}@${c.params.date}`).sort();
+interface PlanNode {
+  'Node Type'?: string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plan?: PlanNode;
+  Plans?: PlanNode[];
+  [k: string]: unknown;
+}
+interface Child {
+  trigger: string;
+  params: Record<string, string>;
+}
+const keysOf = (d: { children: Child[] }) => d.children.map((c) => `${c.params.device_id}@${c.params.date}`).sort();
 
 const BODY = {
   job: 'bf-features',
@@ -110,7 +122,7 @@ describe('backfill', () => {
       'd3@2026-11-01',
       'd3@2026-11-02',
     ]);
-    expect(d.children.every((c: any) => c.trigger === 'fanout' && c.params.mode === 'full')).toBe(true);
+    expect(d.children.every((c: Child) => c.trigger === 'fanout' && c.params.mode === 'full')).toBe(true);
     expect(d.fanOut).toMatchObject({
       parallelism: 2,
       backfill: {
@@ -229,12 +241,12 @@ describe('backfill', () => {
     );
     await query(app.db.url, 'ANALYZE executions');
     const keys = JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ device_id: `d${i}`, date: '2026-10-01' })));
-    const rows = await query<{ 'QUERY PLAN': any }>(app.db.url, `EXPLAIN (ANALYZE, FORMAT JSON) ${MISSING_KEYS_SQL}`, [
-      job!.id,
-      keys,
-      ['device_id', 'date'],
-    ]);
-    const nodes = (function walk(p: any): any[] {
+    const rows = await query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+      app.db.url,
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${MISSING_KEYS_SQL}`,
+      [job!.id, keys, ['device_id', 'date']],
+    );
+    const nodes = (function walk(p: PlanNode): PlanNode[] {
       return [p, ...(p.Plans ?? []).flatMap(walk)];
     })(rows[0]!['QUERY PLAN'][0].Plan);
     expect(nodes.some((n) => n['Index Name'] === 'executions_job_status_created_idx')).toBe(true);

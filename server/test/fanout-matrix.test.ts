@@ -61,9 +61,9 @@ describe('matrix and date ranges', () => {
       { param: 'device_id', count: 3 },
       { param: 'day', count: 2 },
     ]);
-    const kids = d.children
-      .map((c: any) => c.params)
-      .sort((x: any, y: any) => (x.device_id + x.day).localeCompare(y.device_id + y.day));
+    const kids = (d.children as { params: Record<string, string> }[])
+      .map((c) => c.params)
+      .sort((x, y) => (x.device_id + x.day).localeCompare(y.device_id + y.day));
     expect(kids).toEqual(
       ['a', 'b', 'c'].flatMap((dev) =>
         ['2026-11-01', '2026-11-02'].map((day) => ({ device_id: dev, day, mode: 'full' })),

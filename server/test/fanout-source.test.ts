@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -55,7 +56,7 @@ async function runOf(name: string) {
 
 const json =
   (body: unknown, status = 200) =>
-  (_req: unknown, res: any) => {
+  (_req: unknown, res: ServerResponse) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
@@ -79,7 +80,11 @@ describe('fan-out from an HTTP list', () => {
     const d = await runOf('src-ok');
     expect(d.status).toBe('succeeded');
     expect(d.progress).toEqual({ total: 3, done: 3, failed: 0, cancelled: 0 });
-    expect(d.children.map((c: any) => c.params.device_id).sort()).toEqual(['d1', 'd2', 'd3']);
+    expect(d.children.map((c: { params: Record<string, string> }) => c.params.device_id).sort()).toEqual([
+      'd1',
+      'd2',
+      'd3',
+    ]);
     expect(d.params.device_id).toEqual(['d1', 'd2', 'd3']);
     const src = d.fanOut.sources[0];
     expect(src).toMatchObject({
@@ -112,7 +117,7 @@ describe('fan-out from an HTTP list', () => {
     expect(d.fanOut.sources[0]).toMatchObject({ status: 200, count: 0, error: null });
   });
 
-  const failures: [string, (req: unknown, res: any) => unknown, Record<string, unknown>, RegExp][] = [
+  const failures: [string, (req: unknown, res: ServerResponse) => unknown, Record<string, unknown>, RegExp][] = [
     ['non-2xx', json({ error: 'down' }, 503), {}, /HTTP 503 \(a 2xx answer is needed\)/],
     ['timeout', () => undefined /* never answers */, {}, /timed out after 500 ms/],
     ['invalid JSON', json('{"data": [1, 2', 200), {}, /not JSON/],
@@ -145,7 +150,9 @@ describe('fan-out from an HTTP list', () => {
       expect(d.error).toMatch(reason);
       expect(d.children).toEqual([]);
       expect(d.fanOut.sources[0].error).toMatch(reason);
-      expect(d.logs.some((l: any) => l.level === 'error' && reason.test(l.message))).toBe(true);
+      expect(
+        d.logs.some((l: { level: string; message: string }) => l.level === 'error' && reason.test(l.message)),
+      ).toBe(true);
       expect(target.hits('/work').length).toBe(before);
       expect(JSON.stringify(d)).not.toContain(TOKEN);
     },
@@ -169,7 +176,7 @@ describe('fan-out from an HTTP list', () => {
     const r = await app.api('POST', '/api/v1/jobs/src-ok/runs', { params: { device_id: ['x1'] } });
     const d = await finished(r.body.execution.id);
     expect(d.status).toBe('succeeded');
-    expect(d.children.map((c: any) => c.params.device_id)).toEqual(['x1']);
+    expect(d.children.map((c: { params: Record<string, string> }) => c.params.device_id)).toEqual(['x1']);
     expect(target.hits('/devices').length).toBe(before);
     const bad = await app.api('POST', '/api/v1/jobs', {
       name: 'src-default',
@@ -224,7 +231,7 @@ describe('fan-out from an HTTP list', () => {
       body: text,
     });
     expect(applied.status).toBe(200);
-    expect(((await applied.json()) as any).summary.update).toBe(0);
+    expect(((await applied.json()) as { summary: { update: number } }).summary.update).toBe(0);
     // Nothing changed, the sealed source header included.
     expect(await paramsOf()).toBe(before);
     const job = (await app.api('GET', '/api/v1/jobs/cac-range')).body;

@@ -13,6 +13,7 @@ const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'part
 interface SseEvent {
   id: string;
   event: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an event's JSON, read field by field in assertions
   data: any;
   receivedAt: number;
 }

@@ -21,6 +21,7 @@ async function applyYaml(app: TestApp, text: string) {
     headers: { 'content-type': 'application/yaml', ...app.authHeaders },
     body: text,
   });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer read field by field in assertions
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -165,7 +166,9 @@ describe('the WatchMe example as a pipeline (3 devices × 2 dates)', () => {
     expect(next.body.items).toHaveLength(1);
     expect(next.body.nextCursor).toBeNull();
     const runs = [...list.body.items, ...next.body.items];
-    expect(runs.map((r: any) => r.rootExecutionId).sort()).toEqual(roots.map((r) => r.id).sort());
+    expect(runs.map((r: { rootExecutionId: string }) => r.rootExecutionId).sort()).toEqual(
+      roots.map((r) => r.id).sort(),
+    );
     for (const r of runs) {
       expect(r).toMatchObject({ status: 'succeeded', rootJobName: 'watchme-hour', trigger: 'api' });
       // root + 3 fan-out children + per device: 3 features, 3 aggregators, scorer, prompt, analysis, summary
@@ -359,7 +362,9 @@ describe('fan-in policies: a needed job failing, a late arrival after the deadli
     expect(runId).toEqual(expect.any(String));
     const detail = await app.api('GET', `/api/v1/pipeline-runs/${runId}`);
     expect(detail.body.status).toBe('partial');
-    expect(detail.body.nodes.map((n: any) => `${n.jobName}:${n.status}`).sort()).toEqual(
+    expect(
+      detail.body.nodes.map((n: { jobName: string; status: string }) => `${n.jobName}:${n.status}`).sort(),
+    ).toEqual(
       // (bad's run was triggered on its own: it is a pipeline run of its own, feeding this one's fan-ins)
       expect.arrayContaining(['ok:succeeded', 'on-fail:failed', 'on-run:succeeded', 'on-skip:skipped']),
     );
