@@ -52,8 +52,18 @@ for (const w of worstRequests().filter((w) => !w.glob && (!only || w.name.includ
   const cpuAll = cpuMs() - cpu0;
   const p = await prober.stop();
   const lag = await lagMax();
-  rows.push({ name: w.name, status: res.status, ms: Math.round(ms), cpuReq, cpuAll, lagMaxMs: Math.round(lag), liveMax: Math.round(Math.max(...p.ms)) });
-  console.log(`${w.name.slice(0, 48).padEnd(48)} ${res.status} ${String(Math.round(ms)).padStart(6)} ms  cpu ${String(cpuReq).padStart(5)} / ${String(cpuAll).padStart(6)} ms  loop max ${String(Math.round(lag)).padStart(4)} ms  live max ${Math.round(Math.max(...p.ms))} ms`);
+  rows.push({
+    name: w.name,
+    status: res.status,
+    ms: Math.round(ms),
+    cpuReq,
+    cpuAll,
+    lagMaxMs: Math.round(lag),
+    liveMax: Math.round(Math.max(...p.ms)),
+  });
+  console.log(
+    `${w.name.slice(0, 48).padEnd(48)} ${res.status} ${String(Math.round(ms)).padStart(6)} ms  cpu ${String(cpuReq).padStart(5)} / ${String(cpuAll).padStart(6)} ms  loop max ${String(Math.round(lag)).padStart(4)} ms  live max ${Math.round(Math.max(...p.ms))} ms`,
+  );
 }
 await r.kill('SIGTERM');
 await r.waitExit(10000);

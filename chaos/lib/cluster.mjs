@@ -220,7 +220,11 @@ export async function startReplica({ dbUrl, name, env = {}, ready = true, nodeAr
     expectExit: false,
     alive: () => r.child !== null && r.child.exitCode === null && r.child.signalCode === null,
     spawn() {
-      const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], {
+        cwd: ROOT,
+        env: fullEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       r.child = child;
       r.pid = child.pid;
       children.add(child);

@@ -65,7 +65,10 @@ describe('error codes', () => {
     const preview = await app.api('GET', '/api/v1/schedules/preview?cron=' + encodeURIComponent('0 25 * * *'));
     expect(preview.status).toBe(400);
     expect(preview.body).toMatchObject({ code: 'CRON_INVALID_FIELD', params: { field: 'hour', value: '25' } });
-    const zone = await app.api('GET', '/api/v1/schedules/preview?cron=' + encodeURIComponent('0 1 * * *') + '&timezone=Mars/Base');
+    const zone = await app.api(
+      'GET',
+      '/api/v1/schedules/preview?cron=' + encodeURIComponent('0 1 * * *') + '&timezone=Mars/Base',
+    );
     expect(zone.status).toBe(400);
     expect(['TIMEZONE_INVALID', 'VALIDATION_FAILED']).toContain(zone.body.code);
   });

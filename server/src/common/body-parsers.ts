@@ -28,15 +28,13 @@ function jsonErrors(parser: RequestHandler): RequestHandler {
           .json({ statusCode: 413, status: 'error', message: 'Payload too large', code: 'PAYLOAD_TOO_LARGE' });
       }
       if (e.type === 'entity.verify.failed') {
-        return res
-          .status(400)
-          .json({
-            statusCode: 400,
-            status: 'error',
-            message: e.message,
-            code: 'BAD_REQUEST',
-            params: { message: e.message },
-          });
+        return res.status(400).json({
+          statusCode: 400,
+          status: 'error',
+          message: e.message,
+          code: 'BAD_REQUEST',
+          params: { message: e.message },
+        });
       }
       if (e.type === 'entity.parse.failed') {
         return res

@@ -33,14 +33,12 @@ export class DatabaseErrorFilter implements ExceptionFilter {
     const mapped = error.code ? MAP[error.code] : undefined;
     if (!mapped) {
       this.logger.error({ err: error.message, code: error.code }, 'Unhandled database error');
-      res
-        .status(500)
-        .json({
-          statusCode: 500,
-          message: 'Internal server error',
-          error: 'Internal Server Error',
-          code: 'INTERNAL_ERROR',
-        });
+      res.status(500).json({
+        statusCode: 500,
+        message: 'Internal server error',
+        error: 'Internal Server Error',
+        code: 'INTERNAL_ERROR',
+      });
       return;
     }
     const detail = error.detail ? `: ${error.detail}` : error.constraint ? ` (${error.constraint})` : '';
