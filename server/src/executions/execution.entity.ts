@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+import type { ExecutionFanOutInfo } from '@api-manager/contracts';
 import type { ExecutionStatus } from '../common/statuses.js';
 
 export type ExecutionStatusValue = ExecutionStatus;
@@ -115,4 +116,8 @@ export class Execution {
   /** The pipeline run (pipelines/) this execution belongs to: set for runs started through chains and fan-ins. */
   @Column('uuid', { name: 'pipeline_run_id', nullable: true })
   pipelineRunId: string | null;
+
+  /** A fan-out parent's dimensions, parallelism and fetched source (executions/fanout/); read by its store. */
+  @Column('jsonb', { name: 'fan_out', nullable: true })
+  fanOut?: ExecutionFanOutInfo | null;
 }

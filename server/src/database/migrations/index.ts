@@ -26,8 +26,8 @@ export const migrations: Function[] = [
   ExecutionsSemantics1795300008400,
   RepoConfig1795300009100,
   AuditTargetName1795300009600,
+  ExecutionsPushSource1795300010000,
   ExecutionsParamsGin1795300012000,
   Pipelines1795300015000,
   FanOut1795300016000,
-  ExecutionsPushSource1795300010000,
 ];
