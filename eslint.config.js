@@ -20,7 +20,6 @@ const LEGACY_ANY = [
   'server/src/webhooks/matcher.ts',
   'server/src/webhooks/push-event.ts',
   'server/src/webhooks/repo-config/repo-config-file.spec.ts',
-  'server/src/webhooks/webhook-deliveries.service.ts',
   'server/src/webhooks/webhook-receiver.service.ts',
   'server/test/app.test.ts',
   'server/test/auth-guard.test.ts',

@@ -21,7 +21,7 @@ import { MatcherCache } from './matcher-cache.service.js';
 import type { NormalizedPush, ProviderName } from './push-event.js';
 import { detectSkip } from './skip.js';
 import { deliveriesTotal } from './webhook-metrics.js';
-import { insertDelivery, insertDeliveryWithRuns } from './webhooks.store.js';
+import { countDuplicate, insertDelivery, insertDeliveryWithRuns, updateDeliveryResult } from './webhooks.store.js';
 
 /** What a delivery decides, before anything is written (dry runs stop here). */
 export interface Evaluation {
@@ -172,15 +172,7 @@ export class DeliveryRecorder {
   }
 
   private async duplicate(input: RecordInput): Promise<RecordResult> {
-    // (wrapped in a CTE so the driver answers rows, as for a SELECT)
-    const { rows } = await poolOf(this.dataSource).query(
-      `WITH u AS (
-         UPDATE webhook_deliveries SET duplicate_count = duplicate_count + 1, last_duplicate_at = now()
-          WHERE provider = $1 AND delivery_key = $2 RETURNING response, response_code)
-       SELECT * FROM u`,
-      [input.provider, input.deliveryKey],
-    );
-    const row = rows[0] as { response: WebhookReceiveResponse; response_code: number } | undefined;
+    const row = await countDuplicate(poolOf(this.dataSource), input.provider, input.deliveryKey);
     if (!row) throw new HttpException('The first delivery with this id disappeared; retry', 409);
     this.logger.log(`Duplicate ${input.provider} delivery ${input.deliveryKey}: answered the first result`);
     return { code: row.response_code, body: { ...row.response, duplicate: true } };
@@ -245,16 +237,12 @@ export class DeliveryRecorder {
         throw new Error(`queued ${rows.length} of ${plan.batch.length} executions`);
     }
     if (body.triggered_jobs.length !== before) {
-      await m.query(
-        `UPDATE webhook_deliveries SET matches = $2, triggered_jobs = $3, response = $4, outcome = $5 WHERE id = $1`,
-        [
-          deliveryId,
-          JSON.stringify(stored.map(toRowMatch)),
-          body.triggered_jobs,
-          JSON.stringify(body),
-          body.triggered_jobs.length ? 'triggered' : 'no_match',
-        ],
-      );
+      await updateDeliveryResult(m, deliveryId, {
+        matches: JSON.stringify(stored.map(toRowMatch)),
+        triggeredJobs: body.triggered_jobs,
+        response: JSON.stringify(body),
+        outcome: body.triggered_jobs.length ? 'triggered' : 'no_match',
+      });
     }
   }
 
