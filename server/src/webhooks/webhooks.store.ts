@@ -138,28 +138,28 @@ export async function listDeliveries(
   q: DeliveryQueryDto,
   limit: number,
 ): Promise<DeliverySummaryRow[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const add = (sql: string, v: unknown) => {
-      args.push(v);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (q.provider) add('provider = ?', q.provider);
-    if (q.repository) add('lower(repository) = lower(?)', q.repository);
-    if (q.outcome) add('outcome = ?', q.outcome);
-    if (q.event) add('event = ?', q.event);
-    if (q.job) add('triggered_jobs @> ARRAY[?]::text[]', q.job);
-    if (q.since) add('created_at >= ?', q.since);
-    if (q.until) add('created_at < ?', q.until);
-    if (q.cursor) {
-      add('(created_at, id) < (SELECT created_at, id FROM webhook_deliveries WHERE id = ?)', q.cursor);
-    }
-    const { rows } = await poolOf(ds).query<DeliverySummaryRow>(
-      `SELECT ${SUMMARY_COLUMNS} FROM webhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    args.push(v);
+    where.push(sql.replace('?', `$${args.length}`));
+  };
+  if (q.provider) add('provider = ?', q.provider);
+  if (q.repository) add('lower(repository) = lower(?)', q.repository);
+  if (q.outcome) add('outcome = ?', q.outcome);
+  if (q.event) add('event = ?', q.event);
+  if (q.job) add('triggered_jobs @> ARRAY[?]::text[]', q.job);
+  if (q.since) add('created_at >= ?', q.since);
+  if (q.until) add('created_at < ?', q.until);
+  if (q.cursor) {
+    add('(created_at, id) < (SELECT created_at, id FROM webhook_deliveries WHERE id = ?)', q.cursor);
+  }
+  const { rows } = await poolOf(ds).query<DeliverySummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM webhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
-      args,
-    );
-    return rows;
+    args,
+  );
+  return rows;
 }
 
 /** One delivery (SELECT *), or undefined. */
