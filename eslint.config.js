@@ -16,8 +16,6 @@ const LEGACY_ANY = [
   'server/src/executions/sql.ts',
   'server/src/jobs/job-validator.ts',
   'server/src/jobs/job.entity.ts',
-  'server/src/webhooks/matcher.spec.ts',
-  'server/src/webhooks/repo-config/repo-config-file.spec.ts',
   'server/test/app.test.ts',
   'server/test/auth-guard.test.ts',
   'server/test/command-toyci.test.ts',
