@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -18,53 +17,9 @@ import { retrySettings } from './retry-policy.js';
 import { FINAL_STATUSES, statusIn } from '../common/statuses.js';
 import { managerRows, poolOf } from '../database/pg-pool.js';
 import { toExecution } from './sql.js';
+import { type PlainRuns, pushOf, RUN_COLUMNS, runColumns, runValues } from './executions.store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const RUN_COLUMNS = `id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
-  parent_id, retry_of, params, status, max_attempts, run_at, push`;
-
-/** The push a run is made for: given, else the template context's (webhook runs). */
-const pushOf = (input: EnqueueInput): Record<string, unknown> | null =>
-  input.push !== undefined ? input.push : (input.context?.push ?? null);
-
-/** `SELECT` list + `FROM unnest(…)` of queued runs from `runColumns`' arrays ($first…), in their order. */
-function runValues(first: number, when = 'true'): string {
-  const types = ['uuid', 'uuid', 'text', 'text', 'text', 'text', 'uuid', 'timestamptz', 'uuid', 'uuid', 'uuid', 'text'];
-  const arrays = [...types, 'int', 'timestamptz', 'text'].map((t, i) => `$${first + i}::${t}[]`).join(', ');
-  return `v.id, v.job_id, v.job_name, v.trigger, v.trigger_ref, v.actor, v.schedule_id, v.scheduled_for, v.delivery_id,
-              v.parent_id, v.retry_of, v.params::jsonb, 'queued', v.max_attempts, COALESCE(v.run_at, now()), v.push::jsonb
-         FROM unnest(${arrays})
-              WITH ORDINALITY AS v(id, job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for,
-                                   delivery_id, parent_id, retry_of, params, max_attempts, run_at, push, n)
-        WHERE ${when}
-        ORDER BY v.n`;
-}
-
-/** One array per column of `runValues`, ids chosen here. */
-function runColumns(items: { input: EnqueueInput; params: Record<string, unknown> }[]): unknown[][] {
-  const col = <T>(f: (x: (typeof items)[number]) => T): T[] => items.map(f);
-  return [
-    col(() => randomUUID()),
-    col((x) => x.input.job.id),
-    col((x) => x.input.job.name),
-    col((x) => x.input.trigger),
-    col((x) => x.input.triggerRef ?? null),
-    col((x) => x.input.actor ?? null),
-    col((x) => x.input.scheduleId ?? null),
-    col((x) => x.input.scheduledFor ?? null),
-    col((x) => x.input.deliveryId ?? null),
-    col((x) => x.input.parentId ?? null),
-    col((x) => x.input.retryOf ?? null),
-    col((x) => JSON.stringify(x.params)),
-    col((x) => retrySettings(x.input.job.retry).maxAttempts),
-    col((x) => x.input.runAt ?? null),
-    col((x) => {
-      const push = pushOf(x.input);
-      return push ? JSON.stringify(push) : null;
-    }),
-  ];
-}
 
 /** The one way into the queue (every trigger), plus cancel and retry. */
 @Injectable()
@@ -306,39 +261,28 @@ export class ExecutionsService {
   }
 
   /**
-   * Runs as parts of a caller's single statement (one round trip, atomic without BEGIN/COMMIT, as the
-   * webhook receiver writes a delivery with its runs): `ctes` inserts the runs when the SQL condition
-   * `when` holds, wakes the workers and sends the execution events; the caller selects `count` so
-   * the CTEs are evaluated. Run ids are chosen here, so the events are known beforehand. Only for
-   * inputs accepted by `canEnqueueMany`, with params from `prepareParams`, and without a schedule
-   * slot (nothing can conflict): every row is inserted when `when` holds, none otherwise.
-   * Parameters are numbered from `first`.
+   * Runs to be written as part of a caller's single statement (one round trip, atomic without
+   * BEGIN/COMMIT, as the webhook receiver writes a delivery with its runs): the typed rows, with ids
+   * chosen here so the execution events are known beforehand. The SQL is `queueRunsFragment` in
+   * executions.store.ts. Only for inputs accepted by `canEnqueueMany`, with params from
+   * `prepareParams`, and without a schedule slot (nothing can conflict).
    */
-  runsStatement(
-    items: { input: EnqueueInput; params: Record<string, unknown> }[],
-    first: number,
-    when: string,
-  ): { ctes: string; count: string; params: unknown[]; ids: string[] } {
+  plainRuns(items: { input: EnqueueInput; params: Record<string, unknown> }[]): PlainRuns {
     for (const { input } of items) {
       if (!this.canEnqueueMany(input) || input.scheduleId)
-        throw new Error(`runsStatement cannot queue job "${input.job.name}": use enqueue`);
+        throw new Error(`plainRuns cannot queue job "${input.job.name}": use enqueue`);
     }
-    const params = runColumns(items);
-    const ids = params[0] as string[];
+    const columns = runColumns(items);
+    const ids = columns[0] as string[];
     const events = this.events.payloads(
       'execution',
       items.map((x, i) => ({ id: ids[i], status: 'queued', jobName: x.input.job.name })),
     );
-    const n = first + params.length;
     return {
-      ctes: `apm_runs AS (
-          INSERT INTO executions (${RUN_COLUMNS}) SELECT ${runValues(first, when)} RETURNING id),
-        apm_runs_notify AS (
-          SELECT pg_notify(c.channel, c.payload) FROM unnest($${n}::text[], $${n + 1}::text[]) AS c(channel, payload)
-           WHERE ${when})`,
-      count: '(SELECT count(*) FROM apm_runs)::int AS queued, (SELECT count(*) FROM apm_runs_notify)::int AS notified',
-      params: [...params, [WAKE_CHANNEL, ...events.map(() => EVENTS_CHANNEL)], ['', ...events]],
+      columns,
       ids,
+      channels: [WAKE_CHANNEL, ...events.map(() => EVENTS_CHANNEL)],
+      payloads: ['', ...events],
     };
   }
 

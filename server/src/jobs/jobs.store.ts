@@ -7,6 +7,11 @@ import { Job } from './job.entity.js';
 /** A job's change stamp: new on every write through TypeORM (@VersionColumn, @UpdateDateColumn). */
 export const JOB_STAMP = `version || ':' || extract(epoch FROM updated_at)`;
 
+/** The stamp of the jobs row under alias `a` (statements that join jobs to another table). */
+export function jobStampOf(a: string): string {
+  return `${a}.version || ':' || extract(epoch FROM ${a}.updated_at)`;
+}
+
 /** The SQL of the `jobs` table (the jobs module's data access). */
 @Injectable()
 export class JobsStore {

@@ -5,9 +5,9 @@ import { AppConfig } from '../config/app-config.js';
 import type { EnqueueInput } from '../executions/enqueue-input.js';
 import { ExecutionsService } from '../executions/executions.service.js';
 import type { Job } from '../jobs/job.entity.js';
+import { JobCatalogue } from '../jobs/job-catalogue.service.js';
 import { compileSpec, type CompiledSpec, type FiringPlan, planFiring } from './schedule-clock.js';
 import { advance, countDue, type DueRow, lockDue, savepoint } from './schedule-firing.store.js';
-import { ScheduleJobs } from './schedule-jobs.js';
 
 /** A spec whose `next()` answers are remembered (a few hundred: the slots being fired now). */
 function memoized(spec: CompiledSpec): CompiledSpec {
@@ -57,7 +57,6 @@ export interface FiringRound {
 @Injectable()
 export class ScheduleFiring {
   private readonly logger = new Logger('ScheduleTicker');
-  private readonly jobs = new ScheduleJobs();
   /** Compiled specs by timing (see `plan`). */
   private readonly compiled = new Map<string, CompiledSpec>();
   /** Slots fired by this process (for logs / tests). */
@@ -69,6 +68,7 @@ export class ScheduleFiring {
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly executions: ExecutionsService,
+    private readonly catalogue: JobCatalogue,
   ) {}
 
   /**
@@ -105,7 +105,11 @@ export class ScheduleFiring {
         await qr.commitTransaction();
         return 0;
       }
-      const jobs = await this.jobs.of(rows, qr.manager);
+      // The jobs of these schedules from the one job catalogue: the stamps were read with the locked rows,
+      // so only jobs changed since they were cached are read again (a gone job has no stamp: nothing fires).
+      const stamps = new Map<string, { stamp: string }>();
+      for (const r of rows) if (r.job_stamp !== null) stamps.set(r.job_id, { stamp: r.job_stamp });
+      const jobs = await this.catalogue.byStamps(stamps);
       const ids: string[] = [];
       const nexts: (string | null)[] = [];
       const lasts: (string | null)[] = [];

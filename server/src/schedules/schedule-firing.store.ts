@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { Job } from '../jobs/job.entity.js';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { jobStampOf } from '../jobs/jobs.store.js';
 import type { MisfirePolicy } from './schedule-clock.js';
 
 /**
@@ -8,7 +8,7 @@ import type { MisfirePolicy } from './schedule-clock.js';
  * clock (`clock_timestamp()`, one clock for every replica); a test clock passes its own time.
  */
 
-/** A due schedule, locked by `lockDue` with its job's row version. */
+/** A due schedule, locked by `lockDue` with its job's change stamp (what the job catalogue caches by). */
 export interface DueRow {
   id: string;
   job_id: string;
@@ -22,8 +22,8 @@ export interface DueRow {
   misfire_policy: MisfirePolicy;
   misfire_cap: number;
   next_run_at: Date;
-  /** Row version of the job (null when the job is gone). */
-  job_xmin: string | null;
+  /** Change stamp of the job (`jobStampOf`; null when the job is gone). */
+  job_stamp: string | null;
   /** "Now" (ms) read while locking: the database clock, or `at`. */
   db_now: number;
 }
@@ -53,7 +53,7 @@ export async function countDue(db: Queryable, limit: number, at: Date | null): P
 export async function lockDue(qr: QueryRunner, limit: number, at: Date | null): Promise<DueRow[]> {
   return (await qr.query(
     `SELECT s.id, s.job_id, s.name, s.cron, s.interval_seconds, s.timezone, s.params, s.starts_at, s.ends_at,
-            s.misfire_policy, s.misfire_cap, s.next_run_at, j.xmin::text AS job_xmin,
+            s.misfire_policy, s.misfire_cap, s.next_run_at, ${jobStampOf('j')} AS job_stamp,
             (extract(epoch FROM COALESCE($2::timestamptz, clock_timestamp())) * 1000)::float8 AS db_now
        FROM schedules s LEFT JOIN jobs j ON j.id = s.job_id
       WHERE s.enabled AND s.next_run_at <= COALESCE($2::timestamptz, clock_timestamp())
@@ -62,16 +62,6 @@ export async function lockDue(qr: QueryRunner, limit: number, at: Date | null): 
         FOR UPDATE OF s SKIP LOCKED`,
     [limit, at],
   )) as DueRow[];
-}
-
-/** Jobs by id with their row version (`xmin`). */
-export async function loadJobs(m: EntityManager, ids: string[]): Promise<{ job: Job; xmin: string }[]> {
-  const found = await m
-    .createQueryBuilder(Job, 'j')
-    .addSelect('j.xmin::text', 'job_xmin')
-    .where('j.id IN (:...ids)', { ids })
-    .getRawAndEntities<{ job_xmin: string }>();
-  return found.entities.map((job, i) => ({ job, xmin: found.raw[i].job_xmin }));
 }
 
 /** Advance the fired schedules: `next_run_at` (null: ended/stopped), `last_run_at` (null: unchanged). */

@@ -12,7 +12,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { EventsService } from '../executions/events.service.js';
 import type { EnqueueInput } from '../executions/enqueue-input.js';
 import { ExecutionsService } from '../executions/executions.service.js';
-import { managerRows, poolOf } from '../database/pg-pool.js';
+import { poolOf } from '../database/pg-pool.js';
 import type { Job } from '../jobs/job.entity.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import { changedFiles } from './changed-files.js';
@@ -21,6 +21,7 @@ import { MatcherCache } from './matcher-cache.service.js';
 import type { NormalizedPush, ProviderName } from './push-event.js';
 import { detectSkip } from './skip.js';
 import { deliveriesTotal } from './webhook-metrics.js';
+import { countDuplicate, insertDelivery, insertDeliveryWithRuns, updateDeliveryResult } from './webhooks.store.js';
 
 /** What a delivery decides, before anything is written (dry runs stop here). */
 export interface Evaluation {
@@ -110,20 +111,13 @@ export class DeliveryRecorder {
 
     let result: RecordResult | null;
     if (plan.each.length === 0) {
-      const runs = this.executions.runsStatement(plan.batch, values.length + 1, 'EXISTS (SELECT 1 FROM d)');
-      const { rows } = await poolOf(this.dataSource).query(
-        `WITH d AS (${INSERT_DELIVERY} RETURNING id), ${runs.ctes}
-         SELECT (SELECT count(*) FROM d)::int AS inserted, ${runs.count}`,
-        [...values, ...runs.params],
-      );
-      const row = rows[0] as { inserted: number; queued: number };
+      const row = await insertDeliveryWithRuns(poolOf(this.dataSource), values, this.executions.plainRuns(plan.batch));
       if (row.inserted && row.queued !== plan.batch.length)
         throw new Error(`queued ${row.queued} of ${plan.batch.length} executions`);
       result = row.inserted ? { code: ev.responseCode, body } : null;
     } else {
       result = await this.dataSource.transaction(async (m) => {
-        const inserted = await managerRows(m, `${INSERT_DELIVERY} RETURNING id`, values);
-        if (inserted.length === 0) return null;
+        if (!(await insertDelivery(m, values))) return null;
         await this.enqueueEach(m, id, plan, stored, body);
         return { code: ev.responseCode, body };
       });
@@ -178,15 +172,7 @@ export class DeliveryRecorder {
   }
 
   private async duplicate(input: RecordInput): Promise<RecordResult> {
-    // (wrapped in a CTE so the driver answers rows, as for a SELECT)
-    const { rows } = await poolOf(this.dataSource).query(
-      `WITH u AS (
-         UPDATE webhook_deliveries SET duplicate_count = duplicate_count + 1, last_duplicate_at = now()
-          WHERE provider = $1 AND delivery_key = $2 RETURNING response, response_code)
-       SELECT * FROM u`,
-      [input.provider, input.deliveryKey],
-    );
-    const row = rows[0] as { response: WebhookReceiveResponse; response_code: number } | undefined;
+    const row = await countDuplicate(poolOf(this.dataSource), input.provider, input.deliveryKey);
     if (!row) throw new HttpException('The first delivery with this id disappeared; retry', 409);
     this.logger.log(`Duplicate ${input.provider} delivery ${input.deliveryKey}: answered the first result`);
     return { code: row.response_code, body: { ...row.response, duplicate: true } };
@@ -251,16 +237,12 @@ export class DeliveryRecorder {
         throw new Error(`queued ${rows.length} of ${plan.batch.length} executions`);
     }
     if (body.triggered_jobs.length !== before) {
-      await m.query(
-        `UPDATE webhook_deliveries SET matches = $2, triggered_jobs = $3, response = $4, outcome = $5 WHERE id = $1`,
-        [
-          deliveryId,
-          JSON.stringify(stored.map(toRowMatch)),
-          body.triggered_jobs,
-          JSON.stringify(body),
-          body.triggered_jobs.length ? 'triggered' : 'no_match',
-        ],
-      );
+      await updateDeliveryResult(m, deliveryId, {
+        matches: JSON.stringify(stored.map(toRowMatch)),
+        triggeredJobs: body.triggered_jobs,
+        response: JSON.stringify(body),
+        outcome: body.triggered_jobs.length ? 'triggered' : 'no_match',
+      });
     }
   }
 
@@ -295,12 +277,6 @@ interface Plan {
   /** Runs that need enqueue's checks (overlap skip, fan-out), on the same transaction. */
   each: EnqueueInput[];
 }
-
-const INSERT_DELIVERY = `INSERT INTO webhook_deliveries (id, delivery_key, provider, event, outcome, repository, ref,
-    before_sha, after_sha, head_commit, changed_file_count, changed_files, untrusted_reason, skip_reason, matches,
-    triggered_jobs, push, headers, response_code, response, source_id, replay_of, actor, repo_config)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
-  ON CONFLICT (provider, delivery_key) DO NOTHING`;
 
 export function responseBody(id: string, ev: Evaluation, triggered: string[]): WebhookReceiveResponse {
   const body: WebhookReceiveResponse = { status: 'ok', triggered_jobs: triggered, delivery_id: id };

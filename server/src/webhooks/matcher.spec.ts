@@ -24,7 +24,7 @@ function push(over: Partial<NormalizedPush> = {}): NormalizedPush {
   };
 }
 
-function job(name: string, ...github: any[]): MatchableJob {
+function job(name: string, ...github: Record<string, unknown>[]): MatchableJob {
   return { id: name, name, triggers: { github } };
 }
 

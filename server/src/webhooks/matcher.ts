@@ -43,7 +43,8 @@ export interface GithubTrigger {
 export interface MatchableJob {
   id: string;
   name: string;
-  triggers: Record<string, any>;
+  /** The job's triggers; `github` is checked here (stored JSON, older rows included). */
+  triggers: { github?: unknown } | null;
 }
 
 export interface FileHit {
@@ -114,7 +115,9 @@ function normalizePattern(p: string): { glob: string; negated: boolean } {
 
 function githubTriggers(job: MatchableJob): GithubTrigger[] {
   const list = job.triggers?.github;
-  return Array.isArray(list) ? list.filter((t) => t && typeof t === 'object') : [];
+  return Array.isArray(list)
+    ? (list as unknown[]).filter((t): t is GithubTrigger => t !== null && typeof t === 'object')
+    : [];
 }
 
 function stringList(v: unknown): string[] | null {

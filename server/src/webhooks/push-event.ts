@@ -59,9 +59,14 @@ export function strList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : [];
 }
 
-export function asObject(value: unknown, what: string): Record<string, any> {
+export function asObject(value: unknown, what: string): Record<string, unknown> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new PayloadError(`${what} must be an object`);
-  return value as Record<string, any>;
+  return value as Record<string, unknown>;
+}
+
+/** `value?.[key]` of a payload value of unknown shape (undefined unless `value` is an object). */
+export function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 export function splitRef(ref: string): { branch: string | null; tag: string | null } {

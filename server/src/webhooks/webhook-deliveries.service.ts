@@ -6,7 +6,6 @@ import type {
   WebhookDeliveryPage,
   WebhookDeliverySummary,
   WebhookDryRunResponse,
-  WebhookRepoConfig,
   WebhookReplayResponse,
 } from '@api-manager/contracts';
 import { DataSource } from 'typeorm';
@@ -14,6 +13,14 @@ import type { Actor } from '../auth/access.decorators.js';
 import { DeliveryRecorder, fromRowMatch, type RowMatch, toStoredMatch } from './delivery-recorder.service.js';
 import type { DeliveryQueryDto, DryRunDto, ReplayDto } from './dto/webhook-delivery.dto.js';
 import { ProviderFactory } from './providers/provider-factory.js';
+import {
+  type DeliveryRow,
+  type DeliverySummaryRow,
+  deliveryById,
+  executionsOfDelivery,
+  listDeliveries,
+  replaysOf,
+} from './webhooks.store.js';
 import { type NormalizedPush, PayloadError, type ProviderName } from './push-event.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,29 +35,9 @@ export class WebhookDeliveriesService {
   ) {}
 
   async list(q: DeliveryQueryDto): Promise<WebhookDeliveryPage> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const add = (sql: string, v: unknown) => {
-      args.push(v);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (q.provider) add('provider = ?', q.provider);
-    if (q.repository) add('lower(repository) = lower(?)', q.repository);
-    if (q.outcome) add('outcome = ?', q.outcome);
-    if (q.event) add('event = ?', q.event);
-    if (q.job) add('triggered_jobs @> ARRAY[?]::text[]', q.job);
-    if (q.since) add('created_at >= ?', q.since);
-    if (q.until) add('created_at < ?', q.until);
-    if (q.cursor) {
-      if (!UUID.test(q.cursor)) throw new BadRequestException(['cursor must be a value of nextCursor']);
-      add('(created_at, id) < (SELECT created_at, id FROM webhook_deliveries WHERE id = ?)', q.cursor);
-    }
+    if (q.cursor && !UUID.test(q.cursor)) throw new BadRequestException(['cursor must be a value of nextCursor']);
     const limit = q.limit ?? 50;
-    const rows = (await this.dataSource.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM webhook_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`,
-      args,
-    )) as Row[];
+    const rows = await listDeliveries(this.dataSource, q, limit + 1);
     const items = rows.slice(0, limit).map(toSummary);
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].id : null };
   }
@@ -58,13 +45,8 @@ export class WebhookDeliveriesService {
   async get(id: string): Promise<WebhookDeliveryDetail> {
     const row = await this.row(id);
     const [executions, replays] = await Promise.all([
-      this.dataSource.query(
-        `SELECT id, job_id, job_name, status FROM executions WHERE delivery_id = $1 ORDER BY created_at, id`,
-        [row.id],
-      ) as Promise<Array<{ id: string; job_id: string; job_name: string; status: string }>>,
-      this.dataSource.query(`SELECT id FROM webhook_deliveries WHERE replay_of = $1 ORDER BY created_at`, [
-        row.id,
-      ]) as Promise<Array<{ id: string }>>,
+      executionsOfDelivery(this.dataSource, row.id),
+      replaysOf(this.dataSource, row.id),
     ]);
     const byJob = new Map(executions.map((e) => [e.job_id, e.id]));
     const matches = (row.matches as RowMatch[])
@@ -137,47 +119,15 @@ export class WebhookDeliveriesService {
     };
   }
 
-  private async row(id: string): Promise<Row> {
+  private async row(id: string): Promise<DeliveryRow> {
     if (!UUID.test(id)) throw new NotFoundException(`Delivery ${id} not found`);
-    const [row] = (await this.dataSource.query(`SELECT * FROM webhook_deliveries WHERE id = $1`, [id])) as Row[];
+    const row = await deliveryById(this.dataSource, id);
     if (!row) throw new NotFoundException(`Delivery ${id} not found`);
     return row;
   }
 }
 
-const SUMMARY_COLUMNS = `id, delivery_key, provider, event, outcome, repository, ref, before_sha, after_sha, head_commit,
-  changed_file_count, untrusted_reason, skip_reason, triggered_jobs, response_code, replay_of, actor, duplicate_count, created_at`;
-
-interface Row {
-  id: string;
-  repo_config?: WebhookRepoConfig | null;
-  delivery_key: string;
-  provider: string;
-  event: string;
-  outcome: string;
-  repository: string | null;
-  ref: string | null;
-  before_sha: string | null;
-  after_sha: string | null;
-  head_commit: any;
-  changed_file_count: number;
-  changed_files: string[];
-  untrusted_reason: string | null;
-  skip_reason: string | null;
-  matches: unknown[];
-  triggered_jobs: string[];
-  push: Record<string, unknown> | null;
-  headers: Record<string, string>;
-  response_code: number;
-  response: any;
-  source_id: string | null;
-  replay_of: string | null;
-  actor: string | null;
-  duplicate_count: number;
-  created_at: Date;
-}
-
-function toSummary(r: Row): WebhookDeliverySummary {
+function toSummary(r: DeliverySummaryRow): WebhookDeliverySummary {
   return {
     id: r.id,
     deliveryKey: r.delivery_key,

@@ -170,7 +170,7 @@ export function parsePayload(raw: Buffer, contentType: string | undefined): unkn
 }
 
 function repositoryOf(payload: unknown): string | null {
-  const p = payload as Record<string, any>;
+  const p = payload as { repository?: { full_name?: unknown }; project?: { path_with_namespace?: unknown } } | null;
   const name = p?.repository?.full_name ?? p?.project?.path_with_namespace;
   return typeof name === 'string' && name ? name : null;
 }

@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { ProviderName } from './push-event.js';
 import type { CreateWebhookSourceDto, UpdateWebhookSourceDto } from './dto/webhook-source.dto.js';
 import { WebhookSource } from './webhook-source.entity.js';
+import { sourcePage } from './webhooks.store.js';
 
 /** A source with its secret decrypted, kept in memory only. */
 export interface SourceSecret {
@@ -40,17 +41,13 @@ export class WebhookSourcesService {
   /** By provider, repository (the provider-wide source first), id; keyset pages. */
   async list(q: PageQuery = {}): Promise<Page<WebhookSourceView>> {
     const limit = pageLimit(q);
-    const qb = this.repo.createQueryBuilder('s');
+    let after: { provider: string; repository: string; id: string } | null = null;
     if (q.cursor) {
       const [provider, repository, id] = decodePageCursor(q.cursor, 3);
       if (!UUID.test(id)) throw new BadRequestException(['cursor is not valid: pass nextCursor from a previous page']);
-      qb.where(`(s.provider, COALESCE(s.repository, ''), s.id) > (:p, :r, :i)`, { p: provider, r: repository, i: id });
+      after = { provider, repository, id };
     }
-    qb.orderBy('s.provider')
-      .addOrderBy(`COALESCE(s.repository, '')`)
-      .addOrderBy('s.id')
-      .limit(limit + 1);
-    const rows = await qb.getMany();
+    const rows = await sourcePage(this.repo, after, limit + 1);
     return toPage(rows, limit, (r) => [r.provider, r.repository ?? '', r.id], toView);
   }
 

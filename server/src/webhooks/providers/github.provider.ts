@@ -1,5 +1,14 @@
 import { verifyHmacSha256 } from '../signature.js';
-import { asObject, isZeroSha, type NormalizedPush, parseCommits, PayloadError, splitRef, str } from '../push-event.js';
+import {
+  asObject,
+  field,
+  isZeroSha,
+  type NormalizedPush,
+  parseCommits,
+  PayloadError,
+  splitRef,
+  str,
+} from '../push-event.js';
 import { header, type Headers, type WebhookProvider } from './webhook-provider.js';
 
 /** GitHub: `X-GitHub-Event`, `X-GitHub-Delivery`, `X-Hub-Signature-256: sha256=<hmac hex>`. */
@@ -40,16 +49,17 @@ export function parseGithubLikePush(payload: unknown, provider: 'github' | 'gite
   if (!ref) throw new PayloadError('push payload has no "ref"');
   const repo = asObject(p.repository, 'repository');
   const repository =
-    str(repo.full_name) ?? (str(repo.owner?.login) && str(repo.name) ? `${repo.owner.login}/${repo.name}` : null);
+    str(repo.full_name) ??
+    (str(field(repo.owner, 'login')) && str(repo.name) ? `${str(field(repo.owner, 'login'))}/${str(repo.name)}` : null);
   if (!repository) throw new PayloadError('push payload has no "repository.full_name"');
   const before = str(p.before);
   const after = str(p.after);
   const commits = parseCommits(p.commits);
-  const head =
+  const head: unknown =
     p.head_commit && typeof p.head_commit === 'object'
       ? p.head_commit
       : commits.length
-        ? p.commits[commits.length - 1]
+        ? (p.commits as unknown[])[commits.length - 1]
         : null;
   return {
     provider,
@@ -63,15 +73,15 @@ export function parseGithubLikePush(payload: unknown, provider: 'github' | 'gite
     forced: p.forced === true,
     headCommit: head
       ? {
-          id: str(head.id) ?? after ?? '',
-          message: typeof head.message === 'string' ? head.message : '',
-          author: str(head.author?.username) ?? str(head.author?.name) ?? null,
+          id: str(field(head, 'id')) ?? after ?? '',
+          message: typeof field(head, 'message') === 'string' ? (field(head, 'message') as string) : '',
+          author: str(field(field(head, 'author'), 'username')) ?? str(field(field(head, 'author'), 'name')) ?? null,
         }
       : null,
     commits,
     totalCommits: typeof p.total_commits === 'number' ? p.total_commits : null,
     compareUrl: str(p.compare) ?? str(p.compare_url),
     ...(str(repo.clone_url) ? { cloneUrl: str(repo.clone_url) } : {}),
-    pusher: str(p.pusher?.name) ?? str(p.pusher?.login) ?? str(p.pusher?.username) ?? null,
+    pusher: str(field(p.pusher, 'name')) ?? str(field(p.pusher, 'login')) ?? str(field(p.pusher, 'username')) ?? null,
   };
 }

@@ -1,5 +1,14 @@
 import { constantTimeEqual } from '../signature.js';
-import { asObject, isZeroSha, type NormalizedPush, parseCommits, PayloadError, splitRef, str } from '../push-event.js';
+import {
+  asObject,
+  field,
+  isZeroSha,
+  type NormalizedPush,
+  parseCommits,
+  PayloadError,
+  splitRef,
+  str,
+} from '../push-event.js';
 import { header, type Headers, type WebhookProvider } from './webhook-provider.js';
 
 const EVENTS: Record<string, string> = { 'push hook': 'push', 'tag push hook': 'push' };
@@ -41,8 +50,8 @@ export class GitlabProvider implements WebhookProvider {
     const p = asObject(payload, 'payload');
     const ref = str(p.ref);
     if (!ref) throw new PayloadError('push payload has no "ref"');
-    const project = p.project && typeof p.project === 'object' ? p.project : {};
-    const repository = str(project.path_with_namespace) ?? str(p.repository?.path_with_namespace);
+    const project: unknown = p.project && typeof p.project === 'object' ? p.project : {};
+    const repository = str(field(project, 'path_with_namespace')) ?? str(field(p.repository, 'path_with_namespace'));
     if (!repository) throw new PayloadError('push payload has no "project.path_with_namespace"');
     const before = str(p.before);
     const after = str(p.after);
@@ -63,7 +72,7 @@ export class GitlabProvider implements WebhookProvider {
       commits,
       totalCommits: typeof p.total_commits_count === 'number' ? p.total_commits_count : null,
       compareUrl: null,
-      ...(str(project.git_http_url) ? { cloneUrl: str(project.git_http_url) } : {}),
+      ...(str(field(project, 'git_http_url')) ? { cloneUrl: str(field(project, 'git_http_url')) } : {}),
       pusher: str(p.user_username) ?? str(p.user_name),
     };
   }

@@ -28,14 +28,14 @@ describe('repository CI files', () => {
     );
     expect(job.name).toBe('build');
     expect(job.watchFiles).toEqual(['test*', 'test*/**', 'src/**/*.py']);
-    const ex = job.definition.executor as Record<string, any>;
+    const ex = job.definition.executor as { env: Record<string, unknown>; script: string };
     expect(ex).toMatchObject({ kind: 'command', shell: '/bin/sh', timeoutMs: 30_000, env: { A: '1' } });
     expect(ex.env.T).toEqual({ secret: true, value: '${TOKEN}' });
     expect(ex.script).toContain("VIRTUAL_ENV=$(cd '.venv'");
     expect(ex.script).toContain('# scripts[1]\n(\nmake test\n) || exit $?');
     expect(bare.watchFiles).toBeNull(); // ToyCI ran a job without watch_files on no push
-    expect((bare.definition.executor as Record<string, any>).script).toBe('echo $${HOME}');
-    expect((bare.definition.executor as Record<string, any>).timeoutMs).toBe(3_600_000);
+    expect((bare.definition.executor as { script: string }).script).toBe('echo $${HOME}');
+    expect((bare.definition.executor as { timeoutMs: number }).timeoutMs).toBe(3_600_000);
   });
 
   it('names the field that is wrong', () => {
