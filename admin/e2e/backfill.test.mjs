@@ -89,7 +89,7 @@ describe('backfill', { timeout: 240_000 }, () => {
   test('the form counts live (only-missing skips what succeeded), submit opens the parent run and its progress', async () => {
     const { page, errors } = session;
     await page.goto('/jobs/device-features');
-    await page.getByTestId('editor-backfill').click({ timeout: 30_000 });
+    await page.getByTestId('job-backfill').click({ timeout: 30_000 });
     await page.waitForURL(/\/jobs\/device-features\/backfill$/);
     const count = page.getByTestId('backfill-preview');
     await waitForText(count, 'Choose the dates');

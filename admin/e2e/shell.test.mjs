@@ -14,8 +14,8 @@ import {
   waitForValue,
 } from './helpers.mjs';
 
-const NAV_EN = ['Dashboard', 'Jobs', 'Schedules', 'Executions', 'Webhooks', 'Settings', 'Health'];
-const NAV_JA = ['ダッシュボード', 'ジョブ', 'スケジュール', '実行履歴', 'Webhook', '設定', 'ヘルス'];
+const NAV_EN = ['Dashboard', 'Jobs', 'Schedules', 'Executions', 'Pipelines', 'Webhooks', 'Settings', 'Health'];
+const NAV_JA = ['ダッシュボード', 'ジョブ', 'スケジュール', '実行履歴', 'パイプライン', 'Webhook', '設定', 'ヘルス'];
 
 describe('admin shell', { timeout: 180_000 }, () => {
   /** @type {Awaited<ReturnType<typeof startServer>>} */

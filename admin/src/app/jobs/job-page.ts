@@ -8,6 +8,7 @@ import type { DurationPoint, SuccessRate } from '@api-manager/contracts';
 import { TranslatePipe, TranslateService } from '@ngx-translate/core';
 
 import { JobsApi } from '../core/api/jobs-api';
+import { AuthService } from '../core/auth/auth.service';
 import { OverviewApi } from '../core/api/overview-api';
 import { SchedulesApi } from '../core/api/schedules-api';
 import { LanguageService } from '../core/i18n/language';
@@ -69,6 +70,13 @@ export class JobPage {
   });
 
   protected readonly job = rxResource({ params: () => this.name(), stream: ({ params }) => this.jobsApi.get(params) });
+  protected readonly auth = inject(AuthService);
+  /** A backfill sends each date to a date param: offered only for jobs that have one. */
+  protected readonly canBackfill = computed(
+    () =>
+      this.auth.can('jobs.run') &&
+      (this.job.value()?.params ?? []).some((p) => p.type === 'date' || p.type === 'daterange'),
+  );
   protected readonly status = rxResource({
     params: () => (this.current() === 'overview' ? this.name() : undefined),
     stream: ({ params }) => this.jobsApi.status(params),
