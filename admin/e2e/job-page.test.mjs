@@ -274,6 +274,17 @@ describe('the job page and upcoming runs', { timeout: 400_000 }, () => {
     await checkA11y(page, 'dashboard with the timeline');
   });
 
+  test('the editor explains the template helpers (variables, filters, optional values)', async () => {
+    const { page } = session;
+    await page.goto('/jobs/device-sync?tab=edit');
+    const help = page.getByTestId('template-help');
+    await help.locator('summary').click();
+    await waitForText(help, "{{ 'today' | in_zone: 'Asia/Tokyo' }}");
+    for (const text of ['{{ params.device_id }}', 'date_sub', 'format_date', 'start_of', "default: 'none'"]) {
+      assert.ok((await help.innerText()).includes(text), `help lists ${text}`);
+    }
+  });
+
   test('screenshots (en, ja; 1366 and 390 wide)', async () => {
     for (const locale of ['en-US', 'ja-JP']) {
       for (const width of [1366, 390]) {
@@ -307,6 +318,10 @@ describe('the job page and upcoming runs', { timeout: 400_000 }, () => {
         await page.goto('/jobs');
         await page.getByTestId('jobs-table').waitFor();
         await screenshot(page, `jobpage-${tag}-jobs`);
+        await page.goto('/jobs/device-sync?tab=edit');
+        await page.getByTestId('template-help').locator('summary').click();
+        await page.getByTestId('template-help').scrollIntoViewIfNeeded();
+        await screenshot(page, `jobpage-${tag}-template-help`);
         assert.deepEqual(s.errors, [], `${tag}: ${s.errors.join('\n')}`);
         await s.context.close();
       }

@@ -914,6 +914,25 @@ export const EN = {
       waiting: 'Waiting',
     },
   },
+  templateHelp: {
+    title: 'Template helpers',
+    intro:
+      'Text fields are Liquid templates, rendered when the run starts. A field that is exactly one {{ … }} keeps the value’s JSON type.',
+    variables: 'Variables',
+    filters: 'Filters',
+    params: 'a param of this run (defaults applied)',
+    dates: 'dates and times in the job’s time zone (a scheduled run: its slot’s time)',
+    push: 'the push that triggered the run (webhook runs and their chain steps)',
+    parent: 'chain steps: the run that just finished (id, status, params, response)',
+    needs: 'fan-in jobs: the results of the jobs it needs, for the same key',
+    execution: 'the running execution',
+    inZone: 'today / now in another time zone',
+    dateAdd: 'add or subtract days, hours … (date_add / date_sub)',
+    formatDate: 'format a date (Luxon tokens; an optional zone)',
+    startOf: 'start (start_of) or end (end_of) of a day, week, month',
+    unix: 'seconds since 1970',
+    optional: 'A missing value fails the run instead of rendering empty; make it optional with',
+  },
 };
 
 /** Every error code the server can send has a text (a missing one fails to compile). */

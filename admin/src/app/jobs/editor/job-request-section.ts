@@ -9,6 +9,7 @@ import { MatSelectModule } from '@angular/material/select';
 import { TranslatePipe } from '@ngx-translate/core';
 
 import { METHODS, headerRow, queryRow } from '../job-form';
+import { TemplateHelp } from '../../shared/template-help/template-help';
 import { JobCommandFields } from './job-command-fields';
 import { JobEditorSection } from './job-editor-section';
 import { SECTION_VIEW_PROVIDERS } from './section-providers';
@@ -26,6 +27,7 @@ import { SECTION_VIEW_PROVIDERS } from './section-providers';
     MatSelectModule,
     TranslatePipe,
     JobCommandFields,
+    TemplateHelp,
   ],
   templateUrl: './job-request-section.html',
   styleUrl: '../job-editor.scss',
