@@ -1,32 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
 
 // Issue 21: fan-out over a list fetched at run time, matrix and date-range fan-out, parallelism, cancel.
 let app: TestApp;
 let target: HttpTarget;
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
-
-async function createJob(def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201) throw new Error(`create job: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-async function run(job: string, body: Record<string, unknown> = {}) {
-  const res = await app.api('POST', `/api/v1/jobs/${job}/runs`, body);
-  if (res.status !== 202) throw new Error(`run ${job}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.execution as { id: string; status: string };
-}
-const detail = async (id: string) => (await app.api('GET', `/api/v1/executions/${id}`)).body;
-const finished = (id: string) =>
-  waitFor(
-    async () => {
-      const d = await detail(id);
-      return FINAL.includes(d.status) ? d : null;
-    },
-    60_000,
-    `execution ${id} to finish`,
-  );
+const { createJob, run, finished } = runHelpers(() => app, 60_000);
 const query = (url: string) => new URL(url, 'http://x').searchParams;
 
 beforeAll(async () => {

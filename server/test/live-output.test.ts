@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
 
 // Live output: lines are written when they happen (request sent, headers, body done; command output as it
 // is printed), and the SSE stream carries their text, with ids a client can resume from (Last-Event-ID).
@@ -8,7 +9,6 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 
 let app: TestApp;
 let target: HttpTarget;
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
 
 interface SseEvent {
   id: string;
@@ -66,30 +66,7 @@ function openStream(path: string, headers: Record<string, string> = {}) {
   };
 }
 
-async function createJob(def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201) throw new Error(`create job: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function run(job: string, body: Record<string, unknown> = {}) {
-  const res = await app.api('POST', `/api/v1/jobs/${job}/runs`, body);
-  if (res.status !== 202) throw new Error(`run ${job}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.execution as { id: string; status: string };
-}
-
-const detail = async (id: string) => (await app.api('GET', `/api/v1/executions/${id}`)).body;
-
-async function finished(id: string, timeoutMs = 30_000) {
-  return waitFor(
-    async () => {
-      const d = await detail(id);
-      return FINAL.includes(d.status) ? d : null;
-    },
-    timeoutMs,
-    `execution ${id} to finish`,
-  );
-}
+const { createJob, run, detail, finished } = runHelpers(() => app);
 
 beforeAll(async () => {
   target = await startHttpTarget();
