@@ -74,12 +74,15 @@ export class AuthService {
     await firstValueFrom(this.http.post<void>(`${AUTH_URL}/password`, body));
   }
 
-  async logout(): Promise<void> {
-    try {
-      await firstValueFrom(this.http.post<void>(`${AUTH_URL}/logout`, {}));
-    } finally {
-      this.state.set(null);
-    }
+  /**
+   * Signs out: forgets the user here at once, then runs `leave` (the caller navigates away, which
+   * stops the page's polling and cancels its requests) and only then ends the session on the
+   * server, so no request of the old page can meet the ended session and answer 401.
+   */
+  async logout(leave: () => Promise<unknown> = () => Promise.resolve()): Promise<void> {
+    this.state.set(null);
+    await leave();
+    await firstValueFrom(this.http.post<void>(`${AUTH_URL}/logout`, {}));
   }
 
   /** The server said 401: the session is gone. */

@@ -120,8 +120,7 @@ export class Shell {
 
   protected async logout(): Promise<void> {
     this.accountOpen.set(false);
-    await this.auth.logout().catch(() => undefined);
-    await this.router.navigate(['/login']);
+    await this.auth.logout(() => this.router.navigate(['/login'])).catch(() => undefined);
   }
 
   /** In-page skip link: a plain `#id` href would resolve against `<base href>` and navigate. */
