@@ -12,8 +12,6 @@ const LEGACY_ANY = [
   'server/src/executions/executions-query.service.ts',
   'server/src/executions/executors/command.executor.ts',
   'server/src/executions/queue.service.ts',
-  'server/src/executions/retry-policy.ts',
-  'server/src/executions/sql.ts',
   'server/src/jobs/job-validator.ts',
   'server/src/jobs/job.entity.ts',
   'server/test/app.test.ts',

@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { PgListener } from '../database/pg-listener.service.js';
 import { EVENTS_CHANNEL } from './channels.js';
 import { poolOf } from '../database/pg-pool.js';
+import { notify, notifyEach } from './executions.store.js';
 
 export interface AppEvent {
   type: string;
@@ -59,7 +60,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if (manager) {
-      await manager.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, `[${item}]`]);
+      await notify(manager, EVENTS_CHANNEL, `[${item}]`);
       return;
     }
     this.pending.push(item);
@@ -89,10 +90,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     const chunks = this.pack(items);
     if (!chunks.length) return;
     try {
-      await poolOf(this.dataSource).query('SELECT pg_notify($1, c) FROM unnest($2::text[]) AS c', [
-        EVENTS_CHANNEL,
-        chunks,
-      ]);
+      await notifyEach(poolOf(this.dataSource), EVENTS_CHANNEL, chunks);
     } catch (err) {
       this.logger.warn(`Publishing events failed: ${(err as Error).message}`);
     }

@@ -11,13 +11,32 @@ import { matrixRows, matrixSize, type Dimension } from './fanout/matrix.js';
 import type { EnqueueInput } from './enqueue-input.js';
 import type { Execution } from './execution.entity.js';
 import { EventsService } from './events.service.js';
-import { CANCEL_CHANNEL, EVENTS_CHANNEL, WAKE_CHANNEL } from './channels.js';
+import { EVENTS_CHANNEL, WAKE_CHANNEL } from './channels.js';
 import { ProgressService } from './progress.service.js';
 import { retrySettings } from './retry-policy.js';
 import { FINAL_STATUSES, statusIn } from '../common/statuses.js';
-import { managerRows, poolOf } from '../database/pg-pool.js';
-import { toExecution } from './sql.js';
-import { type PlainRuns, pushOf, RUN_COLUMNS, runColumns, runValues } from './executions.store.js';
+import { poolOf } from '../database/pg-pool.js';
+import {
+  cancelQueued,
+  cancelQueuedChildren,
+  cancelRunning,
+  cancelRunningChildren,
+  countActiveRuns,
+  insertFinishedRun,
+  insertLog,
+  insertQueuedRuns,
+  insertRun,
+  lockSkipDecision,
+  notifyPairs,
+  notifyWake,
+  type PlainRuns,
+  requestCancel,
+  runColumns,
+  selectByIdempotencyKey,
+  selectExecution,
+  setFanOut,
+  toExecution,
+} from './executions.store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -89,13 +108,8 @@ export class ExecutionsService {
     let skipReason: string | null = null;
     if (policy.overlap === 'skip' && input.trigger !== 'fanout') {
       // Serialize skip decisions per job across replicas for the rest of this transaction.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('apm-skip:' || $1, 0))`, [job.id]);
-      const [{ n }] = await managerRows<{ n: number }>(
-        m,
-        `SELECT count(*)::int AS n FROM executions
-          WHERE job_id = $1 AND status IN ('queued','running') AND trigger <> 'fanout'`,
-        [job.id],
-      );
+      await lockSkipDecision(m, job.id);
+      const n = await countActiveRuns(m, job.id);
       if (n >= (policy.max ?? 1)) {
         skipReason = `Skipped: ${n} execution(s) of "${job.name}" already queued or running (overlap policy skip, max ${policy.max ?? 1})`;
       }
@@ -106,49 +120,21 @@ export class ExecutionsService {
     const status = skipReason ? 'skipped' : isFanOut ? (fanItems.length ? 'running' : 'succeeded') : 'queued';
     const maxAttempts = retrySettings(job.retry).maxAttempts;
 
-    const inserted = await managerRows(
-      m,
-      `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, schedule_id, scheduled_for, delivery_id,
-          parent_id, retry_of, idempotency_key, params, status, max_attempts, run_at, started_at, finished_at, duration_ms,
-          error, children_total, push, pipeline_run_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, COALESCE($15, now()),
-          CASE WHEN $13 = 'queued' THEN NULL ELSE now() END,
-          CASE WHEN $13 IN ('queued','running') THEN NULL ELSE now() END,
-          CASE WHEN $13 IN ('queued','running') THEN NULL ELSE 0 END, $16, $17, $18::jsonb, $19)
-       ON CONFLICT DO NOTHING
-       RETURNING *`,
-      [
-        job.id,
-        job.name,
-        input.trigger,
-        input.triggerRef ?? null,
-        input.actor ?? null,
-        input.scheduleId ?? null,
-        input.scheduledFor ?? null,
-        input.deliveryId ?? null,
-        input.parentId ?? null,
-        input.retryOf ?? null,
-        input.idempotencyKey ?? null,
-        JSON.stringify(params),
-        status,
-        maxAttempts,
-        input.runAt ?? null,
-        skipReason,
-        fanItems.length,
-        pushOf(input) ? JSON.stringify(pushOf(input)) : null,
-        input.pipelineRunId ?? null,
-      ],
-    );
-    if (!inserted.length) {
+    const inserted = await insertRun(m, {
+      input,
+      params,
+      status,
+      maxAttempts,
+      error: skipReason,
+      childrenTotal: fanItems.length,
+    });
+    if (!inserted) {
       // Schedule slot taken (-> null) or idempotency key used before (-> that execution).
       if (!input.idempotencyKey) return null;
-      const rows = await managerRows(m, 'SELECT * FROM executions WHERE job_id = $1 AND idempotency_key = $2', [
-        job.id,
-        input.idempotencyKey,
-      ]);
-      return rows[0] ? toExecution(rows[0]) : null;
+      const row = await selectByIdempotencyKey(m, job.id, input.idempotencyKey);
+      return row ? toExecution(row) : null;
     }
-    const exec = toExecution(inserted[0]);
+    const exec = toExecution(inserted);
 
     if (isFanOut) {
       const names = new Set(dims.map((d) => d.param));
@@ -157,7 +143,7 @@ export class ExecutionsService {
         parallelism: null,
         dimensions: dims.map((d) => ({ param: d.param, count: d.items.length })),
       };
-      await managerRows(m, `UPDATE executions SET fan_out = $2::jsonb WHERE id = $1`, [exec.id, JSON.stringify(info)]);
+      await setFanOut(m, exec.id, info);
       await insertChildren(
         managerQuery(m),
         {
@@ -173,7 +159,7 @@ export class ExecutionsService {
         fanItems,
       );
     }
-    if (status === 'queued' || fanItems.length) await m.query('SELECT pg_notify($1, $2)', [WAKE_CHANNEL, '']);
+    if (status === 'queued' || fanItems.length) await notifyWake(m);
     await this.events.publish('execution', { id: exec.id, status: exec.status, jobName: exec.jobName }, m);
     return exec;
   }
@@ -226,32 +212,13 @@ export class ExecutionsService {
         (a.input.scheduleId ?? '').localeCompare(b.input.scheduleId ?? '') ||
         (a.input.scheduledFor?.getTime() ?? 0) - (b.input.scheduledFor?.getTime() ?? 0),
     );
-    const rows = await managerRows<{
-      id: string;
-      status: string;
-      job_name: string;
-      schedule_id: string | null;
-      scheduled_for: Date | null;
-    }>(
-      m,
-      `INSERT INTO executions (${RUN_COLUMNS})
-       SELECT ${runValues(1)}
-       ON CONFLICT (schedule_id, scheduled_for) WHERE schedule_id IS NOT NULL DO NOTHING
-       RETURNING id, status, job_name, schedule_id, scheduled_for`,
-      runColumns(sorted),
-    );
+    const rows = await insertQueuedRuns(m, runColumns(sorted));
     if (rows.length) {
       const events = this.events.payloads(
         'execution',
         rows.map((r) => ({ id: r.id, status: r.status, jobName: r.job_name })),
       );
-      await m.query(
-        'SELECT pg_notify(c.channel, c.payload) FROM unnest($1::text[], $2::text[]) AS c(channel, payload)',
-        [
-          [WAKE_CHANNEL, ...events.map(() => EVENTS_CHANNEL)],
-          ['', ...events],
-        ],
-      );
+      await notifyPairs(m, [WAKE_CHANNEL, ...events.map(() => EVENTS_CHANNEL)], ['', ...events]);
     }
     return rows.map((r) => ({
       id: r.id,
@@ -297,31 +264,9 @@ export class ExecutionsService {
     reason: string,
     status: 'failed' | 'skipped' = 'failed',
   ): Promise<Execution> {
-    const { rows } = await poolOf(this.dataSource).query(
-      `INSERT INTO executions (job_id, job_name, trigger, trigger_ref, actor, parent_id, params, status, max_attempts,
-          run_at, started_at, finished_at, duration_ms, error, push, pipeline_run_id, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $10, 1, now(), now(), now(), 0, $8, $9::jsonb, $11, $12)
-       RETURNING *`,
-      [
-        input.job.id,
-        input.job.name,
-        input.trigger,
-        input.triggerRef ?? null,
-        input.actor ?? null,
-        input.parentId ?? null,
-        JSON.stringify(params),
-        reason,
-        pushOf(input) ? JSON.stringify(pushOf(input)) : null,
-        status,
-        input.pipelineRunId ?? null,
-        input.idempotencyKey ?? null,
-      ],
-    );
-    const exec = toExecution(rows[0]);
-    await poolOf(this.dataSource).query(
-      'INSERT INTO execution_logs (execution_id, level, message) VALUES ($1, $2, $3)',
-      [exec.id, status === 'failed' ? 'error' : 'info', reason],
-    );
+    const pool = poolOf(this.dataSource);
+    const exec = toExecution(await insertFinishedRun(pool, input, params, reason, status));
+    await insertLog(pool, exec.id, status === 'failed' ? 'error' : 'info', reason);
     void this.events.publish('execution', {
       id: exec.id,
       status: exec.status,
@@ -333,9 +278,9 @@ export class ExecutionsService {
 
   async findOne(id: string): Promise<Execution> {
     if (!UUID.test(id)) throw new BadRequestException('id must be a UUID');
-    const { rows } = await poolOf(this.dataSource).query('SELECT * FROM executions WHERE id = $1', [id]);
-    if (!rows[0]) throw new NotFoundException(`Execution ${id} not found`);
-    return toExecution(rows[0]);
+    const row = await selectExecution(poolOf(this.dataSource), id);
+    if (!row) throw new NotFoundException(`Execution ${id} not found`);
+    return toExecution(row);
   }
 
   /** Cancel: a queued run is cancelled now; a running one is aborted by the worker holding it (any replica). */
@@ -348,13 +293,8 @@ export class ExecutionsService {
     const reason = `Cancelled${actor ? ` by ${actor}` : ''}`;
     if (exec.childrenTotal > 0) {
       // Fan-out parent: cancel the children; the parent settles (cancelled) as they finish.
-      await pool.query(`UPDATE executions SET cancel_requested = true WHERE id = $1`, [id]);
-      const { rows } = await pool.query(
-        `UPDATE executions SET status = 'cancelled', finished_at = now(), error = $2
-          WHERE parent_id = $1 AND trigger = 'fanout' AND status = 'queued' RETURNING *`,
-        [id, reason],
-      );
-      for (const r of rows) {
+      await requestCancel(pool, id);
+      for (const r of await cancelQueuedChildren(pool, id, reason)) {
         const child = toExecution(r);
         void this.events.publish('execution', {
           id: child.id,
@@ -364,30 +304,17 @@ export class ExecutionsService {
         });
         await this.progress.childFinished(child, 'cancelled');
       }
-      await pool.query(
-        `WITH c AS (UPDATE executions SET cancel_requested = true WHERE parent_id = $1 AND trigger = 'fanout'
-                      AND status = 'running' RETURNING id)
-         SELECT pg_notify($2, c.id::text) FROM c`,
-        [id, CANCEL_CHANNEL],
-      );
+      await cancelRunningChildren(pool, id);
       return this.findOne(id);
     }
-    const { rows } = await pool.query(
-      `UPDATE executions SET status = 'cancelled', finished_at = now(), error = $2, duration_ms = 0
-        WHERE id = $1 AND status = 'queued' RETURNING *`,
-      [id, reason],
-    );
-    if (rows[0]) {
-      const done = toExecution(rows[0]);
+    const cancelled = await cancelQueued(pool, id, reason);
+    if (cancelled) {
+      const done = toExecution(cancelled);
       void this.events.publish('execution', { id, status: done.status, jobName: done.jobName });
       await this.progress.childFinished(done, 'cancelled');
       return done;
     }
-    await pool.query(
-      `WITH c AS (UPDATE executions SET cancel_requested = true WHERE id = $1 AND status = 'running' RETURNING id)
-       SELECT pg_notify($2, c.id::text) FROM c`,
-      [id, CANCEL_CHANNEL],
-    );
+    await cancelRunning(pool, id);
     return this.findOne(id);
   }
 

@@ -11,6 +11,7 @@ import { FinalHooks } from './final-hooks.js';
 import { Masker } from './masking.js';
 import { ProgressService } from './progress.service.js';
 import { poolOf } from '../database/pg-pool.js';
+import { insertLog } from './executions.store.js';
 
 export interface ParentResponse {
   status?: number;
@@ -157,13 +158,7 @@ export class FinalizerService {
   }
 
   private async log(executionId: string, level: string, message: string): Promise<void> {
-    await poolOf(this.dataSource)
-      .query('INSERT INTO execution_logs (execution_id, level, message) VALUES ($1, $2, $3)', [
-        executionId,
-        level,
-        message,
-      ])
-      .catch(() => undefined);
+    await insertLog(poolOf(this.dataSource), executionId, level, message).catch(() => undefined);
   }
 }
 

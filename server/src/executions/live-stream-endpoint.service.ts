@@ -6,7 +6,7 @@ import { EventsService } from './events.service.js';
 import { ExecutionEventsStore } from './execution-events.store.js';
 import { LiveStreamHub } from './live-stream.service.js';
 import { parseEventId, SseClient } from './sse-client.js';
-import { poolOf } from './sql.js';
+import { poolOf } from '../database/pg-pool.js';
 
 const PING_MS = 15_000;
 

@@ -4,7 +4,7 @@ import type { Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { type AppEvent, EventsService } from './events.service.js';
 import { ExecutionEventsStore, type LogRow } from './execution-events.store.js';
-import { poolOf } from './sql.js';
+import { poolOf } from '../database/pg-pool.js';
 
 /** What a replica's writers publish for new log lines (small: the text is read from the table). */
 export interface LogNotice {

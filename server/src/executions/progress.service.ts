@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { EventsService } from './events.service.js';
 import type { Execution } from './execution.entity.js';
 import { poolOf } from '../database/pg-pool.js';
-import { toExecution } from './sql.js';
+import { countFinishedChild, toExecution } from './executions.store.js';
 
 export type ChildResult = 'succeeded' | 'failed' | 'cancelled';
 
@@ -26,36 +26,8 @@ export class ProgressService {
     if (!child.parentId || child.trigger !== 'fanout') return null;
     const f = result === 'failed' ? 1 : 0;
     const c = result === 'cancelled' ? 1 : 0;
-    const { rows } = await poolOf(this.dataSource).query(
-      `WITH n AS (SELECT id, children_done + 1 AS done, children_failed + $2::int AS failed,
-                         children_cancelled + $3::int AS cancelled, children_total AS total,
-                         children_done + 1 >= children_total AS last, cancel_requested
-                    FROM executions WHERE id = $1 AND status = 'running' FOR UPDATE)
-       UPDATE executions e SET
-         children_done = n.done,
-         children_failed = n.failed,
-         children_cancelled = n.cancelled,
-         status = CASE WHEN NOT n.last THEN e.status
-                       WHEN n.cancel_requested OR (n.cancelled > 0 AND n.failed = 0) THEN 'cancelled'
-                       WHEN n.failed = 0 THEN 'succeeded'
-                       WHEN n.failed + n.cancelled >= n.total THEN 'failed'
-                       ELSE 'partial' END,
-         finished_at = CASE WHEN n.last THEN now() ELSE e.finished_at END,
-         duration_ms = CASE WHEN n.last
-                         THEN (extract(epoch FROM now() - COALESCE(e.started_at, e.created_at)) * 1000)::int
-                         ELSE e.duration_ms END,
-         error = CASE WHEN NOT n.last OR (n.failed = 0 AND n.cancelled = 0) THEN e.error
-                      WHEN n.cancel_requested OR n.failed = 0 THEN
-                        'Cancelled: ' || n.cancelled || ' of ' || n.total || ' children cancelled'
-                        || CASE WHEN n.failed > 0 THEN ', ' || n.failed || ' failed' ELSE '' END
-                      ELSE n.failed || ' of ' || n.total || ' children failed'
-                        || CASE WHEN n.cancelled > 0 THEN ', ' || n.cancelled || ' cancelled' ELSE '' END
-                 END
-         FROM n WHERE e.id = n.id
-       RETURNING e.*`,
-      [child.parentId, f, c],
-    );
-    const parent = rows[0] ? toExecution(rows[0]) : null;
+    const row = await countFinishedChild(poolOf(this.dataSource), child.parentId, f, c);
+    const parent = row ? toExecution(row) : null;
     if (parent) {
       void this.events.publish('execution', {
         id: parent.id,

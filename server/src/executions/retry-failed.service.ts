@@ -6,7 +6,7 @@ import { EventsService } from './events.service.js';
 import { ExecutionEventsStore } from './execution-events.store.js';
 import type { Execution } from './execution.entity.js';
 import { ExecutionsService } from './executions.service.js';
-import { WAKE_CHANNEL } from './channels.js';
+import { notifyWake } from './executions.store.js';
 import { inTransaction } from '../database/transaction.js';
 import { poolOf } from '../database/pg-pool.js';
 
@@ -35,7 +35,7 @@ export class RetryFailedService {
     const pool = poolOf(this.dataSource);
     const out = await inTransaction(pool, async (c) => {
       const r = await ExecutionEventsStore.retryFailedChildren(c, id, actor);
-      if (r.parent === 'ok') await c.query('SELECT pg_notify($1, $2)', [WAKE_CHANNEL, '']);
+      if (r.parent === 'ok') await notifyWake(c);
       return r;
     });
     switch (out.parent) {

@@ -1,3 +1,5 @@
+import type { RetryPolicy } from '@api-manager/contracts';
+
 /** Retry decisions: which outcomes retry, and how long to wait (backoff with jitter and cap, Retry-After). */
 export interface RetrySettings {
   maxAttempts: number;
@@ -7,8 +9,11 @@ export interface RetrySettings {
   jitter: boolean;
 }
 
-export function retrySettings(retry: Record<string, any> | null | undefined): RetrySettings {
-  const r = retry ?? {};
+/** A job's `retry` as stored: the RetryPolicy keys, values not checked yet (each falls back to its default). */
+export type StoredRetryPolicy = { [K in keyof RetryPolicy]?: unknown };
+
+export function retrySettings(retry: StoredRetryPolicy | null | undefined): RetrySettings {
+  const r: StoredRetryPolicy = retry ?? {};
   const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : d);
   return {
     maxAttempts: Math.max(1, Math.floor(num(r.maxAttempts, 1))),

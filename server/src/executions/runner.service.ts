@@ -16,7 +16,8 @@ import { Masker } from './masking.js';
 import { isRetryable, parseRetryAfter, retryDelayMs, retrySettings } from './retry-policy.js';
 import { LiveLog } from './live-log.js';
 import type { LogNotice } from './live-stream.service.js';
-import { poolOf, toExecution } from './sql.js';
+import { poolOf } from '../database/pg-pool.js';
+import { toExecution } from './executions.store.js';
 import { recordAttempt } from '../metrics/execution-metrics.js';
 
 export interface RunHandle {

@@ -14,8 +14,7 @@ import { PgListener } from '../database/pg-listener.service.js';
 import { ReadinessRegistry } from '../health/readiness.registry.js';
 import { ScheduleFiring } from './schedule-firing.service.js';
 import { earliestNextRun, overdue } from './schedule-firing.store.js';
-
-export const SCHEDULES_CHANNEL = 'apm_schedules';
+import { SCHEDULES_CHANNEL } from './schedules.store.js';
 /** Readiness: the ticker must have completed a tick within this long… */
 const ALIVE_MS = 5000;
 /** …and no enabled schedule may be overdue by more than this. */

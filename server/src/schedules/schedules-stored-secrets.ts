@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SecretMappings } from '../jobs/params/secret-mappings.js';
 import { needsSealing } from '../jobs/stored-secrets.service.js';
+import { lockSchedulesWithSecrets, setScheduleParams } from './schedules.store.js';
 
 /**
  * Schedules written before their params held sealed secrets may keep them in clear. At start (after the
@@ -25,17 +26,7 @@ export class SchedulesStoredSecrets implements OnApplicationBootstrap {
 
   async seal(): Promise<number> {
     return this.dataSource.transaction(async (m) => {
-      // Only schedules that can hold a secret: a `secret` key in their params, or a job with secret params.
-      const rows: { id: string; params: Record<string, unknown>; secret_names: string[] | null }[] = await m.query(
-        `SELECT s.id, s.params,
-                (SELECT array_agg(p->>'name') FROM jsonb_array_elements(j.params) p WHERE (p->>'secret')::boolean)
-                  AS secret_names
-           FROM schedules s JOIN jobs j ON j.id = s.job_id
-          WHERE s.params <> '{}'::jsonb
-            AND (s.params::text LIKE '%"secret"%' OR j.params @> '[{"secret": true}]'::jsonb)
-          ORDER BY s.id
-            FOR UPDATE OF s`,
-      );
+      const rows = await lockSchedulesWithSecrets(m);
       let changed = 0;
       for (const r of rows) {
         const names = r.secret_names ?? [];
@@ -43,7 +34,7 @@ export class SchedulesStoredSecrets implements OnApplicationBootstrap {
         const errors: string[] = [];
         const sealed = this.mappings.seal(r.params, names, undefined, 'params', errors);
         if (errors.length) continue;
-        await m.query('UPDATE schedules SET params = $2::jsonb WHERE id = $1', [r.id, JSON.stringify(sealed)]);
+        await setScheduleParams(m, r.id, sealed);
         changed++;
       }
       return changed;

@@ -14,7 +14,8 @@ import { compileSpec, type CompiledSpec, normalizeCron, ScheduleSpecError } from
 import { describeSchedule, isoInZone, parseInterval } from './schedule-text.js';
 import { Schedule } from './schedule.entity.js';
 import type { CreateScheduleDto, PreviewQueryDto, UpdateScheduleDto } from './dto/schedule.dto.js';
-import { ScheduleTicker, SCHEDULES_CHANNEL } from './schedule-ticker.js';
+import { ScheduleTicker } from './schedule-ticker.js';
+import { countSchedulesLocked, nextRunOfJobs, notifyScheduleChanged, schedulePage } from './schedules.store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Fields that change when slots fire: editing one recomputes next_run_at. */
@@ -37,25 +38,15 @@ export class SchedulesService {
 
   /** Ordered by job name, schedule name, id; keyset pages (`cursor` = the last row's key). */
   async list(q: PageQuery & { job?: string } = {}): Promise<ScheduleList> {
-    const qb = this.dataSource.createQueryBuilder(Schedule, 's').innerJoin(Job, 'j', 'j.id = s.job_id');
-    if (q.job) {
-      const found = await this.findJob(this.dataSource.manager, q.job);
-      qb.where('s.job_id = :id', { id: found.id });
-    }
-    const total = await qb.getCount();
+    const jobId = q.job ? (await this.findJob(this.dataSource.manager, q.job)).id : null;
+    let after: [string, string, string] | null = null;
     if (q.cursor) {
       const [jobName, name, id] = decodePageCursor(q.cursor, 3);
       if (!UUID.test(id)) throw new BadRequestException(['cursor is not valid: pass nextCursor from a previous page']);
-      qb.andWhere('(j.name, s.name, s.id) > (:cj, :cs, :ci)', { cj: jobName, cs: name, ci: id });
+      after = [jobName, name, id];
     }
     const limit = pageLimit(q);
-    qb.addSelect('j.name', 'job_name')
-      .orderBy('j.name')
-      .addOrderBy('s.name')
-      .addOrderBy('s.id')
-      .limit(limit + 1);
-    const { entities, raw } = await qb.getRawAndEntities<{ job_name: string }>();
-    const rows = entities.map((s, i) => ({ s, jobName: raw[i].job_name }));
+    const { total, rows } = await schedulePage(this.dataSource.manager, { jobId, after, limit: limit + 1 });
     const page = toPage(
       rows,
       limit,
@@ -72,12 +63,8 @@ export class SchedulesService {
 
   /** The earliest next run of each job's enabled schedules (jobs without one are absent). */
   async nextRunOfJobs(jobIds: string[]): Promise<Map<string, Date>> {
-    const rows: { job_id: string; next: Date | string | null }[] = await this.dataSource.query(
-      `SELECT job_id, min(next_run_at) AS next FROM schedules
-        WHERE job_id = ANY($1::uuid[]) AND enabled GROUP BY job_id`,
-      [jobIds],
-    );
-    return new Map(rows.filter((r) => r.next).map((r) => [r.job_id, new Date(r.next!)]));
+    const rows = await nextRunOfJobs(this.dataSource.manager, jobIds);
+    return new Map(rows.map((r) => [r.job_id, r.next]));
   }
 
   /** `manager`: run inside the caller's transaction (config/apply writes everything in one). */
@@ -110,14 +97,10 @@ export class SchedulesService {
 
   /** LIMITS.schedulesPerJobMax and LIMITS.schedulesMax, counted under a lock so concurrent creates cannot pass them. */
   private async checkCaps(m: EntityManager, job: Job): Promise<void> {
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('apm-schedules-count', 0))`);
-    const [{ total, of_job }] = (await m.query(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE job_id = $1)::int AS of_job FROM schedules`,
-      [job.id],
-    )) as Array<{ total: number; of_job: number }>;
-    if (of_job >= LIMITS.schedulesPerJobMax) {
+    const { total, ofJob } = await countSchedulesLocked(m, job.id);
+    if (ofJob >= LIMITS.schedulesPerJobMax) {
       throw new BadRequestException([
-        `job ${job.name} already has ${of_job} schedules: at most ${LIMITS.schedulesPerJobMax} per job`,
+        `job ${job.name} already has ${ofJob} schedules: at most ${LIMITS.schedulesPerJobMax} per job`,
       ]);
     }
     if (total >= LIMITS.schedulesMax) {
@@ -235,7 +218,7 @@ export class SchedulesService {
 
   /** NOTIFY every replica's ticker and publish an SSE event, both delivered at commit. */
   private async changed(m: EntityManager, s: Schedule, op: ScheduleOp): Promise<void> {
-    await m.query('SELECT pg_notify($1, $2)', [SCHEDULES_CHANNEL, JSON.stringify({ id: s.id, op })]);
+    await notifyScheduleChanged(m, { id: s.id, op });
     await this.events.publish(
       'schedule',
       { id: s.id, jobId: s.jobId, op, enabled: s.enabled, nextRunAt: s.nextRunAt?.toISOString() ?? null },
