@@ -2,6 +2,7 @@ import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type {
+  ExecutorKind,
   JobListResponse,
   JobView,
   JsonValue,
@@ -231,7 +232,7 @@ export class JobsService {
   }
 
   /** The stored definition (secrets as stored, or masked). */
-  private asDefinition(job: Job, mask = false): StoredJobFields {
+  private asDefinition(job: Job, mask = false): DefinitionFields {
     const maskSecret = (v: unknown): unknown =>
       mask && v && typeof v === 'object' && (v as { secret?: unknown }).secret === true
         ? ({ secret: true, set: !!(v as { value?: string }).value } satisfies MaskedSecret)
@@ -337,6 +338,15 @@ export class JobsService {
     return rows.map((r) => r.name);
   }
 }
+
+/**
+ * A job's definition as stored or as shown: with `mask`, secret values (headers, env, the checkout token,
+ * param defaults) are `MaskedSecret`s, so the executor and params are plain JSON objects here.
+ */
+type DefinitionFields = Omit<StoredJobFields, 'executor' | 'params'> & {
+  executor: { kind: ExecutorKind } & Record<string, unknown>;
+  params: Record<string, unknown>[];
+};
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
