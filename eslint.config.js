@@ -10,10 +10,7 @@ import tseslint from 'typescript-eslint';
  */
 const LEGACY_ANY = [
   'server/src/executions/executions-query.service.ts',
-  'server/src/executions/executors/command.executor.ts',
   'server/src/executions/queue.service.ts',
-  'server/src/jobs/job-validator.ts',
-  'server/src/jobs/job.entity.ts',
   'server/test/app.test.ts',
   'server/test/auth-guard.test.ts',
   'server/test/command-toyci.test.ts',

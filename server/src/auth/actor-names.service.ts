@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { selectTokenNames } from './store/tokens.store.js';
+import { selectUsernames } from './store/users.store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,18 +26,10 @@ export class ActorNamesService {
     }
     const out = new Map<string, string>();
     if (users.size) {
-      const rows = (await this.dataSource.query(`SELECT id::text, username FROM users WHERE id = ANY($1::uuid[])`, [
-        [...users],
-      ])) as Array<{ id: string; username: string }>;
-      for (const r of rows) out.set(`user:${r.id}`, r.username);
+      for (const r of await selectUsernames(this.dataSource.manager, [...users])) out.set(`user:${r.id}`, r.username);
     }
     if (tokens.size) {
-      const rows = (await this.dataSource.query(
-        `SELECT t.id::text, u.username || '/' || t.name AS name
-           FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ANY($1::uuid[])`,
-        [[...tokens]],
-      )) as Array<{ id: string; name: string }>;
-      for (const r of rows) out.set(`token:${r.id}`, r.name);
+      for (const r of await selectTokenNames(this.dataSource.manager, [...tokens])) out.set(`token:${r.id}`, r.name);
     }
     return out;
   }

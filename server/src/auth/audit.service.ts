@@ -4,6 +4,7 @@ import type { AuditEventItem, AuditEventList } from '@api-manager/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from './access.decorators.js';
 import { ActorNamesService } from './actor-names.service.js';
+import { type AuditFilter, type AuditRow, insertAuditEvent, selectAuditEvents } from './store/audit.store.js';
 
 export interface AuditRecord {
   /** Who: a request's actor (`@CurrentActor()`), the system, or someone unauthenticated (failed login). */
@@ -31,22 +32,6 @@ export interface AuditQuery {
   cursor?: string;
 }
 
-interface AuditRow {
-  id: string;
-  at: Date;
-  actor_kind: string;
-  actor_id: string | null;
-  actor_name: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  target_name: string | null;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-  meta: Record<string, unknown>;
-  at_cursor: string;
-}
-
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'system', name: 'system', role: 'admin' };
 
 /** The audit log. Other modules inject it and call `record` (inside their transaction when they have one). */
@@ -62,23 +47,18 @@ export class AuditService {
   /** Append one event. Pass the transaction's EntityManager to make it part of the same commit. */
   async record(event: AuditRecord, manager?: EntityManager): Promise<void> {
     const actor = event.actor ?? SYSTEM_ACTOR;
-    await (manager ?? this.dataSource).query(
-      `INSERT INTO audit_events (actor_kind, actor_id, actor_name, action, target_type, target_id, before, after, meta,
-                                 target_name)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        actor.kind,
-        actor.id ?? null,
-        actor.name ? String(actor.name).slice(0, 200) : null,
-        event.action,
-        event.targetType ?? null,
-        event.targetId ?? null,
-        event.before ? JSON.stringify(event.before) : null,
-        event.after ? JSON.stringify(event.after) : null,
-        JSON.stringify(event.meta ?? {}),
-        event.targetName ? String(event.targetName).slice(0, 200) : null,
-      ],
-    );
+    await insertAuditEvent(manager ?? this.dataSource.manager, {
+      actorKind: actor.kind,
+      actorId: actor.id ?? null,
+      actorName: actor.name ? String(actor.name).slice(0, 200) : null,
+      action: event.action,
+      targetType: event.targetType ?? null,
+      targetId: event.targetId ?? null,
+      targetName: event.targetName ? String(event.targetName).slice(0, 200) : null,
+      before: event.before ?? null,
+      after: event.after ?? null,
+      meta: event.meta ?? {},
+    });
   }
 
   /** Like `record`, but a failure is logged instead of thrown (for events after the fact). */
@@ -96,39 +76,18 @@ export class AuditService {
   }
 
   async list(q: AuditQuery): Promise<AuditEventList> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (q.actor) add(`(actor_name = ? OR actor_id = $${params.length + 1})`, q.actor);
-    if (q.action) {
-      if (q.action.endsWith('.*')) add(`action LIKE ?`, q.action.slice(0, -1).replace(/[\\%_]/g, '\\$&') + '%');
-      else add(`action = ?`, q.action);
-    }
+    const f: AuditFilter = { actor: q.actor, action: q.action, since: q.since, until: q.until };
     if (q.target) {
       const i = q.target.indexOf(':');
-      if (i < 0) add(`target_type = ?`, q.target);
+      if (i < 0) f.targetType = q.target;
       else {
-        add(`target_type = ?`, q.target.slice(0, i));
-        add(`target_id = ?`, q.target.slice(i + 1));
+        f.targetType = q.target.slice(0, i);
+        f.targetId = q.target.slice(i + 1);
       }
     }
-    if (q.since) add(`at >= ?`, q.since);
-    if (q.until) add(`at < ?`, q.until);
-    if (q.cursor) {
-      const [at, id] = decodeCursor(q.cursor);
-      params.push(at, id);
-      where.push(`(at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
+    if (q.cursor) f.after = decodeCursor(q.cursor);
     const limit = q.limit ?? 50;
-    params.push(limit + 1);
-    const rows: AuditRow[] = await this.dataSource.query(
-      `SELECT *, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_cursor FROM audit_events ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-       ORDER BY at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const rows = await selectAuditEvents(this.dataSource.manager, f, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const names = await this.currentNames(page);

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { localUrl } from '../logging/log-format.js';
 import { hashPassword, randomSecret } from './auth-crypto.js';
 import { AuditService, SYSTEM_ACTOR } from './audit.service.js';
+import { anyUserExists, insertFirstAdmin, lockFirstStart } from './store/users.store.js';
 
 /** Advisory lock key serialising the first-start check across replicas starting together. */
 const FIRST_START_LOCK = 727_106;
@@ -31,26 +32,20 @@ export class FirstStartService implements OnApplicationBootstrap {
 
   /** Returns true when this call created the admin. */
   async ensureAdmin(): Promise<boolean> {
-    const [{ any }] = (await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM users) AS any`)) as [{ any: boolean }];
-    if (any) return false;
+    if (await anyUserExists(this.dataSource.manager)) return false;
     const generated = !this.config.ADMIN_PASSWORD;
     const password = this.config.ADMIN_PASSWORD ?? randomSecret(18);
     const hash = await hashPassword(password);
     const created = await this.dataSource.transaction(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock($1)`, [FIRST_START_LOCK]);
-      const rows = (await m.query(
-        `INSERT INTO users (username, display_name, role, password_hash)
-         SELECT 'admin', 'Administrator', 'admin', $1 WHERE NOT EXISTS (SELECT 1 FROM users)
-         ON CONFLICT (username) DO NOTHING RETURNING id`,
-        [hash],
-      )) as Array<{ id: string }>;
-      if (!rows[0]) return false;
+      await lockFirstStart(m, FIRST_START_LOCK);
+      const id = await insertFirstAdmin(m, hash);
+      if (id === undefined) return false;
       await this.audit.record(
         {
           actor: SYSTEM_ACTOR,
           action: 'user.create',
           targetType: 'user',
-          targetId: rows[0].id,
+          targetId: id,
           after: { username: 'admin', role: 'admin', source: generated ? 'generated' : 'ADMIN_PASSWORD' },
         },
         m,

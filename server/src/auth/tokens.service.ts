@@ -1,38 +1,16 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type {
-  ApiTokenSummary,
-  CreateTokenRequest,
-  CreatedApiToken,
-  Page,
-  PageQuery,
-  TokenScope,
-} from '@api-manager/contracts';
+import type { ApiTokenSummary, CreateTokenRequest, CreatedApiToken, Page, PageQuery } from '@api-manager/contracts';
 import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
 import type { DataSource } from 'typeorm';
 import type { Actor } from './access.decorators.js';
 import { generateApiToken, sha256Hex } from './auth-crypto.js';
 import { scopesAllowedForRole } from './auth-request.js';
 import { AuditService } from './audit.service.js';
+import { insertToken, lockToken, revokeToken, selectTokensPage, type TokenRow } from './store/tokens.store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-interface TokenRow {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: TokenScope[];
-  user_id: string;
-  username: string;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-  last_used_at: Date | null;
-  created_at: Date;
-}
-
-const TOKEN_COLUMNS = `t.id, t.name, t.prefix, t.scopes, t.user_id, u.username, t.expires_at, t.revoked_at,
-  t.last_used_at, t.created_at`;
 
 function toSummary(r: TokenRow): ApiTokenSummary {
   return {
@@ -84,14 +62,15 @@ export class TokensService {
     const token = generateApiToken();
     const prefix = token.slice(0, 8);
     return this.dataSource.transaction(async (m) => {
-      const [row] = (await m.query(
-        `WITH t AS (
-           INSERT INTO api_tokens (user_id, name, token_hash, prefix, scopes, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)
-         SELECT ${TOKEN_COLUMNS} FROM t JOIN users u ON u.id = t.user_id`,
-        [userId, dto.name, sha256Hex(token), prefix, scopes, expiresAt],
-      )) as TokenRow[];
-      const summary = toSummary(row!);
+      const row = await insertToken(m, {
+        userId,
+        name: dto.name,
+        tokenHash: sha256Hex(token),
+        prefix,
+        scopes,
+        expiresAt,
+      });
+      const summary = toSummary(row);
       await this.audit.record(
         {
           actor,
@@ -114,30 +93,25 @@ export class TokensService {
     if (ts !== null && (!CURSOR_TS.test(ts) || !UUID.test(id!))) {
       throw new BadRequestException(['cursor is not valid: pass nextCursor from a previous page']);
     }
-    const rows = (await this.dataSource.query(
-      `SELECT ${TOKEN_COLUMNS},
-              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
-         FROM api_tokens t JOIN users u ON u.id = t.user_id
-        WHERE ($1::uuid IS NULL OR t.user_id = $1)
-          AND ($2::timestamptz IS NULL OR (t.created_at, t.id) < ($2::timestamptz, $3::uuid))
-        ORDER BY t.created_at DESC, t.id DESC LIMIT $4`,
-      [managesAll(actor) ? null : ownerOf(actor), ts, id, limit + 1],
-    )) as Array<TokenRow & { cursor_ts: string }>;
+    const rows = await selectTokensPage(
+      this.dataSource.manager,
+      managesAll(actor) ? null : ownerOf(actor),
+      ts ?? null,
+      id ?? null,
+      limit + 1,
+    );
     return toPage(rows, limit, (r) => [r.cursor_ts, r.id], toSummary);
   }
 
   /** Revoke (kept for the record): one's own token, or any token for an admin. */
   async revoke(id: string, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      const [row] = (await m.query(
-        `SELECT ${TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 FOR UPDATE OF t`,
-        [id],
-      )) as TokenRow[];
+      const row = await lockToken(m, id);
       if (!row || (!managesAll(actor) && row.user_id !== ownerOf(actor))) {
         throw new NotFoundException(`Token ${id} not found`);
       }
       if (row.revoked_at) return;
-      await m.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1`, [id]);
+      await revokeToken(m, id);
       await this.audit.record(
         {
           actor,

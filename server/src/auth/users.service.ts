@@ -6,7 +6,17 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from './access.decorators.js';
 import { hashPassword } from './auth-crypto.js';
 import { AuditService } from './audit.service.js';
-import { toUserSummary, type UserRow, USER_COLUMNS } from './user-summary.js';
+import { deleteUserSessions } from './store/sessions.store.js';
+import {
+  deleteUser,
+  insertUser,
+  lockActiveAdmins,
+  lockUser,
+  selectUser,
+  selectUsersPage,
+  updateUser,
+} from './store/users.store.js';
+import { toUserSummary } from './user-summary.js';
 
 const summaryForAudit = (u: UserSummary) => ({
   username: u.username,
@@ -30,29 +40,27 @@ export class UsersService {
   async list(q: PageQuery = {}): Promise<Page<UserSummary>> {
     const limit = pageLimit(q);
     const after = q.cursor ? decodePageCursor(q.cursor, 1)[0] : null;
-    const rows = (await this.dataSource.query(
-      `SELECT ${USER_COLUMNS} FROM users WHERE $1::text IS NULL OR username > $1 ORDER BY username LIMIT $2`,
-      [after, limit + 1],
-    )) as UserRow[];
+    const rows = await selectUsersPage(this.dataSource.manager, after, limit + 1);
     return toPage(rows, limit, (r) => [r.username], toUserSummary);
   }
 
   async get(id: string): Promise<UserSummary> {
-    const rows = (await this.dataSource.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id])) as UserRow[];
-    if (!rows[0]) throw new NotFoundException(`User ${id} not found`);
-    return toUserSummary(rows[0]);
+    const row = await selectUser(this.dataSource.manager, id);
+    if (!row) throw new NotFoundException(`User ${id} not found`);
+    return toUserSummary(row);
   }
 
   async create(dto: CreateUserRequest, actor: Actor | undefined): Promise<UserSummary> {
     const hash = await hashPassword(dto.password);
     return this.dataSource.transaction(async (m) => {
-      const rows = (await m.query(
-        `INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (username) DO NOTHING RETURNING ${USER_COLUMNS}`,
-        [dto.username, dto.displayName ?? '', dto.role, hash],
-      )) as UserRow[];
-      if (!rows[0]) throw new ConflictException(`username "${dto.username}" is already taken`);
-      const user = toUserSummary(rows[0]);
+      const row = await insertUser(m, {
+        username: dto.username,
+        displayName: dto.displayName ?? '',
+        role: dto.role,
+        passwordHash: hash,
+      });
+      if (!row) throw new ConflictException(`username "${dto.username}" is already taken`);
+      const user = toUserSummary(row);
       await this.audit.record(
         { actor, action: 'user.create', targetType: 'user', targetId: user.id, after: summaryForAudit(user) },
         m,
@@ -81,28 +89,15 @@ export class UsersService {
         !before.disabled &&
         ((dto.role !== undefined && dto.role !== 'admin') || dto.disabled === true);
       if (losesAdmin) await this.assertNotLastAdmin(m, id, 'demote or disable');
-      const sets: string[] = [];
-      const params: unknown[] = [id];
-      const set = (col: string, value: unknown) => {
-        params.push(value);
-        sets.push(`${col} = $${params.length}`);
-      };
-      if (dto.role !== undefined) set('role', dto.role);
-      if (dto.displayName !== undefined) set('display_name', dto.displayName);
-      if (dto.disabled !== undefined) set('disabled', dto.disabled);
-      if (hash !== undefined) {
-        set('password_hash', hash);
-        sets.push('password_changed_at = now()');
-      }
-      sets.push('updated_at = now()');
-      // TypeORM answers an UPDATE … RETURNING with [rows, affectedCount] on Postgres.
-      const [rows] = (await m.query(
-        `UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-        params,
-      )) as [UserRow[], number];
-      const after = toUserSummary(rows[0]!);
+      const row = await updateUser(m, id, {
+        role: dto.role,
+        displayName: dto.displayName,
+        disabled: dto.disabled,
+        passwordHash: hash,
+      });
+      const after = toUserSummary(row!);
       // A new password or a disabled account ends the user's sessions.
-      if (hash !== undefined || dto.disabled === true) await m.query(`DELETE FROM sessions WHERE user_id = $1`, [id]);
+      if (hash !== undefined || dto.disabled === true) await deleteUserSessions(m, id);
       await this.audit.record(
         {
           actor,
@@ -123,7 +118,7 @@ export class UsersService {
     await this.dataSource.transaction(async (m) => {
       const before = await this.lockUser(m, id);
       if (before.role === 'admin' && !before.disabled) await this.assertNotLastAdmin(m, id, 'delete');
-      await m.query(`DELETE FROM users WHERE id = $1`, [id]);
+      await deleteUser(m, id);
       await this.audit.record(
         { actor, action: 'user.delete', targetType: 'user', targetId: id, before: summaryForAudit(before) },
         m,
@@ -132,17 +127,15 @@ export class UsersService {
   }
 
   private async lockUser(m: EntityManager, id: string): Promise<UserSummary> {
-    const rows = (await m.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [id])) as UserRow[];
-    if (!rows[0]) throw new NotFoundException(`User ${id} not found`);
-    return toUserSummary(rows[0]);
+    const row = await lockUser(m, id);
+    if (!row) throw new NotFoundException(`User ${id} not found`);
+    return toUserSummary(row);
   }
 
   /** Locks every active admin row, so two concurrent demotions cannot both pass the check. */
   private async assertNotLastAdmin(m: EntityManager, id: string, what: string): Promise<void> {
-    const admins = (await m.query(
-      `SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE`,
-    )) as Array<{ id: string }>;
-    if (admins.filter((a) => a.id !== id).length === 0) {
+    const admins = await lockActiveAdmins(m);
+    if (admins.filter((a) => a !== id).length === 0) {
       throw new ConflictException(`Cannot ${what} the last active admin`);
     }
   }

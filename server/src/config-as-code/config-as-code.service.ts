@@ -8,7 +8,7 @@ import { AuditService } from '../auth/audit.service.js';
 import { SecretBox } from '../common/secret-box.js';
 import { Job } from '../jobs/job.entity.js';
 import { JobCatalogue } from '../jobs/job-catalogue.service.js';
-import { JOBS_WRITE_LOCK } from '../jobs/jobs.service.js';
+import { lockJobWrites } from '../jobs/jobs.store.js';
 import type { UpdateScheduleDto } from '../schedules/dto/schedule.dto.js';
 import { Schedule } from '../schedules/schedule.entity.js';
 import { SchedulesService } from '../schedules/schedules.service.js';
@@ -46,7 +46,7 @@ export class ConfigAsCodeService {
     const raw = parseConfigYaml(yamlText);
     let touchedSources = false;
     const result = await this.dataSource.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [JOBS_WRITE_LOCK]);
+      await lockJobWrites(m);
       const plan = await this.planner.plan(raw, await this.load(m), opts.prune);
       const response = summarize(plan, opts);
       if (opts.dryRun || !response.applied) return response;

@@ -81,7 +81,7 @@ export class ConfigExporter {
     if (!job.enabled) out.enabled = false;
     if (job.timezone !== null) out.timezone = job.timezone;
     const command = job.executor.kind === 'command';
-    const executor = withoutDefaults(job.executor, command ? COMMAND_DEFAULTS : EXECUTOR_DEFAULTS);
+    const executor = withoutDefaults({ ...job.executor }, command ? COMMAND_DEFAULTS : EXECUTOR_DEFAULTS);
     for (const key of ['headers', 'env']) {
       const map = executor[key];
       if (isPlainObject(map))

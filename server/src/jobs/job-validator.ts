@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { ChainStep } from '@api-manager/contracts';
+import type {
+  ChainStep,
+  CommandCheckout,
+  CommandCommitBack,
+  CommandExecutorDefinition,
+  HttpExecutorDefinition,
+  HttpMethod,
+  JobNeeds,
+  SecretInput,
+} from '@api-manager/contracts';
 import { SecretBox, SecretBoxError } from '../common/secret-box.js';
 import path from 'node:path';
 import { AppConfig } from '../config/app-config.js';
@@ -137,7 +146,7 @@ export class JobValidator {
       description: def.description ?? '',
       enabled: def.enabled ?? true,
       executor,
-      params: params as Record<string, any>[],
+      params,
       retry: {
         maxAttempts: r.maxAttempts ?? 1,
         backoff: r.backoff ?? 'exponential',
@@ -165,7 +174,7 @@ export class JobValidator {
     const n = def.needs;
     if (!n) return null;
     if (deadlineMs(n.deadline) === undefined) errors.push('needs.deadline must be between 1 ms and 30 days');
-    const out: Record<string, unknown> = {
+    const out: JobNeeds = {
       jobs: [...n.jobs],
       key: [...n.key],
       onFailure: n.onFailure ?? 'skip',
@@ -174,7 +183,7 @@ export class JobValidator {
     if (n.params !== undefined) {
       this.checkValueTemplates('needs.params', n.params, errors, { roots: ['needs'], params: [] });
       const own = (def.params ?? []).filter((p) => p.secret).map((p) => p.name);
-      const prev = (previous?.needs as { params?: Record<string, unknown> } | null | undefined)?.params;
+      const prev = previous?.needs?.params;
       out.params = this.mappings.seal(n.params, own, prev, 'needs.params', errors);
     }
     return out;
@@ -185,10 +194,11 @@ export class JobValidator {
     previous: Job | undefined,
     errors: string[],
     scope: VariableScope,
-  ): Record<string, unknown> {
-    const method = (ex.method ?? 'GET').toUpperCase();
-    const headers: Record<string, unknown> = {};
-    const prevHeaders = (previous?.executor?.headers ?? {}) as Record<string, unknown>;
+  ): HttpExecutorDefinition {
+    const method = (ex.method ?? 'GET').toUpperCase() as HttpMethod;
+    const headers: Record<string, string | SecretInput> = {};
+    const prevHeaders: Record<string, unknown> =
+      (previous?.executor.kind === 'http' ? previous.executor.headers : undefined) ?? {};
     for (const [name, v] of Object.entries(ex.headers ?? {})) {
       if (typeof v === 'string') {
         this.checkTemplate(`executor.headers.${name}`, v, errors, scope);
@@ -205,7 +215,7 @@ export class JobValidator {
       if (method === 'GET' || method === 'HEAD') errors.push(`executor.body is not allowed with method ${method}`);
       this.checkValueTemplates('executor.body', ex.body, errors, scope);
     }
-    const executor: Record<string, unknown> = {
+    const executor: HttpExecutorDefinition = {
       kind: 'http',
       method,
       url: ex.url,
@@ -225,11 +235,11 @@ export class JobValidator {
     previous: Job | undefined,
     errors: string[],
     scope: VariableScope,
-  ): Record<string, unknown> {
+  ): CommandExecutorDefinition {
     if (!this.config.COMMAND_JOBS_ENABLED) errors.push(COMMAND_JOBS_DISABLED);
-    const prev = previous?.executor?.kind === 'command' ? previous.executor : {};
-    const env: Record<string, unknown> = {};
-    const prevEnv = (prev.env ?? {}) as Record<string, unknown>;
+    const prev = previous?.executor.kind === 'command' ? previous.executor : undefined;
+    const env: Record<string, string | SecretInput> = {};
+    const prevEnv: Record<string, unknown> = prev?.env ?? {};
     for (const [name, v] of Object.entries(ex.env ?? {})) {
       if (typeof v === 'string') {
         this.checkTemplate(`executor.env.${name}`, v, errors, scope);
@@ -240,11 +250,11 @@ export class JobValidator {
     if (wd && (path.isAbsolute(wd) || wd.split(/[\\/]/).includes('..'))) {
       errors.push('executor.workingDirectory must be a relative path inside the workspace (no leading / and no ..)');
     }
-    let checkout: Record<string, unknown> | null = null;
+    let checkout: CommandCheckout | null = null;
     if (ex.checkout) {
       const c = ex.checkout;
       if (c.ref) this.checkTemplate('executor.checkout.ref', c.ref, errors, scope);
-      const prevToken = (prev.checkout as { token?: unknown } | null | undefined)?.token;
+      const prevToken = prev?.checkout?.token;
       checkout = {
         url: c.url?.trim() || null,
         ref: c.ref?.trim() || null,
@@ -256,7 +266,7 @@ export class JobValidator {
         errors.push('executor.checkout.url must not contain credentials: use executor.checkout.token');
       }
     }
-    let commitBack: Record<string, unknown> | null = null;
+    let commitBack: CommandCommitBack | null = null;
     if (ex.commitBack) {
       if (!checkout) errors.push('executor.commitBack needs executor.checkout');
       commitBack = {
@@ -324,7 +334,7 @@ export class JobValidator {
     input: { secret: true; value?: string },
     previous: unknown,
     errors: string[],
-  ): { secret: true; value?: string } {
+  ): SecretInput {
     if (input.value === undefined || input.value === '') {
       const prev = isSecretInput(previous) ? previous.value : undefined;
       return prev ? { secret: true, value: prev } : { secret: true };

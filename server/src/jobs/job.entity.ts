@@ -1,4 +1,13 @@
-import type { ChainStep, ConcurrencyPolicy, JobNotification, JobTriggers, RetryPolicy } from '@api-manager/contracts';
+import type {
+  ChainStep,
+  ConcurrencyPolicy,
+  ExecutorDefinition,
+  JobNeeds,
+  JobNotification,
+  JobTriggers,
+  ParamDefinition,
+  RetryPolicy,
+} from '@api-manager/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 
 /** A job definition (table `jobs`). JSON columns hold the shapes of libs/contracts jobs.ts. */
@@ -24,10 +33,10 @@ export class Job {
 
   /** `{ kind: 'http', method, url, query, headers, body, timeoutMs, ... }`; secret values encrypted. */
   @Column('jsonb')
-  executor: Record<string, any>;
+  executor: ExecutorDefinition;
 
   @Column('jsonb', { default: () => "'[]'" })
-  params: Record<string, any>[];
+  params: ParamDefinition[];
 
   @Column('jsonb', { default: () => "'{}'" })
   retry: RetryPolicy;
@@ -43,7 +52,7 @@ export class Job {
 
   /** Fan-in (`{ jobs, key, onFailure, deadline, params }`), or null: see pipelines/. */
   @Column('jsonb', { nullable: true })
-  needs: Record<string, any> | null;
+  needs: JobNeeds | null;
 
   @Column('jsonb', { default: () => "'{}'" })
   triggers: JobTriggers;

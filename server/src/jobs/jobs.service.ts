@@ -1,7 +1,8 @@
-import { decodePageCursor, pageLimit, toPage } from '../common/paging.js';
+import { pageLimit, toPage } from '../common/paging.js';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type {
+  ExecutorKind,
   JobListResponse,
   JobView,
   JsonValue,
@@ -15,15 +16,16 @@ import { Job } from './job.entity.js';
 import { findCycle, JobValidator, type StoredJobFields } from './job-validator.js';
 import { cycleFields, dependencyGraph, type DependencyJob, neededByErrors, needsErrors } from './needs-rules.js';
 import { JobCatalogue } from './job-catalogue.service.js';
+import { JobsStore, lockJobWrites, selectDependencyJobs, selectReferrerNames } from './jobs.store.js';
 import { MASK, ParamsResolver } from './params/params-resolver.js';
 import { mapSourceSecrets } from './params/fanout-params.js';
 import { SecretMappings } from './params/secret-mappings.js';
 import { RequestRenderer } from './render/request-renderer.js';
 import { TEMPLATE_PUSH_FIELDS } from '../../../libs/contracts/src/jobs.js';
 
+export { JOBS_WRITE_LOCK } from './jobs.store.js';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Serializes job writes so chain existence/cycle checks see a stable graph. */
-export const JOBS_WRITE_LOCK = 727_100;
 
 @Injectable()
 export class JobsService {
@@ -35,6 +37,7 @@ export class JobsService {
     private readonly renderer: RequestRenderer,
     private readonly mappings: SecretMappings,
     private readonly catalogue: JobCatalogue,
+    private readonly store: JobsStore,
   ) {}
 
   /** A job by id (uuid) or unique name; NotFoundException otherwise. */
@@ -59,24 +62,8 @@ export class JobsService {
   }
 
   async list(query: JobListQueryDto): Promise<JobListResponse> {
-    const qb = this.jobs.createQueryBuilder('j');
-    if (query.group !== undefined) qb.andWhere('j.job_group = :group', { group: query.group });
-    if (query.enabled !== undefined) qb.andWhere('j.enabled = :enabled', { enabled: query.enabled });
-    if (query.q) {
-      const like = `%${query.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-      qb.andWhere('(j.name ILIKE :like OR j.title ILIKE :like OR j.description ILIKE :like)', { like });
-    }
-    const total = await qb.getCount();
-    // Keyset paging on (group, name): no group sorts first, like ''.
-    if (query.cursor) {
-      const [group, name] = decodePageCursor(query.cursor, 2);
-      qb.andWhere(`(COALESCE(j.job_group, ''), j.name) > (:cg, :cn)`, { cg: group, cn: name });
-    }
     const limit = pageLimit(query);
-    qb.orderBy(`COALESCE(j.job_group, '')`, 'ASC')
-      .addOrderBy('j.name', 'ASC')
-      .limit(limit + 1);
-    const rows = await qb.getMany();
+    const { rows, total } = await this.store.listPage(query, limit + 1);
     const page = toPage(
       rows,
       limit,
@@ -94,7 +81,7 @@ export class JobsService {
     const { fields, errors } = this.validator.build(dto, undefined, await this.secretParamsOf(dto));
     if (errors.length) throw new BadRequestException(errors);
     const saved = await this.dataSource.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [JOBS_WRITE_LOCK]);
+      await lockJobWrites(m);
       if (await m.getRepository(Job).exists({ where: { name: fields.name } })) {
         throw new ConflictException(`A job named ${fields.name} already exists`);
       }
@@ -109,7 +96,7 @@ export class JobsService {
 
   async update(idOrName: string, dto: UpdateJobDto): Promise<JobView> {
     const saved = await this.dataSource.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [JOBS_WRITE_LOCK]);
+      await lockJobWrites(m);
       const current = await this.get(idOrName, m);
       if (dto.version !== undefined && dto.version !== current.version) {
         throw new ConflictException(
@@ -124,7 +111,7 @@ export class JobsService {
         if (await m.getRepository(Job).exists({ where: { name: fields.name } })) {
           throw new ConflictException(`A job named ${fields.name} already exists`);
         }
-        const referrers = await this.referrers(m, current.name, current.id);
+        const referrers = await selectReferrerNames(m, current.name, current.id);
         if (referrers.length) {
           throw new ConflictException(
             `Job ${current.name} cannot be renamed: chains of ${referrers.join(', ')} refer to it`,
@@ -143,9 +130,9 @@ export class JobsService {
 
   async remove(idOrName: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [JOBS_WRITE_LOCK]);
+      await lockJobWrites(m);
       const job = await this.get(idOrName, m);
-      const referrers = await this.referrers(m, job.name, job.id);
+      const referrers = await selectReferrerNames(m, job.name, job.id);
       if (referrers.length) {
         throw new ConflictException(`Job ${job.name} cannot be deleted: chains of ${referrers.join(', ')} refer to it`);
       }
@@ -231,7 +218,7 @@ export class JobsService {
   }
 
   /** The stored definition (secrets as stored, or masked). */
-  private asDefinition(job: Job, mask = false): StoredJobFields {
+  private asDefinition(job: Job, mask = false): DefinitionFields {
     const maskSecret = (v: unknown): unknown =>
       mask && v && typeof v === 'object' && (v as { secret?: unknown }).secret === true
         ? ({ secret: true, set: !!(v as { value?: string }).value } satisfies MaskedSecret)
@@ -290,24 +277,10 @@ export class JobsService {
    * the dependency graph (chains and needs together) must stay acyclic.
    */
   private async checkChains(m: EntityManager, fields: StoredJobFields, current: Job | undefined): Promise<void> {
-    const rows: {
-      id: string;
-      name: string;
-      on_success: { job: string }[];
-      on_failure: { job: string }[];
-      needs: DependencyJob['needs'];
-      params: DependencyJob['params'];
-    }[] = await m.query('SELECT id, name, on_success, on_failure, needs, params FROM jobs');
     const byName = new Map<string, DependencyJob>();
-    for (const r of rows) {
-      if (current && r.id === current.id) continue;
-      byName.set(r.name, {
-        name: r.name,
-        onSuccess: r.on_success,
-        onFailure: r.on_failure,
-        needs: r.needs,
-        params: r.params,
-      });
+    for (const { id, ...job } of await selectDependencyJobs(m)) {
+      if (current && id === current.id) continue;
+      byName.set(job.name, job);
     }
     const errors: string[] = [];
     for (const field of ['onSuccess', 'onFailure'] as const) {
@@ -322,21 +295,16 @@ export class JobsService {
     if (cycle)
       throw new BadRequestException(`${cycleFields(byName.values())} would form a cycle: ${cycle.join(' -> ')}`);
   }
-
-  /** Names of other jobs whose chains name `name`. */
-  private async referrers(m: EntityManager, name: string, id: string): Promise<string[]> {
-    const rows: { name: string }[] = await m.query(
-      `SELECT name FROM jobs
-        WHERE id <> $1
-          AND (on_success @> jsonb_build_array(jsonb_build_object('job', $2::text))
-            OR on_failure @> jsonb_build_array(jsonb_build_object('job', $2::text))
-            OR COALESCE(needs->'jobs', '[]') ? $2::text)
-        ORDER BY name`,
-      [id, name],
-    );
-    return rows.map((r) => r.name);
-  }
 }
+
+/**
+ * A job's definition as stored or as shown: with `mask`, secret values (headers, env, the checkout token,
+ * param defaults) are `MaskedSecret`s, so the executor and params are plain JSON objects here.
+ */
+type DefinitionFields = Omit<StoredJobFields, 'executor' | 'params'> & {
+  executor: { kind: ExecutorKind } & Record<string, unknown>;
+  params: Record<string, unknown>[];
+};
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,20 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { JOBS_WRITE_LOCK } from './jobs.service.js';
+import { type JobMappingsRow, lockJobWrites, selectJobMappings, updateJobMappings } from './jobs.store.js';
 import { isSecretInput } from './params/params-resolver.js';
 import { SecretMappings } from './params/secret-mappings.js';
 import { hasTemplateMarkers } from './templating/template-engine.js';
 
-type Step = { job: string; params?: Record<string, unknown> };
-type Row = {
-  id: string;
-  name: string;
-  params: { name: string; secret?: boolean }[];
-  on_success: Step[];
-  on_failure: Step[];
-  triggers: { github?: { params?: Record<string, unknown> }[] };
-};
+type Step = JobMappingsRow['on_success'][number];
 
 /**
  * Rows written before chain steps' and triggers' params held sealed secrets may keep them in clear. At
@@ -40,8 +32,8 @@ export class JobsStoredSecrets implements OnApplicationBootstrap {
   /** Seal clear secrets in every job's chain steps and triggers; returns how many jobs changed. */
   async seal(): Promise<number> {
     return this.dataSource.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [JOBS_WRITE_LOCK]);
-      const rows: Row[] = await m.query('SELECT id, name, params, on_success, on_failure, triggers FROM jobs');
+      await lockJobWrites(m);
+      const rows = await selectJobMappings(m);
       const secretsOf = new Map(rows.map((r) => [r.name, (r.params ?? []).filter((p) => p.secret).map((p) => p.name)]));
       let changed = 0;
       for (const r of rows) {
@@ -67,10 +59,7 @@ export class JobsStoredSecrets implements OnApplicationBootstrap {
           JSON.stringify({ on_success: r.on_success, on_failure: r.on_failure, triggers: r.triggers })
         )
           continue;
-        await m.query(
-          'UPDATE jobs SET on_success = $2::jsonb, on_failure = $3::jsonb, triggers = $4::jsonb WHERE id = $1',
-          [r.id, JSON.stringify(next.on_success), JSON.stringify(next.on_failure), JSON.stringify(next.triggers)],
-        );
+        await updateJobMappings(m, r.id, next);
         changed++;
       }
       return changed;

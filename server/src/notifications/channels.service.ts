@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { CreateNotificationChannelDto, UpdateNotificationChannelDto } from './dto/channel.dto.js';
 import { ChannelSender, type ChannelTarget } from './channel-sender.js';
 import { testMessage } from './message.js';
+import { selectChannelsPage } from './notifications.store.js';
 import { NotificationChannel } from './notification-channel.entity.js';
 
 /** Channels CRUD. URLs and signing secrets are encrypted at rest and never returned (only a hint). */
@@ -25,12 +26,7 @@ export class ChannelsService {
   /** By name (unique), keyset pages. */
   async list(q: PageQuery = {}): Promise<Page<NotificationChannelView>> {
     const limit = pageLimit(q);
-    const qb = this.repo.createQueryBuilder('c');
-    if (q.cursor) qb.where('c.name > :after', { after: decodePageCursor(q.cursor, 1)[0] });
-    const rows = await qb
-      .orderBy('c.name')
-      .limit(limit + 1)
-      .getMany();
+    const rows = await selectChannelsPage(this.repo, q.cursor ? decodePageCursor(q.cursor, 1)[0]! : null, limit + 1);
     return toPage(rows, limit, (r) => [r.name], toView);
   }
 

@@ -1,10 +1,12 @@
 import type { NotificationEvent, NotificationStatus } from '@api-manager/contracts';
 import type { PoolClient } from 'pg';
+import type { Repository } from 'typeorm';
 import { NOTIFIED_STATUSES, sqlStatusList } from '../common/statuses.js';
 import type { Queryable } from '../database/pg-pool.js';
+import type { NotificationChannel } from './notification-channel.entity.js';
 
 // The SQL of the notifications module: `execution_notifications` and `notification_channels`
-// (channel CRUD goes through TypeORM's repository in channels.service.ts). The statements that read
+// (channel CRUD goes through TypeORM's repository in channels.service.ts; its keyset list is here). The statements that read
 // `executions` and `jobs` are marked: they read another module's tables (see docs/architecture.md).
 
 export interface NotificationRule {
@@ -207,4 +209,15 @@ export async function selectMessageExecution(db: Queryable, executionId: string)
     [executionId],
   );
   return rows[0];
+}
+
+/** Channels by name (unique), keyset: up to `limit` after the name `after` (null: from the first). */
+export function selectChannelsPage(
+  repo: Repository<NotificationChannel>,
+  after: string | null,
+  limit: number,
+): Promise<NotificationChannel[]> {
+  const qb = repo.createQueryBuilder('c');
+  if (after !== null) qb.where('c.name > :after', { after });
+  return qb.orderBy('c.name').limit(limit).getMany();
 }

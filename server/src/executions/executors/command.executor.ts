@@ -14,7 +14,7 @@ import { EventsService } from '../events.service.js';
 import { ExecutionEventsStore } from '../execution-events.store.js';
 import type { Execution } from '../execution.entity.js';
 import { Masker } from '../masking.js';
-import { poolOf } from '../sql.js';
+import { poolOf } from '../../database/pg-pool.js';
 import { CommandLog, lineMasker, type LogLevel } from './command-log.js';
 import { CommandIsolation, type CommandUser, IsolationError } from './command-user.js';
 import { checkout, type CheckoutConfig, workingDirectory } from './command/checkout.js';
@@ -68,6 +68,8 @@ export class CommandExecutor {
   ): Promise<CommandOutcome> {
     if (!this.enabled) return failedOutcome(COMMAND_RUN_DISABLED);
     const ex = job.executor;
+    // (the runner only hands command jobs here)
+    if (ex.kind !== 'command') return failedOutcome(`executor.kind ${ex.kind} is not run by the command executor`);
 
     // Secrets first, so that everything below can be masked.
     const secrets: string[] = [...this.params.secretValues(job, params, this.params.taintedNames(job, exec.params))];

@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import type { SuccessStatus } from '@api-manager/contracts';
+import type { HttpExecutorDefinition, SuccessStatus } from '@api-manager/contracts';
 import { SecretBox } from '../../common/secret-box.js';
 import { maskText, secretPatterns } from '../../common/secret-forms.js';
 import type { Job } from '../job.entity.js';
@@ -64,10 +64,10 @@ export class RequestRenderer {
     const secrets = [...Object.values(secretHeaders), ...this.params.secretValues(job, params, secretParams)].filter(
       (s) => s !== '',
     );
-    const real = this.build(job, base, secretHeaders);
+    const real = this.build(ex, base, secretHeaders);
     const maskedParams = this.params.maskParams(job, params, secretParams);
     const masked = this.build(
-      job,
+      ex,
       { ...base, params: declaredParams(job, maskedParams) },
       mapValues(secretHeaders, () => MASK),
     );
@@ -94,11 +94,10 @@ export class RequestRenderer {
   }
 
   private build(
-    job: Job,
+    ex: HttpExecutorDefinition,
     ctx: TemplateContext,
     secretHeaders: Record<string, string>,
   ): { method: string; url: string; headers: Record<string, string>; body?: string } {
-    const ex = job.executor;
     const errors: string[] = [];
     const tpl = (field: string, template: string): string => {
       try {

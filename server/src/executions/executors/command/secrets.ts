@@ -17,10 +17,10 @@ export interface CommandSecrets {
 
 /** Step 1 (secrets): decrypt executor.env secrets and the checkout token; a failure is the run's error. */
 export function decryptSecrets(job: Job, secretBox: SecretBox): CommandSecrets | { error: string } {
-  const ex = job.executor;
+  const ex = job.executor.kind === 'command' ? job.executor : undefined;
   const secretEnv: Record<string, string> = {};
   try {
-    for (const [name, v] of Object.entries((ex.env ?? {}) as Record<string, unknown>)) {
+    for (const [name, v] of Object.entries(ex?.env ?? {})) {
       if (isSecret(v) && v.value) secretEnv[name] = secretBox.decrypt(v.value);
     }
   } catch {
@@ -28,7 +28,7 @@ export function decryptSecrets(job: Job, secretBox: SecretBox): CommandSecrets |
   }
   const values = Object.values(secretEnv);
   let authHeader: string | null = null;
-  const checkout = ex.checkout as { token?: { value?: string }; tokenUser?: string } | null;
+  const checkout = ex?.checkout;
   if (checkout?.token?.value) {
     let token: string;
     try {
@@ -55,7 +55,8 @@ export function renderEnv(
 ): { env: Record<string, string>; shown: Record<string, string> } {
   const env: Record<string, string> = {};
   const shown: Record<string, string> = {};
-  for (const [name, v] of Object.entries((job.executor.env ?? {}) as Record<string, unknown>)) {
+  const ex = job.executor.kind === 'command' ? job.executor : undefined;
+  for (const [name, v] of Object.entries(ex?.env ?? {})) {
     if (isSecret(v)) {
       if (name in secretEnv) env[name] = secretEnv[name];
       shown[name] = MASK;
