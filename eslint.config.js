@@ -11,7 +11,6 @@ import tseslint from 'typescript-eslint';
 const LEGACY_ANY = [
   'server/src/executions/executions-query.service.ts',
   'server/src/executions/executors/command.executor.ts',
-  'server/src/executions/queue.service.ts',
   'server/src/executions/retry-policy.ts',
   'server/src/executions/sql.ts',
   'server/src/jobs/job-validator.ts',
