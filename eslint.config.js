@@ -10,7 +10,6 @@ import tseslint from 'typescript-eslint';
  */
 const LEGACY_ANY = [
   'server/src/executions/executions-query.service.ts',
-  'server/src/executions/queue.service.ts',
   'server/test/app.test.ts',
   'server/test/auth-guard.test.ts',
   'server/test/command-toyci.test.ts',

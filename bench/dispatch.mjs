@@ -9,7 +9,8 @@
 //
 // Env: N (burst size, default 20000), N1 (burst size at 1 worker, default 2000), WORKER_CONCURRENCY
 // (default 200), RATE (paced rate, default 500/s), PACED_SECONDS (default 10), DATABASE_URL (use that
-// server instead of an embedded Postgres), BENCH_PG_PORT.
+// server instead of an embedded Postgres), BENCH_PG_PORT, BENCH_ONLY (raw | apm | boss), APM_ROOT (run the API
+// Manager build of another checkout: its dist/server/src/main.js, for before/after runs on one machine state).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile, readFile } from 'node:fs/promises';
@@ -30,7 +31,8 @@ if (process.argv[2] === '--boss-child') await bossChild();
 else await main();
 
 async function main() {
-  const mainJs = path.join(root, 'dist/server/src/main.js');
+  const apmRoot = process.env.APM_ROOT ?? root;
+  const mainJs = path.join(apmRoot, 'dist/server/src/main.js');
   if (!existsSync(mainJs)) {
     console.log('dist/ missing: npm run build:server');
     const r = spawnSync('npm', ['run', 'build:server'], { cwd: root, stdio: 'inherit' });
@@ -59,7 +61,7 @@ async function main() {
     const only = process.env.BENCH_ONLY;
     if (!only || only === 'raw') results.push(await rawCeiling(rawUrl));
     for (const c of !only || only === 'apm' ? [1, CONCURRENCY] : []) {
-      const server = await startServer(mainJs, apmUrl, c);
+      const server = await startServer(mainJs, apmRoot, apmUrl, c);
       try {
         const jobId = await ensureJob(apmUrl, target.url);
         // Paced first: a quiet table, as a steady production load would see it.
@@ -139,11 +141,11 @@ async function main() {
 // ---------------------------------------------------------------------------------------------
 // API Manager
 
-async function startServer(mainJs, url, concurrency) {
+async function startServer(mainJs, cwd, url, concurrency) {
   const port = await freePort();
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
   const child = spawn(process.execPath, [...nodeArgs, mainJs], {
-    cwd: root,
+    cwd,
     env: {
       ...process.env,
       DATABASE_URL: url,
@@ -158,9 +160,9 @@ async function startServer(mainJs, url, concurrency) {
     },
     stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
   });
-  const until = Date.now() + 60_000;
+  const until = Date.now() + 180_000;
   for (;;) {
-    if (Date.now() > until) throw new Error('server not ready within 60 s');
+    if (Date.now() > until) throw new Error('server not ready within 180 s');
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/health/ready`);
       if (res.status === 200) break;

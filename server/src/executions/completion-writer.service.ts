@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { isConnectionError } from '../common/connection-errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { poolOf } from '../database/pg-pool.js';
+import { CompletionStore } from './queue.store.js';
 
 export interface Completion {
   id: string;
@@ -41,26 +42,6 @@ export interface Written {
   error: string | null;
   push: Record<string, unknown> | null;
 }
-
-const SQL = `WITH d AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id uuid, owner text, retry boolean, "delayMs" int, status text,
-      request jsonb, response jsonb, error text, entry jsonb, levels text[], messages text[])),
-  u AS (
-    UPDATE executions e SET
-      status = CASE WHEN d.retry THEN 'queued' ELSE d.status END,
-      attempt = CASE WHEN d.retry THEN e.attempt + 1 ELSE e.attempt END,
-      run_at = CASE WHEN d.retry THEN now() + d."delayMs" * interval '1 millisecond' ELSE e.run_at END,
-      finished_at = CASE WHEN d.retry THEN NULL ELSE now() END,
-      duration_ms = CASE WHEN d.retry THEN NULL ELSE (extract(epoch FROM now() - e.started_at) * 1000)::int END,
-      lease_owner = NULL, lease_until = NULL, request = d.request, response = d.response, error = d.error,
-      attempts = e.attempts || jsonb_build_array(d.entry)
-    FROM d WHERE e.id = d.id AND e.lease_owner = d.owner AND e.status = 'running'
-    RETURNING e.id, e.job_id, e.job_name, e.trigger, e.actor, e.parent_id, e.params, e.status, e.attempt,
-              e.max_attempts, e.created_at, e.run_at, e.started_at, e.finished_at, e.duration_ms, e.error, e.push),
-  l AS (
-    INSERT INTO execution_logs (execution_id, level, message)
-    SELECT u.id, x.l, x.m FROM u JOIN d ON d.id = u.id, unnest(d.levels, d.messages) AS x(l, m))
-  SELECT * FROM u`;
 
 /** deadlock_detected, serialization_failure: the statement did nothing and may simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -100,7 +81,10 @@ export class CompletionWriter {
       while (this.pending.length) {
         const batch = this.pending.splice(0, 200).sort((x, y) => (x.c.id < y.c.id ? -1 : x.c.id > y.c.id ? 1 : 0));
         try {
-          const rows = await this.statement(JSON.stringify(batch.map((b) => b.c)));
+          const rows = await this.statement(
+            JSON.stringify(batch.map((b) => b.c)),
+            batch.map((b) => b.c.id),
+          );
           const byId = new Map(rows.map((r) => [r.id, r]));
           for (const b of batch) b.resolve(byId.get(b.c.id) ?? null);
         } catch (err) {
@@ -112,12 +96,12 @@ export class CompletionWriter {
     }
   }
 
-  private async statement(data: string): Promise<Written[]> {
+  private async statement(data: string, ids: string[]): Promise<Written[]> {
     const giveUpAt = Date.now() + this.config.LEASE_MS;
     let wait = 100;
     for (let tries = 1; ; tries++) {
       try {
-        return (await poolOf(this.dataSource).query<Written>(SQL, [data])).rows;
+        return await CompletionStore.write<Written>(poolOf(this.dataSource), data, ids);
       } catch (err) {
         if (RETRYABLE.has((err as { code?: string }).code ?? '') && tries < MAX_TRIES) continue;
         if (!isConnectionError(err) || Date.now() + wait > giveUpAt) throw err;
