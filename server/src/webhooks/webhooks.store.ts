@@ -189,6 +189,26 @@ export async function replaysOf(ds: DataSource, deliveryId: string): Promise<{ i
   return rows;
 }
 
+/** Insert or update a source (TypeORM `save`: every column of the entity). */
+export function saveSource(repo: Repository<WebhookSource>, row: WebhookSource): Promise<WebhookSource> {
+  return repo.save(row);
+}
+
+/** Delete a source. */
+export async function removeSource(repo: Repository<WebhookSource>, row: WebhookSource): Promise<void> {
+  await repo.remove(row);
+}
+
+/** Every source (the receiver's secrets cache). */
+export function allSources(repo: Repository<WebhookSource>): Promise<WebhookSource[]> {
+  return repo.find();
+}
+
+/** One source by id, or null. */
+export function sourceById(repo: Repository<WebhookSource>, id: string): Promise<WebhookSource | null> {
+  return repo.findOne({ where: { id } });
+}
+
 /** A keyset page of sources by provider, repository (provider-wide first), id: `limit` rows after `after`. */
 export function sourcePage(
   repo: Repository<WebhookSource>,
