@@ -406,7 +406,7 @@ async function runBare() {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   try {
-    const until = Date.now() + 10_000;
+    const until = Date.now() + 60_000;
     for (;;) {
       try {
         if ((await post(`http://127.0.0.1:${port}/`, 'x')).status === 200) break;
