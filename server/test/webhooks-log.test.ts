@@ -72,16 +72,20 @@ describe('webhook deliveries log, replay, dry run, sources', () => {
     expect(api.triggers).toEqual([
       { trigger: 0, matched: false, reason: api.reason, matchedFiles: [], matchedFileCount: 0, excludedFiles: [] },
     ]);
-    const [row] = await query<{ matches: any[] }>(app.db.url, 'SELECT matches FROM webhook_deliveries WHERE id = $1', [
+    // Stored packed (webhooks/match-set.ts): `api` as code 0 against the match set (its id, name and
+    // watchFiles stored once), `prompts` in full.
+    const [row] = await query<{ matches: any }>(app.db.url, 'SELECT matches FROM webhook_deliveries WHERE id = $1', [
       res.body.delivery_id,
     ]);
-    expect(row.matches.find((m) => m.jobName === 'api')).toEqual({
-      jobId: api.jobId,
-      jobName: 'api',
-      matched: false,
-      reason: api.reason,
-    });
-    expect(row.matches.find((m) => m.jobName === 'prompts').triggers).toHaveLength(1);
+    const apiIndex = d.body.matches.indexOf(api);
+    expect(row.matches.plain[apiIndex]).toBe(0);
+    expect(JSON.stringify(row.matches)).not.toContain(api.jobId);
+    const [set] = await query<{ jobs: any[] }>(app.db.url, 'SELECT jobs FROM webhook_match_sets WHERE id = $1', [
+      row.matches.set,
+    ]);
+    expect(set.jobs[apiIndex].slice(0, 2)).toEqual([api.jobId, 'api']);
+    const full = row.matches.rows.find(([, m]: [number, any]) => m.jobName === 'prompts');
+    expect(full[1].triggers).toHaveLength(1);
     expect(d.body.executions).toEqual([{ id: expect.any(String), jobName: 'prompts', status: 'queued' }]);
     expect((await app.api('GET', `/api/v1/webhooks/deliveries/${randomUUID()}`)).status).toBe(404);
     expect((await app.api('GET', '/api/v1/webhooks/deliveries/not-a-uuid')).status).toBe(404);

@@ -6,7 +6,6 @@ import type {
   WebhookOutcome,
   WebhookRepoConfig,
   WebhookReceiveResponse,
-  WebhookTriggerResult,
 } from '@api-manager/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EventsService } from '../executions/events.service.js';
@@ -17,11 +16,18 @@ import type { Job } from '../jobs/job.entity.js';
 import { ParamsResolver } from '../jobs/params/params-resolver.js';
 import { changedFiles } from './changed-files.js';
 import type { GithubTrigger, JobMatch } from './matcher.js';
+import { type MatchSet, packMatches } from './match-set.js';
 import { MatcherCache } from './matcher-cache.service.js';
 import type { NormalizedPush, ProviderName } from './push-event.js';
 import { detectSkip } from './skip.js';
 import { deliveriesTotal } from './webhook-metrics.js';
-import { countDuplicate, insertDelivery, insertDeliveryWithRuns, updateDeliveryResult } from './webhooks.store.js';
+import {
+  countDuplicate,
+  insertDelivery,
+  insertDeliveryWithRuns,
+  insertMatchSet,
+  updateDeliveryResult,
+} from './webhooks.store.js';
 
 /** What a delivery decides, before anything is written (dry runs stop here). */
 export interface Evaluation {
@@ -35,7 +41,12 @@ export interface Evaluation {
   matches: JobMatch<Job>[];
   /** The repository's CI file (sources with repoConfig), read before anything is written. */
   repoConfig?: WebhookRepoConfig | null;
+  /** The job definitions `matches` were evaluated against (the stored explanation refers to it). */
+  matchSet?: MatchSet | null;
 }
+
+/** Match sets this process stored (or is storing): each is written once, before the first delivery using it. */
+const MATCH_SETS_KEPT = 64;
 
 export interface RecordInput {
   provider: ProviderName;
@@ -58,6 +69,7 @@ export interface RecordResult {
 @Injectable()
 export class DeliveryRecorder {
   private readonly logger = new Logger(DeliveryRecorder.name);
+  private readonly storedSets = new Map<string, Promise<void>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -83,9 +95,14 @@ export class DeliveryRecorder {
       return { ...common, outcome: 'deleted', skipReason: push.tag !== null ? 'tag deleted' : 'branch deleted' };
     const skip = opts.ignoreSkip ? null : detectSkip(push.headCommit?.message);
     if (skip) return { ...common, outcome: 'skipped', skipReason: skip };
-    const matcher = await this.matchers.get();
+    const { matcher, set } = await this.matchers.get();
     const matches = matcher.match(push, cf.files, cf.untrustedReason);
-    return { ...common, outcome: matches.some((m) => m.matched) ? 'triggered' : 'no_match', matches };
+    return {
+      ...common,
+      outcome: matches.some((m) => m.matched) ? 'triggered' : 'no_match',
+      matches,
+      matchSet: set,
+    };
   }
 
   /**
@@ -107,6 +124,7 @@ export class DeliveryRecorder {
     );
     const stored = ev.matches.map(toStoredMatch);
     const plan = await this.prepare(id, input, matched, stored, body);
+    if (ev.matchSet) await this.storeSet(ev.matchSet);
     const values = this.deliveryValues(id, input, stored, body);
 
     let result: RecordResult | null;
@@ -118,7 +136,7 @@ export class DeliveryRecorder {
     } else {
       result = await this.dataSource.transaction(async (m) => {
         if (!(await insertDelivery(m, values))) return null;
-        await this.enqueueEach(m, id, plan, stored, body);
+        await this.enqueueEach(m, id, plan, stored, body, ev);
         return { code: ev.responseCode, body };
       });
     }
@@ -158,7 +176,7 @@ export class DeliveryRecorder {
       JSON.stringify(ev.files),
       ev.untrustedReason,
       ev.skipReason,
-      JSON.stringify(stored.map(toRowMatch)),
+      JSON.stringify(packMatches(stored, ev.matchSet, ev.files.length)),
       body.triggered_jobs,
       pushJson ? JSON.stringify(pushJson) : null,
       JSON.stringify(input.headers),
@@ -169,6 +187,18 @@ export class DeliveryRecorder {
       input.actor ?? null,
       ev.repoConfig ? JSON.stringify(ev.repoConfig) : null,
     ];
+  }
+
+  /** Store the match set once per process (every replica writes the same row: ON CONFLICT DO NOTHING). */
+  private storeSet(set: MatchSet): Promise<void> {
+    let done = this.storedSets.get(set.id);
+    if (!done) {
+      if (this.storedSets.size >= MATCH_SETS_KEPT) this.storedSets.clear();
+      done = insertMatchSet(poolOf(this.dataSource), set.id, JSON.stringify(set.jobs));
+      this.storedSets.set(set.id, done);
+      done.catch(() => this.storedSets.delete(set.id));
+    }
+    return done;
   }
 
   private async duplicate(input: RecordInput): Promise<RecordResult> {
@@ -222,6 +252,7 @@ export class DeliveryRecorder {
     plan: Plan,
     stored: WebhookJobMatch[],
     body: WebhookReceiveResponse,
+    ev: Evaluation,
   ): Promise<void> {
     const before = body.triggered_jobs.length;
     for (const run of plan.each) {
@@ -238,7 +269,7 @@ export class DeliveryRecorder {
     }
     if (body.triggered_jobs.length !== before) {
       await updateDeliveryResult(m, deliveryId, {
-        matches: JSON.stringify(stored.map(toRowMatch)),
+        matches: JSON.stringify(packMatches(stored, ev.matchSet, ev.files.length)),
         triggeredJobs: body.triggered_jobs,
         response: JSON.stringify(body),
         outcome: body.triggered_jobs.length ? 'triggered' : 'no_match',
@@ -295,44 +326,6 @@ export function toStoredMatch(m: JobMatch<Job>): WebhookJobMatch {
     reason: m.reason,
     triggers: m.triggers,
   };
-}
-
-/** A match as `webhook_deliveries.matches` keeps it. */
-export type RowMatch = Omit<WebhookJobMatch, 'triggers'> & { triggers?: WebhookTriggerResult[] };
-
-/**
- * The stored form of a match. Most jobs of a push match nothing, and their one trigger only repeats
- * the job's reason: those are kept as the reason alone (`fromRowMatch` restores the trigger), which
- * keeps a delivery against 100 jobs at a few kB instead of tens.
- */
-export function toRowMatch(m: WebhookJobMatch): RowMatch {
-  const [t, ...more] = m.triggers;
-  const plain =
-    !m.matched &&
-    t !== undefined &&
-    more.length === 0 &&
-    t.trigger === 0 &&
-    !t.matched &&
-    t.reason === m.reason &&
-    t.matchedFileCount === 0 &&
-    t.matchedFiles.length === 0 &&
-    t.excludedFiles.length === 0;
-  if (!plain) return m;
-  const { triggers: _omit, ...rest } = m;
-  return rest;
-}
-
-export function fromRowMatch(m: RowMatch): WebhookJobMatch {
-  if (m.triggers) return m as WebhookJobMatch;
-  const trigger = {
-    trigger: 0,
-    matched: false,
-    reason: m.reason,
-    matchedFiles: [],
-    matchedFileCount: 0,
-    excludedFiles: [],
-  };
-  return { ...m, triggers: [trigger] };
 }
 
 /** The normalized push without its commit list (what replays re-evaluate). */

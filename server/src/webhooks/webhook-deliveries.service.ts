@@ -10,7 +10,8 @@ import type {
 } from '@api-manager/contracts';
 import { DataSource } from 'typeorm';
 import type { Actor } from '../auth/access.decorators.js';
-import { DeliveryRecorder, fromRowMatch, type RowMatch, toStoredMatch } from './delivery-recorder.service.js';
+import { DeliveryRecorder, toStoredMatch } from './delivery-recorder.service.js';
+import { isPacked, unpackMatches } from './match-set.js';
 import type { DeliveryQueryDto, DryRunDto, ReplayDto } from './dto/webhook-delivery.dto.js';
 import { ProviderFactory } from './providers/provider-factory.js';
 import {
@@ -19,6 +20,7 @@ import {
   deliveryById,
   executionsOfDelivery,
   listDeliveries,
+  matchSetJobs,
   replaysOf,
 } from './webhooks.store.js';
 import { type NormalizedPush, PayloadError, type ProviderName } from './push-event.js';
@@ -44,14 +46,15 @@ export class WebhookDeliveriesService {
 
   async get(id: string): Promise<WebhookDeliveryDetail> {
     const row = await this.row(id);
-    const [executions, replays] = await Promise.all([
+    const [executions, replays, setJobs] = await Promise.all([
       executionsOfDelivery(this.dataSource, row.id),
       replaysOf(this.dataSource, row.id),
+      isPacked(row.matches) ? matchSetJobs(this.dataSource, row.matches.set) : null,
     ]);
     const byJob = new Map(executions.map((e) => [e.job_id, e.id]));
-    const matches = (row.matches as RowMatch[])
-      .map(fromRowMatch)
-      .map((m) => (m.matched ? { ...m, executionId: byJob.get(m.jobId) ?? null } : m));
+    const matches = unpackMatches(row.matches, setJobs).map((m) =>
+      m.matched ? { ...m, executionId: byJob.get(m.jobId) ?? null } : m,
+    );
     return {
       ...toSummary(row),
       headers: row.headers,

@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { ProviderName } from './push-event.js';
 import type { CreateWebhookSourceDto, UpdateWebhookSourceDto } from './dto/webhook-source.dto.js';
 import { WebhookSource } from './webhook-source.entity.js';
-import { sourcePage } from './webhooks.store.js';
+import { allSources, removeSource, saveSource, sourceById, sourcePage } from './webhooks.store.js';
 
 /** A source with its secret decrypted, kept in memory only. */
 export interface SourceSecret {
@@ -61,7 +61,8 @@ export class WebhookSourcesService {
       throw new BadRequestException(['secret is required unless insecure is true (unsigned deliveries)']);
     }
     this.checkRepoConfig(dto.repoConfig ?? false, !!secret, dto.insecure ?? false);
-    const saved = await this.repo.save(
+    const saved = await saveSource(
+      this.repo,
       this.repo.create({
         provider: dto.provider,
         repository: dto.repository?.trim() || null,
@@ -87,14 +88,14 @@ export class WebhookSourcesService {
       throw new BadRequestException(['secret is required unless insecure is true (unsigned deliveries)']);
     }
     this.checkRepoConfig(row.repoConfig, !!row.secret, row.insecure);
-    const saved = await this.repo.save(row);
+    const saved = await saveSource(this.repo, row);
     this.invalidate();
     return toView(saved);
   }
 
   async remove(id: string): Promise<void> {
     const row = await this.find(id);
-    await this.repo.remove(row);
+    await removeSource(this.repo, row);
     this.invalidate();
   }
 
@@ -110,7 +111,7 @@ export class WebhookSourcesService {
   }
 
   private async load(): Promise<Map<string, SourceSecret[]>> {
-    const rows = await this.repo.find();
+    const rows = await allSources(this.repo);
     const byProvider = new Map<string, SourceSecret[]>();
     for (const r of rows) {
       let secret: string | null = null;
@@ -152,7 +153,7 @@ export class WebhookSourcesService {
   }
 
   private async find(id: string): Promise<WebhookSource> {
-    const row = await this.repo.findOne({ where: { id } });
+    const row = await sourceById(this.repo, id);
     if (!row) throw new NotFoundException(`Webhook source ${id} not found`);
     return row;
   }

@@ -4,6 +4,7 @@ import { managerRows, poolOf, type Queryable } from '../database/pg-pool.js';
 import { compose, cteName } from '../database/sql-fragment.js';
 import { type PlainRuns, type QueuedRunsCounts, queueRunsFragment } from '../executions/executions.store.js';
 import type { DeliveryQueryDto } from './dto/webhook-delivery.dto.js';
+import type { MatchSetJob } from './match-set.js';
 import type { WebhookSource } from './webhook-source.entity.js';
 
 /**
@@ -39,6 +40,20 @@ export async function insertDeliveryWithRuns(
   );
   const { rows } = await db.query<{ inserted: number } & QueuedRunsCounts>(st.text, st.values);
   return rows[0]!;
+}
+
+/** Store a match set (see match-set.ts); every replica computes the same id for the same jobs. */
+export async function insertMatchSet(db: Queryable, id: string, jobs: string): Promise<void> {
+  await db.query(`INSERT INTO webhook_match_sets (id, jobs) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [id, jobs]);
+}
+
+/** A match set's jobs, or null when it is gone. */
+export async function matchSetJobs(ds: DataSource, id: string): Promise<MatchSetJob[] | null> {
+  const { rows } = await poolOf(ds).query<{ jobs: MatchSetJob[] }>(
+    `SELECT jobs FROM webhook_match_sets WHERE id = $1`,
+    [id],
+  );
+  return rows[0]?.jobs ?? null;
 }
 
 /** INSERT the delivery in `m`'s transaction; false when its delivery key was already recorded. */
@@ -92,7 +107,8 @@ export interface DeliveryRow {
   changed_files: string[];
   untrusted_reason: string | null;
   skip_reason: string | null;
-  matches: unknown[];
+  /** Packed against a match set (match-set.ts), or the plain list of rows written before. */
+  matches: unknown;
   triggered_jobs: string[];
   push: Record<string, unknown> | null;
   headers: Record<string, string>;
@@ -187,6 +203,26 @@ export async function replaysOf(ds: DataSource, deliveryId: string): Promise<{ i
     [deliveryId],
   );
   return rows;
+}
+
+/** Insert or update a source (TypeORM `save`: every column of the entity). */
+export function saveSource(repo: Repository<WebhookSource>, row: WebhookSource): Promise<WebhookSource> {
+  return repo.save(row);
+}
+
+/** Delete a source. */
+export async function removeSource(repo: Repository<WebhookSource>, row: WebhookSource): Promise<void> {
+  await repo.remove(row);
+}
+
+/** Every source (the receiver's secrets cache). */
+export function allSources(repo: Repository<WebhookSource>): Promise<WebhookSource[]> {
+  return repo.find();
+}
+
+/** One source by id, or null. */
+export function sourceById(repo: Repository<WebhookSource>, id: string): Promise<WebhookSource | null> {
+  return repo.findOne({ where: { id } });
 }
 
 /** A keyset page of sources by provider, repository (provider-wide first), id: `limit` rows after `after`. */

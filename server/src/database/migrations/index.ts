@@ -12,6 +12,7 @@ import { ExecutionsParamsGin1795300012000 } from './1795300012000-executions-par
 import { FanOut1795300016000 } from './1795300016000-fan-out.js';
 import { Pipelines1795300015000 } from './1795300015000-pipelines.js';
 import { ExecutionsPushSource1795300010000 } from './1795300010000-executions-push-source.js';
+import { WebhookMatchSets1795300040000 } from './1795300040000-webhook-match-sets.js';
 
 // Every migration, in order. Never edit a migration after it lands: add a new one.
 // Feature owners append theirs (timestamps: schedules 1795300001000, webhooks 1795300002000, auth 1795300003000).
@@ -30,4 +31,5 @@ export const migrations: Function[] = [
   ExecutionsParamsGin1795300012000,
   Pipelines1795300015000,
   FanOut1795300016000,
+  WebhookMatchSets1795300040000,
 ];
