@@ -8,6 +8,7 @@ import { adminTokenHeaders, login, TEST_ADMIN_PASSWORD } from './helpers/auth.js
 import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { deliver, githubPush } from './helpers/webhooks.js';
+import type { ExecutionList } from '@api-manager/contracts';
 
 /**
  * DESIGN.md guarantee 5, checked end to end on the built server as a real process: a secret header
@@ -374,7 +375,7 @@ describe('secrets never leave (a real server process)', () => {
     const childRun = await waitFor(
       async () => {
         const list = (await api('GET', `/api/v1/executions?job=chained`)).json();
-        const c = list.items.find((e: any) => e.parentId === parentRun.id);
+        const c = (list as ExecutionList).items.find((e) => e.parentId === parentRun.id);
         return c ? finished(c.id) : null;
       },
       20_000,
