@@ -9,6 +9,7 @@ import { createTestDatabase, query, type TestDatabase } from './helpers/database
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { deliver, githubPush } from './helpers/webhooks.js';
 import type { ExecutionList } from '@api-manager/contracts';
+import { isFinal } from './helpers/runs.js';
 
 /**
  * DESIGN.md guarantee 5, checked end to end on the built server as a real process: a secret header
@@ -83,6 +84,19 @@ afterAll(async () => {
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** True when the SSE text `events` has an event of execution `id` with a final status. */
+function sawFinalEvent(events: string, id: string): boolean {
+  return events.split('\n').some((line) => {
+    if (!line.startsWith('data:')) return false;
+    try {
+      const e = JSON.parse(line.slice('data:'.length)) as { id?: unknown; status?: unknown };
+      return e.id === id && isFinal(e.status);
+    } catch {
+      return false;
+    }
+  });
+}
 
 describe('secrets never leave (a real server process)', () => {
   it('keeps a secret header and a secret param out of API responses, SSE events, rows and every log line', async () => {
@@ -164,7 +178,8 @@ describe('secrets never leave (a real server process)', () => {
     await waitFor(() => events.includes(id), 10_000, 'SSE events of the execution');
     // Let the retried run finish too (its log lines and events join the scan).
     await waitFor(async () => target.hits('/echo').length >= 3, 10_000, 'the retry to reach the target');
-    await new Promise((r) => setTimeout(r, 1000));
+    const retryId = (JSON.parse(reads[5]!.text) as { execution: { id: string } }).execution.id;
+    await waitFor(() => sawFinalEvent(events, retryId), 20_000, 'the final SSE event of the retry');
     abort.abort();
     await reading;
 
