@@ -298,23 +298,27 @@ export async function csrfHeaders(page) {
  * @param {{ env?: Record<string, string>, extra?: (() => Promise<any>)[], page?: import('playwright-core').BrowserContextOptions, path?: string }} [options]
  */
 export async function startSignedIn({ env = {}, extra = [], page: pageOptions = {}, path = '/login' } = {}) {
-  const [server, browser, ...extras] = await Promise.all([
+  const started = await Promise.allSettled([
     startServer({ env: { ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, ...env } }),
     launchBrowser(),
     ...extra.map((start) => start()),
   ]);
-  const session = await newPage(browser, { baseURL: server.baseUrl, ...pageOptions });
-  await session.page.goto(path);
-  await signIn(session.page);
-  return {
-    server,
-    browser,
-    session,
-    extras,
-    async close() {
-      await browser.close();
-      await server.stop();
-      for (const e of extras) await e.close();
-    },
+  const [server, browser, ...extras] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+  // Whatever started is closed again on a failure, so a failed `before` leaves no browser keeping the run alive.
+  const close = async () => {
+    await browser?.close();
+    await server?.stop();
+    for (const e of extras) await e?.close();
   };
+  try {
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const session = await newPage(browser, { baseURL: server.baseUrl, ...pageOptions });
+    await session.page.goto(path);
+    await signIn(session.page);
+    return { server, browser, session, extras, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
