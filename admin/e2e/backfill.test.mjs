@@ -5,17 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
-import {
-  E2E_ADMIN_PASSWORD,
-  checkA11y,
-  freePort,
-  launchBrowser,
-  newPage,
-  screenshot,
-  signIn,
-  startServer,
-  waitForText,
-} from './helpers.mjs';
+import { checkA11y, csrfHeaders, freePort, screenshot, startSignedIn, waitForText } from './helpers.mjs';
 
 async function startTarget() {
   const hits = [];
@@ -30,26 +20,19 @@ async function startTarget() {
 }
 
 async function api(page, method, path, body) {
-  const csrf = (await page.context().cookies()).find((c) => c.name === 'apm_csrf')?.value ?? '';
-  const res = await page.request.fetch(path, { method, data: body, headers: { 'X-CSRF-Token': csrf } });
+  const res = await page.request.fetch(path, { method, data: body, headers: await csrfHeaders(page) });
   return { status: res.status(), body: await res.json() };
 }
 
 describe('backfill', { timeout: 240_000 }, () => {
-  let server;
+  let setup;
   let target;
-  let browser;
   let session;
 
   before(async () => {
-    [server, target, browser] = await Promise.all([
-      startServer({ env: { ADMIN_PASSWORD: E2E_ADMIN_PASSWORD } }),
-      startTarget(),
-      launchBrowser(),
-    ]);
-    session = await newPage(browser, { baseURL: server.baseUrl, viewport: { width: 1366, height: 900 } });
-    await session.page.goto('/login');
-    await signIn(session.page);
+    setup = await startSignedIn({ extra: [startTarget], page: { viewport: { width: 1366, height: 900 } } });
+    ({ session } = setup);
+    [target] = setup.extras;
     const { page } = session;
     const created = await api(page, 'POST', '/api/v1/jobs', {
       name: 'device-features',
@@ -80,11 +63,7 @@ describe('backfill', { timeout: 240_000 }, () => {
     }
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    await target?.close();
-  });
+  after(() => setup?.close());
 
   test('the form counts live (only-missing skips what succeeded), submit opens the parent run and its progress', async () => {
     const { page, errors } = session;

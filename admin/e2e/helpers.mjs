@@ -281,3 +281,44 @@ export async function dialogSettled(page) {
     return !!surface && globalThis.getComputedStyle(surface).opacity === '1' && surface.getAnimations().length === 0;
   });
 }
+
+/**
+ * Headers for a state-changing API call from a signed-in page: the CSRF token of its session (cookie apm_csrf).
+ * @param {import('playwright-core').Page} page
+ */
+export async function csrfHeaders(page) {
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'apm_csrf')?.value;
+  return { 'X-CSRF-Token': csrf ?? '' };
+}
+
+/**
+ * The setup most e2e files repeat: the server (`env` on top of ADMIN_PASSWORD=E2E_ADMIN_PASSWORD), Chromium and
+ * the `extra` resources (each `() => Promise<{ close() }>`, e.g. a local target) started together; then a page
+ * (newPage `page` options, errors collected) opened at `path` and signed in as the admin. `close()` ends them all.
+ * @param {{ env?: Record<string, string>, extra?: (() => Promise<any>)[], page?: import('playwright-core').BrowserContextOptions, path?: string }} [options]
+ */
+export async function startSignedIn({ env = {}, extra = [], page: pageOptions = {}, path = '/login' } = {}) {
+  const started = await Promise.allSettled([
+    startServer({ env: { ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, ...env } }),
+    launchBrowser(),
+    ...extra.map((start) => start()),
+  ]);
+  const [server, browser, ...extras] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+  // Whatever started is closed again on a failure, so a failed `before` leaves no browser keeping the run alive.
+  const close = async () => {
+    await browser?.close();
+    await server?.stop();
+    for (const e of extras) await e?.close();
+  };
+  try {
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const session = await newPage(browser, { baseURL: server.baseUrl, ...pageOptions });
+    await session.page.goto(path);
+    await signIn(session.page);
+    return { server, browser, session, extras, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -5,18 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
-import {
-  E2E_ADMIN_PASSWORD,
-  checkA11y,
-  freePort,
-  launchBrowser,
-  newPage,
-  screenshot,
-  signIn,
-  startServer,
-  waitForText,
-  waitForValue,
-} from './helpers.mjs';
+import { checkA11y, csrfHeaders, freePort, screenshot, startSignedIn, waitForText, waitForValue } from './helpers.mjs';
 
 /** A local receiver: records every request, answers 200. */
 async function startReceiver() {
@@ -35,37 +24,21 @@ async function startReceiver() {
   return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(r)) };
 }
 
-async function csrfHeaders(page) {
-  const csrf = (await page.context().cookies()).find((c) => c.name === 'apm_csrf')?.value;
-  return { 'X-CSRF-Token': csrf ?? '' };
-}
-
 describe('notifications', { timeout: 180_000 }, () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */
-  let server;
+  /** @type {Awaited<ReturnType<typeof startSignedIn>>} */
+  let setup;
   /** @type {Awaited<ReturnType<typeof startReceiver>>} */
   let receiver;
-  /** @type {import('playwright-core').Browser} */
-  let browser;
-  /** @type {Awaited<ReturnType<typeof newPage>>} */
+  /** @type {Awaited<ReturnType<typeof startSignedIn>>['session']} */
   let session;
 
   before(async () => {
-    [server, receiver, browser] = await Promise.all([
-      startServer({ env: { ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, NOTIFICATIONS_POLL_MS: '200' } }),
-      startReceiver(),
-      launchBrowser(),
-    ]);
-    session = await newPage(browser, { baseURL: server.baseUrl });
-    await session.page.goto('/login');
-    await signIn(session.page);
+    setup = await startSignedIn({ env: { NOTIFICATIONS_POLL_MS: '200' }, extra: [startReceiver] });
+    ({ session } = setup);
+    [receiver] = setup.extras;
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    await receiver?.close();
-  });
+  after(() => setup?.close());
 
   test('Settings → Notifications: add a Discord channel, its URL is not shown, send a test', async () => {
     const { page } = session;

@@ -8,23 +8,18 @@ import { after, before, describe, test } from 'node:test';
 import {
   E2E_ADMIN_PASSWORD,
   checkA11y,
+  csrfHeaders,
   dialogSettled,
   freePort,
-  launchBrowser,
   newPage,
   screenshot,
   signIn,
-  startServer,
+  startSignedIn,
   waitForText,
   waitForValue,
 } from './helpers.mjs';
 
 const NEW_ADMIN_PASSWORD = 'e2e-admin-password-new-7';
-
-async function csrfHeaders(page) {
-  const csrf = (await page.context().cookies()).find((c) => c.name === 'apm_csrf')?.value;
-  return { 'X-CSRF-Token': csrf ?? '' };
-}
 
 /** Today in a zone as YYYY-MM-DD (what `{{ 'today' | in_zone: zone }}` gives). */
 function todayIn(zone) {
@@ -50,6 +45,7 @@ async function startTarget() {
 }
 
 describe("the operator's day", { timeout: 300_000 }, () => {
+  let setup;
   let server;
   let target;
   let browser;
@@ -57,21 +53,12 @@ describe("the operator's day", { timeout: 300_000 }, () => {
   let password = E2E_ADMIN_PASSWORD;
 
   before(async () => {
-    [server, target, browser] = await Promise.all([
-      startServer({ env: { ADMIN_PASSWORD: E2E_ADMIN_PASSWORD } }),
-      startTarget(),
-      launchBrowser(),
-    ]);
-    session = await newPage(browser, { baseURL: server.baseUrl, viewport: { width: 1366, height: 800 } });
-    await session.page.goto('/');
-    await signIn(session.page);
+    setup = await startSignedIn({ extra: [startTarget], page: { viewport: { width: 1366, height: 800 } }, path: '/' });
+    ({ server, browser, session } = setup);
+    [target] = setup.extras;
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    await target?.close();
-  });
+  after(() => setup?.close());
 
   test('changes my password from the user menu, signs out and in with the new one', async () => {
     const { page } = session;

@@ -2,27 +2,18 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MISSING_KEYS_SQL } from '../src/backfill/backfill.store.js';
 import { query } from './helpers/database.js';
-import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
+import { startHttpTarget, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
 
 // Issue 21: backfill a job over a date range × a device list, with only-missing re-runs.
 let app: TestApp;
 let target: HttpTarget;
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
 const failing = new Set<string>();
 let now = 0;
 let max = 0;
 
-const detail = async (id: string) => (await app.api('GET', `/api/v1/executions/${id}`)).body;
-const finished = (id: string) =>
-  waitFor(
-    async () => {
-      const d = await detail(id);
-      return FINAL.includes(d.status) ? d : null;
-    },
-    60_000,
-    `execution ${id} to finish`,
-  );
+const { detail, finished } = runHelpers(() => app, 60_000);
 /** `node bin/api-manager.js ...` in its own process against the test server. */
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = {

@@ -9,8 +9,8 @@ import { waitFor } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { git, makeRepo, type TestRepo } from './helpers/git.js';
 import { deliver, githubPush, WEBHOOK_TEST_SECRET } from './helpers/webhooks.js';
+import { runHelpers } from './helpers/runs.js';
 
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
 const ENV_SECRET = 'env-secret-Zq81kx0w';
 const TOKEN = 'ghp_checkoutToken0123456789';
 
@@ -20,30 +20,7 @@ let dir: string;
 let workspaces: string;
 let repo: TestRepo;
 
-async function createJob(def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201) throw new Error(`create job: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function run(job: string, body: Record<string, unknown> = {}) {
-  const res = await app.api('POST', `/api/v1/jobs/${job}/runs`, body);
-  if (res.status !== 202) throw new Error(`run ${job}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.execution as { id: string; status: string };
-}
-
-const detail = async (id: string) => (await app.api('GET', `/api/v1/executions/${id}`)).body;
-
-async function finished(id: string, timeoutMs = 30_000) {
-  return waitFor(
-    async () => {
-      const d = await detail(id);
-      return FINAL.includes(d.status) ? d : null;
-    },
-    timeoutMs,
-    `execution ${id} to finish`,
-  );
-}
+const { createJob, run, detail, finished } = runHelpers(() => app, 30_000);
 
 const logText = (d: { logs: { message: string }[] }) => d.logs.map((l) => l.message).join('\n');
 

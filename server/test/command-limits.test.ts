@@ -5,11 +5,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http-target.js';
+import { runHelpers } from './helpers/runs.js';
 
 // Command jobs: the whole run (checkout included) keeps to timeoutMs and leaves no process behind; scripts
 // run as an unprivileged user that cannot read DATA_DIR nor the server's environment (we test as root).
 
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
 const isRoot = process.getuid?.() === 0;
 
 /** Processes whose command line mentions `needle` (git, git-remote-http, ...), zombies excluded. */
@@ -35,25 +35,7 @@ let stalled: Server;
 let stalledUrl: string;
 const sockets = new Set<Socket>();
 
-async function createJob(def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201) throw new Error(`create job: ${res.status} ${JSON.stringify(res.body)}`);
-}
-async function run(job: string): Promise<string> {
-  const res = await app.api('POST', `/api/v1/jobs/${job}/runs`, {});
-  if (res.status !== 202) throw new Error(`run ${job}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.execution.id as string;
-}
-const detail = async (id: string) => (await app.api('GET', `/api/v1/executions/${id}`)).body;
-const finished = (id: string) =>
-  waitFor(
-    async () => {
-      const d = await detail(id);
-      return FINAL.includes(d.status) ? d : null;
-    },
-    30_000,
-    `execution ${id} to finish`,
-  );
+const { createJob, runId, finished } = runHelpers(() => app, 30_000);
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'apm-cmd-limits-'));
@@ -92,7 +74,7 @@ describe('command jobs: deadline and process group cover the checkout', () => {
       name: 'stalled-checkout',
       executor: { kind: 'command', script: 'echo never', timeoutMs: 1500, checkout: { url: stalledUrl } },
     });
-    const id = await run('stalled-checkout');
+    const id = await runId('stalled-checkout');
     // git and its remote helper are connected to the stalled remote
     await waitFor(async () => processesWith(stalledUrl).length > 0 || null, 20_000, 'git to reach the remote');
     const d = await finished(id);
@@ -106,7 +88,7 @@ describe('command jobs: deadline and process group cover the checkout', () => {
       name: 'stalled-cancel',
       executor: { kind: 'command', script: 'echo never', timeoutMs: 600_000, checkout: { url: stalledUrl } },
     });
-    const id = await run('stalled-cancel');
+    const id = await runId('stalled-cancel');
     await waitFor(
       async () =>
         processesWith(stalledUrl).some((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('remote-http'))
@@ -147,7 +129,7 @@ describe('command jobs: deadline and process group cover the checkout', () => {
         ].join('\n'),
       },
     });
-    const d = await finished(await run('peek'));
+    const d = await finished(await runId('peek'));
     const text = d.logs.map((l: { message: string }) => l.message).join('\n');
     expect(d.status).toBe('succeeded');
     expect(text).toContain('user=nobody');

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { fnmatchToGlobs } from '../../bin/toyci-import.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { deliver, githubPush, WEBHOOK_TEST_SECRET } from './helpers/webhooks.js';
+import { applyYaml } from './helpers/config-apply.js';
 
 const TOYCI = `
 repository: example-org/toy-app
@@ -31,15 +32,6 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
-}
-
-async function applyYaml(app: TestApp, text: string) {
-  const res = await fetch(`${app.baseUrl}/api/v1/config/apply`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/yaml', ...app.authHeaders },
-    body: text,
-  });
-  return { status: res.status, body: (await res.json()) as any };
 }
 
 describe('api-manager import-toyci', () => {

@@ -3,22 +3,24 @@ import { parse } from 'yaml';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { startMock, stopMock } from './helpers/mock-services.js';
+import { applyYaml } from './helpers/config-apply.js';
+import type { ConfigChange } from '@api-manager/contracts';
 
 // A file with many schedules (the WatchMe jobs before pipelines); the example's own test is pipeline-watchme.test.ts.
 const WATCHME = readFileSync(new URL('./fixtures/watchme-staggered.jobs.yaml', import.meta.url), 'utf8');
+/** The fields of a job in jobs.yaml that a test below edits. */
+interface EditableJob {
+  title?: string;
+  executor: Record<string, unknown>;
+  schedules: { cron?: string; timezone?: string }[];
+  params: { type?: string }[];
+  onSuccess: { job?: string }[];
+}
+
 const JOB_COUNT = 10;
 const SCHEDULE_COUNT = 9;
 
 const yamlFor = (mockUrl: string) => WATCHME.replaceAll('http://127.0.0.1:8090', mockUrl);
-
-async function applyYaml(app: TestApp, text: string, qs = '', headers: Record<string, string> = app.authHeaders) {
-  const res = await fetch(`${app.baseUrl}/api/v1/config/apply${qs}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/yaml', ...headers },
-    body: text,
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
 
 /** Everything apply may write, with versions and timestamps: equal fingerprints = nothing written. */
 async function fingerprint(app: TestApp): Promise<string> {
@@ -151,8 +153,8 @@ describe('config as code: POST /api/v1/config/apply, GET /api/v1/config/export',
     expect(dry.body.summary.delete).toBe(3);
     expect(
       dry.body.changes
-        .filter((c: any) => c.action === 'delete')
-        .map((c: any) => c.name)
+        .filter((c: ConfigChange) => c.action === 'delete')
+        .map((c: ConfigChange) => c.name)
         .sort(),
     ).toEqual(['dashboard-summary', 'dashboard-summary/every-3h', 'emotion-aggregator/hourly']);
     expect(await fingerprint(app)).toBe(before);
@@ -167,7 +169,7 @@ describe('config as code: POST /api/v1/config/apply, GET /api/v1/config/export',
   });
 
   it('reports every invalid field with its file path (400) and writes nothing', async () => {
-    const doc = parse(text) as { jobs: any[] };
+    const doc = parse(text) as { jobs: EditableJob[] };
     doc.jobs[3].schedules[0].cron = '61 * * * *';
     doc.jobs[1].executor.timeoutMs = -5;
     doc.jobs[1].schedules[0].timezone = 'Mars/Olympus'; // in an invalid job: still reported
@@ -241,7 +243,7 @@ sources:
     expect(src!.secret).not.toContain('hook-secret-1');
     const job = await app.api('POST', '/api/v1/jobs/env-job/render', {});
     expect(job.body.request.headers['X-Literal']).toBe('cost ${5}');
-    const [row] = await query<{ executor: any }>(app.db.url, `SELECT executor FROM jobs WHERE name = 'env-job'`);
+    const [row] = await query<{ executor: unknown }>(app.db.url, `SELECT executor FROM jobs WHERE name = 'env-job'`);
     expect(JSON.stringify(row!.executor)).not.toContain('token-1');
 
     // Same values: unchanged (secrets are compared by their plain text). A new value: update of `secret`.

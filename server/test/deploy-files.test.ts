@@ -15,7 +15,18 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 const read = (p: string) => readFileSync(path.join(ROOT, p), 'utf8');
 const COMPOSE_ENV = { ...process.env, APP_SECRET: 'compose-test-secret-0123456789abcdef', POSTGRES_PASSWORD: 'pw' };
 
-type Service = Record<string, any>;
+/** The fields of a Compose service these tests read (optional ones are asserted present or absent). */
+interface Service {
+  image?: string;
+  build: { dockerfile: string };
+  deploy: { replicas: number };
+  environment: Record<string, string>;
+  healthcheck: { test: string[] };
+  volumes: string[];
+  ports: (string | number)[];
+  networks: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
 
 /** `docker-compose config` (Debian's docker-compose) on a compose file in `dir`. */
 function composeConfig(dir: string, file = 'docker-compose.yml') {
@@ -28,7 +39,11 @@ function composeConfig(dir: string, file = 'docker-compose.yml') {
 }
 
 describe('docker-compose.yml', () => {
-  const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; [k: string]: any };
+  const compose = parse(read('docker-compose.yml')) as {
+    services: Record<string, Service>;
+    volumes: Record<string, unknown>;
+    networks: Record<string, unknown>;
+  };
   const services = compose.services;
 
   it('is a valid Compose file for docker-compose config, which resolves it as deployed', () => {
@@ -98,7 +113,7 @@ describe('docker-compose.yml', () => {
   it('every depends_on waits for service_healthy of a service that has a health check', () => {
     let edges = 0;
     for (const [name, svc] of Object.entries(services)) {
-      for (const [dep, cond] of Object.entries((svc.depends_on ?? {}) as Record<string, { condition: string }>)) {
+      for (const [dep, cond] of Object.entries(svc.depends_on ?? {})) {
         edges++;
         expect([name, dep, cond.condition]).toEqual([name, dep, 'service_healthy']);
         expect(services[dep]?.healthcheck).toBeDefined();

@@ -313,9 +313,11 @@ describe('a pool client whose connection is dropped while checked out', () => {
       const client = await poolOf(ds).connect();
       await client.query('BEGIN');
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      // pg emits the client's 'end' right after its 'error': waiting for 'end' adds no 'error' listener.
+      const ended = new Promise((r) => client.once('end', r));
       await query(app.db.url, 'SELECT pg_terminate_backend($1)', [rows[0].pid]);
       // Without a listener the 'error' event is thrown (the test fails with it); wait for it to arrive.
-      await new Promise((r) => setTimeout(r, 500));
+      await ended;
       await expect(client.query('SELECT 1')).rejects.toThrow();
       client.release(true);
       expect(await ds.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);

@@ -1,39 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { query } from './helpers/database.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { startTestApp, type ApiResult, type TestApp } from './helpers/app.js';
+import { isFinal, runHelpers } from './helpers/runs.js';
+import type { ExecutionList, ExecutionSummary } from '@api-manager/contracts';
 
 let app: TestApp;
 let target: HttpTarget;
 
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
-
-async function createJob(def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201) throw new Error(`create job: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function run(job: string, body: Record<string, unknown> = {}) {
-  const res = await app.api('POST', `/api/v1/jobs/${job}/runs`, body);
-  if (res.status !== 202) throw new Error(`run ${job}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.execution as { id: string; status: string };
-}
-
-async function detail(id: string) {
-  return (await app.api('GET', `/api/v1/executions/${id}`)).body;
-}
-
-async function finished(id: string, timeoutMs = 15_000) {
-  return waitFor(
-    async () => {
-      const d = await detail(id);
-      return FINAL.includes(d.status) ? d : null;
-    },
-    timeoutMs,
-    `execution ${id} to finish`,
-  );
-}
+const { createJob, run, detail, finished } = runHelpers(() => app, 15_000);
 
 /** A route that holds requests until released. */
 function gate(path: string) {
@@ -162,8 +137,8 @@ describe('fan-out', () => {
     expect(d.status).toBe('succeeded');
     expect(d.progress).toEqual({ total: 5, done: 5, failed: 0, cancelled: 0 });
     expect(d.children).toHaveLength(5);
-    expect(d.children.every((c: any) => c.trigger === 'fanout' && c.parentId === parent.id)).toBe(true);
-    expect(d.children.map((c: any) => c.params.device_id).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(d.children.every((c: ExecutionSummary) => c.trigger === 'fanout' && c.parentId === parent.id)).toBe(true);
+    expect(d.children.map((c: ExecutionSummary) => c.params.device_id).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(d.children[0].params.date).toBe('2026-01-02');
     // parallelism 2: never more than two requests overlapping
     const hits = target.hits('/device').map((h) => h.at);
@@ -227,7 +202,7 @@ describe('chains', () => {
     const child = await waitFor(
       async () => {
         const d = await detail(f.id);
-        return d.children[0] && FINAL.includes(d.children[0].status) ? d.children[0] : null;
+        return d.children[0] && isFinal(d.children[0].status) ? d.children[0] : null;
       },
       10_000,
       'chained child',
@@ -295,7 +270,7 @@ describe('chains', () => {
     const report = await waitFor(
       async () => {
         const c = (await detail(f.id)).children[0];
-        return c && FINAL.includes(c.status) ? c : null;
+        return c && isFinal(c.status) ? c : null;
       },
       10_000,
       'onFailure child',
@@ -361,7 +336,7 @@ describe('cancel and retry', () => {
     expect(d.status).toBe('cancelled');
     expect(d.error).toBe('Cancelled: 3 of 3 children cancelled');
     expect(d.progress).toEqual({ total: 3, done: 3, failed: 0, cancelled: 3 });
-    expect(d.children.map((c: any) => c.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(d.children.map((c: ExecutionSummary) => c.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
 
     // A failing fan-out of the same job is notified (failure): once its notification is recorded, the
     // cancelled run (finished before it) has had every chance to be, and has none.
@@ -389,9 +364,12 @@ describe('history and status', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: any = await app.api('GET', `/api/v1/executions?job=pager&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: ApiResult<ExecutionList> = await app.api<ExecutionList>(
+        'GET',
+        `/api/v1/executions?job=pager&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(res.status).toBe(200);
-      seen.push(...res.body.items.map((e: any) => e.id));
+      seen.push(...res.body.items.map((e) => e.id));
       cursor = res.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());

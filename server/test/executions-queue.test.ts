@@ -4,6 +4,9 @@ import { RetentionService } from '../src/executions/retention.service.js';
 import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
+import { planNodes, type PlanNode } from './helpers/sql-capture.js';
+import type { ExecutionAttempt } from '@api-manager/contracts';
 
 let target: HttpTarget;
 const env = { LOG_LEVEL: 'error', WORKER_POLL_MS: '100', LEASE_MS: '1000' };
@@ -16,15 +19,9 @@ afterAll(async () => {
   await target?.close();
 });
 
-async function createJob(app: TestApp, def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201) throw new Error(`create job: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string; name: string };
-}
-
-function planNodes(plan: any): any[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(planNodes)];
-}
+// Several apps share one database here: the shared helper, made for the app at hand.
+const createJob = (app: TestApp, def: Record<string, unknown>) =>
+  runHelpers(() => app).createJob(def) as Promise<{ id: string; name: string }>;
 
 describe('claim plan', () => {
   it('is an Index Scan on executions_claim_idx on a never-analyzed table (empty and with 40k rows)', async () => {
@@ -32,14 +29,14 @@ describe('claim plan', () => {
     try {
       await query(db.url, 'ALTER TABLE executions SET (autovacuum_enabled = false)');
       const explain = async () => {
-        const rows = await query<{ 'QUERY PLAN': any }>(db.url, `EXPLAIN (FORMAT JSON) ${CLAIM_CANDIDATES_SQL}`, [
-          10,
-          [],
-          [],
-        ]);
+        const rows = await query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+          db.url,
+          `EXPLAIN (FORMAT JSON) ${CLAIM_CANDIDATES_SQL}`,
+          [10, [], []],
+        );
         return planNodes(rows[0]['QUERY PLAN'][0].Plan);
       };
-      const check = (nodes: any[]) => {
+      const check = (nodes: PlanNode[]) => {
         expect(nodes.some((n) => n['Node Type'] === 'Index Scan' && n['Index Name'] === 'executions_claim_idx')).toBe(
           true,
         );
@@ -171,7 +168,7 @@ describe('workers across replicas', () => {
     const lost = rows.find((r) => r.max_attempts === 1)!.id;
     const final = await waitFor(
       async () => {
-        const r = await query<{ id: string; status: string; attempt: number; attempts: any[] }>(
+        const r = await query<{ id: string; status: string; attempt: number; attempts: ExecutionAttempt[] }>(
           db.url,
           'SELECT id, status, attempt, attempts FROM executions WHERE id = ANY($1)',
           [[retried, lost]],
@@ -225,9 +222,11 @@ describe('workers across replicas', () => {
     const row = await waitFor(
       async () =>
         (
-          await query<any>(db.url, `SELECT * FROM executions WHERE id = $1 AND status NOT IN ('queued','running')`, [
-            id,
-          ])
+          await query<{ status: string; attempt: number }>(
+            db.url,
+            `SELECT * FROM executions WHERE id = $1 AND status NOT IN ('queued','running')`,
+            [id],
+          )
         )[0],
       15_000,
       'long run',
@@ -271,7 +270,8 @@ describe('shutdown', () => {
       try {
         await waitFor(
           async () =>
-            (await query<any>(db.url, `SELECT status FROM executions WHERE id = $1`, [s]))[0].status === 'succeeded',
+            (await query<{ status: string }>(db.url, `SELECT status FROM executions WHERE id = $1`, [s]))[0]!.status ===
+            'succeeded',
           10_000,
           'released run to complete elsewhere',
         );

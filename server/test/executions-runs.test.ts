@@ -1,42 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { query } from './helpers/database.js';
-import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
+import { startHttpTarget, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
+import type { ExecutionAttempt } from '@api-manager/contracts';
 
 let app: TestApp;
 let target: HttpTarget;
 
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
-
-async function createJob(def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201)
-    throw new Error(`create job ${JSON.stringify(def)}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function run(job: string, body: Record<string, unknown> = {}, headers?: Record<string, string>) {
-  const res = await app.api('POST', `/api/v1/jobs/${job}/runs`, body, headers);
-  if (res.status !== 202) throw new Error(`run ${job}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.execution as { id: string; status: string };
-}
-
-async function detail(id: string) {
-  const res = await app.api('GET', `/api/v1/executions/${id}`);
-  expect(res.status).toBe(200);
-  return res.body;
-}
-
-async function finished(id: string, timeoutMs = 15_000) {
-  return waitFor(
-    async () => {
-      const d = await detail(id);
-      return FINAL.includes(d.status) ? d : null;
-    },
-    timeoutMs,
-    `execution ${id} to finish`,
-  );
-}
+const { createJob, run, finished } = runHelpers(() => app, 15_000);
 
 beforeAll(async () => {
   target = await startHttpTarget();
@@ -178,7 +150,7 @@ describe('executor behaviour', () => {
     const d = await finished(exec.id);
     expect(d.status).toBe('succeeded');
     expect(d.attempt).toBe(2);
-    expect(d.attempts.map((a: any) => [a.attempt, a.status, a.httpStatus])).toEqual([
+    expect(d.attempts.map((a: ExecutionAttempt) => [a.attempt, a.status, a.httpStatus])).toEqual([
       [1, 'failed', 503],
       [2, 'succeeded', 200],
     ]);

@@ -3,24 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { query } from './helpers/database.js';
+import { runHelpers } from './helpers/runs.js';
 
 // Issue 21: a fan-out param's items fetched over HTTP when the parent starts; every failure fails the parent
 // with the reason (never a default list). Real local HTTP server; FANOUT_MAX 5 to test the cap cheaply.
 let app: TestApp;
 let target: HttpTarget;
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
 const TOKEN = 'source-token-Zq81';
 
-const detail = async (id: string) => (await app.api('GET', `/api/v1/executions/${id}`)).body;
-const finished = (id: string) =>
-  waitFor(
-    async () => {
-      const d = await detail(id);
-      return FINAL.includes(d.status) ? d : null;
-    },
-    60_000,
-    `execution ${id} to finish`,
-  );
+const { finished } = runHelpers(() => app, 60_000);
 
 /** A job whose `device_id` comes from `path` on the target. */
 async function sourceJob(name: string, path: string, source: Record<string, unknown> = {}) {

@@ -5,12 +5,13 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../src/database/emb
 import { ensureDatabase, runMigrations } from '../src/database/migrate.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { freePort } from './helpers/ports.js';
+import type { HealthResponse } from '@api-manager/contracts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function ready(app: TestApp): Promise<{ status: number; body: Record<string, any> }> {
+async function ready(app: TestApp): Promise<{ status: number; body: HealthResponse }> {
   const res = await fetch(`${app.baseUrl}/api/health/ready`);
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as HealthResponse };
 }
 
 async function waitFor(app: TestApp, status: number, limitMs: number): Promise<number> {
@@ -60,7 +61,7 @@ describe('health', () => {
     const down = await ready(app);
     expect(down.status).toBe(503);
     expect(down.body.status).toBe('error');
-    expect(down.body.error.database.status).toBe('down');
+    expect(down.body.error!.database.status).toBe('down');
     expect(downAfter).toBeLessThan(3000);
 
     pg = await startEmbeddedPostgres({ dataDir: dir, port });

@@ -14,13 +14,14 @@ async function raw(app: TestApp, method: string, path: string, body?: string, co
     body,
   });
   const text = await res.text();
-  let json: any = text;
+  let json: unknown = text;
   try {
     json = JSON.parse(text);
   } catch {
     /* not JSON */
   }
-  return { status: res.status, body: json };
+  // An error answer's message (a string or a list of them); undefined for a body that is not an object.
+  return { status: res.status, body: { message: (json as { message?: unknown } | null)?.message } };
 }
 
 describe('hostile input answers 4xx with a message, never 500', () => {

@@ -2,21 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { UPCOMING_ITEMS_MAX } from '@api-manager/contracts';
 import pg from 'pg';
 import { query } from './helpers/database.js';
-import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
+import { startHttpTarget, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
 
 // The job page (GET /jobs/:name/overview), the upcoming-runs timeline (GET /schedules/upcoming) and the
 // history's param filter and fan-out item (GET /executions?param=), against real Postgres.
 
 let app: TestApp;
 let target: HttpTarget;
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
-
-async function createJob(def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201) throw new Error(`create job: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const { createJob, finished } = runHelpers(() => app);
 
 async function schedule(job: string, cron: string, timezone: string, name?: string) {
   const res = await app.api('POST', '/api/v1/schedules', { job, cron, timezone, ...(name ? { name } : {}) });
@@ -202,14 +197,7 @@ describe('GET /api/v1/executions?param=name:value', () => {
     const run = await app.api('POST', '/api/v1/jobs/ov-fan/runs', { params: { device_id: ['dev-a', 'dev-b'] } });
     expect(run.status).toBe(202);
     const parentId = run.body.execution.id as string;
-    await waitFor(
-      async () => {
-        const d = (await app.api('GET', `/api/v1/executions/${parentId}`)).body;
-        return FINAL.includes(d.status) ? d : null;
-      },
-      15_000,
-      'fan-out to finish',
-    );
+    await finished(parentId, 15_000);
     const res = await app.api('GET', '/api/v1/executions?job=ov-fan&param=device_id:dev-a');
     expect(res.status).toBe(200);
     const items = res.body.items as {

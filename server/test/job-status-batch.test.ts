@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JOB_STATUS_BATCH_MAX } from '@api-manager/contracts';
 import { query } from './helpers/database.js';
-import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
+import { startHttpTarget, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
 
 // GET /api/v1/jobs/-/status?names=a,b answers, for each job, exactly what GET /jobs/:name/status answers
 // (runs counted once per top-level run, fan-out children apart, no next run for a disabled job).
@@ -10,27 +11,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 let app: TestApp;
 let target: HttpTarget;
 
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
-
-async function createJob(def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201) throw new Error(`create job: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function runToEnd(job: string, params: Record<string, unknown> = {}) {
-  const res = await app.api('POST', `/api/v1/jobs/${job}/runs`, { params });
-  if (res.status !== 202) throw new Error(`run ${job}: ${res.status} ${JSON.stringify(res.body)}`);
-  const id = res.body.execution.id as string;
-  return waitFor(
-    async () => {
-      const d = (await app.api('GET', `/api/v1/executions/${id}`)).body;
-      return FINAL.includes(d.status) ? d : null;
-    },
-    15_000,
-    `execution ${id} to finish`,
-  );
-}
+const { createJob, runToEnd } = runHelpers(() => app, 15_000);
 
 const single = async (name: string) => {
   const res = await app.api('GET', `/api/v1/jobs/${name}/status`);
@@ -60,10 +41,10 @@ beforeAll(async () => {
   await createJob({ name: 'st-idle', executor: { kind: 'http', url: `${target.url}/ok` } });
   await createJob({ name: 'st-history', executor: { kind: 'http', url: `${target.url}/ok` } });
 
-  await runToEnd('st-plain');
-  await runToEnd('st-plain');
-  await runToEnd('st-fan', { item: ['a', 'b', 'c'] });
-  await runToEnd('st-off');
+  await runToEnd('st-plain', { params: {} });
+  await runToEnd('st-plain', { params: {} });
+  await runToEnd('st-fan', { params: { item: ['a', 'b', 'c'] } });
+  await runToEnd('st-off', { params: {} });
   for (const job of ['st-plain', 'st-off']) {
     expect((await app.api('POST', '/api/v1/schedules', { job, cron: '0 0 * * *' })).status).toBe(201);
   }

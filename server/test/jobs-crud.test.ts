@@ -9,6 +9,12 @@ const httpJob = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** The stored (sealed) secrets of the `secretive` job, as the jobs table holds them. */
+interface StoredSecrets {
+  executor: { headers: { Authorization: { value: string } } };
+  params: { default: { value: string } }[];
+}
+
 describe('jobs CRUD (/api/v1/jobs)', () => {
   let app: TestApp;
 
@@ -310,10 +316,7 @@ describe('jobs CRUD (/api/v1/jobs)', () => {
       default: { secret: true, set: true },
     });
 
-    const [row] = await query<{ executor: any; params: any }>(
-      app.db.url,
-      `SELECT executor, params FROM jobs WHERE name = 'secretive'`,
-    );
+    const [row] = await query<StoredSecrets>(app.db.url, `SELECT executor, params FROM jobs WHERE name = 'secretive'`);
     expect(row.executor.headers.Authorization.value).toMatch(/^enc:v1:/);
     expect(row.params[0].default.value).toMatch(/^enc:v1:/);
     const rawRow = JSON.stringify(row);
@@ -333,7 +336,7 @@ describe('jobs CRUD (/api/v1/jobs)', () => {
     });
     expect(patched.status).toBe(200);
     expect(patched.body.executor.headers).toEqual({ Authorization: { secret: true, set: true } });
-    const [after] = await query<{ executor: any; params: any }>(
+    const [after] = await query<StoredSecrets>(
       app.db.url,
       `SELECT executor, params FROM jobs WHERE name = 'secretive'`,
     );
@@ -354,7 +357,10 @@ describe('jobs CRUD (/api/v1/jobs)', () => {
       },
     });
     expect(replaced.status).toBe(200);
-    const [third] = await query<{ executor: any }>(app.db.url, `SELECT executor FROM jobs WHERE name = 'secretive'`);
+    const [third] = await query<Pick<StoredSecrets, 'executor'>>(
+      app.db.url,
+      `SELECT executor FROM jobs WHERE name = 'secretive'`,
+    );
     expect(third.executor.headers.Authorization.value).not.toBe(row.executor.headers.Authorization.value);
 
     for (const res of [

@@ -1,5 +1,6 @@
 import { LIMITS } from '@api-manager/contracts';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import type { Page } from '@api-manager/contracts';
+import { startTestApp, type ApiResult, type TestApp } from './helpers/app.js';
 import { query } from './helpers/database.js';
 
 // DESIGN guarantee 7: no input can stall the server; every list has a documented cap (README "Limits").
@@ -126,6 +127,9 @@ export function probeLive(app: TestApp) {
   };
 }
 
+/** An item of a list endpoint: the tests read one key field of it. */
+type Item = Record<string, unknown>;
+
 describe('limits: every list is capped and cursor-paged', () => {
   let app: TestApp;
   beforeAll(async () => {
@@ -175,12 +179,12 @@ describe('limits: every list is capped and cursor-paged', () => {
   afterAll(() => app.close());
 
   /** Follows nextCursor with `limit` per page; returns every page's items. */
-  async function walk(path: string, limit: number): Promise<{ pages: unknown[][]; all: any[] }> {
-    const pages: unknown[][] = [];
+  async function walk(path: string, limit: number): Promise<{ pages: unknown[][]; all: Item[] }> {
+    const pages: Item[][] = [];
     let cursor: string | null = null;
     do {
       const sep = path.includes('?') ? '&' : '?';
-      const res: { status: number; body: any } = await app.api(
+      const res: ApiResult<Page<Item>> = await app.api<Page<Item>>(
         'GET',
         `${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
       );
@@ -193,12 +197,12 @@ describe('limits: every list is capped and cursor-paged', () => {
   }
 
   it.each([
-    ['/api/v1/jobs', (x: any) => x.name, ['a-job', 'b-job', 'c-job']],
-    ['/api/v1/schedules', (x: any) => x.name, null],
-    ['/api/v1/users', (x: any) => x.username, ['admin', 'amy', 'bob', 'zed']],
-    ['/api/v1/tokens', (x: any) => x.id, null],
-    ['/api/v1/webhooks/sources', (x: any) => x.repository, ['org/a', 'org/b', 'org/c']],
-    ['/api/v1/notifications/channels', (x: any) => x.name, ['ch-a', 'ch-b', 'ch-c']],
+    ['/api/v1/jobs', (x: Item) => x.name, ['a-job', 'b-job', 'c-job']],
+    ['/api/v1/schedules', (x: Item) => x.name, null],
+    ['/api/v1/users', (x: Item) => x.username, ['admin', 'amy', 'bob', 'zed']],
+    ['/api/v1/tokens', (x: Item) => x.id, null],
+    ['/api/v1/webhooks/sources', (x: Item) => x.repository, ['org/a', 'org/b', 'org/c']],
+    ['/api/v1/notifications/channels', (x: Item) => x.name, ['ch-a', 'ch-b', 'ch-c']],
   ] as const)('GET %s pages with limit + cursor, in a fixed order, each item once', async (path, key, expected) => {
     const whole = await app.api('GET', `${path}?limit=500`);
     const { pages, all } = await walk(path, 2);

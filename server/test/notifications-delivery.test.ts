@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { query } from './helpers/database.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
 
 let app: TestApp;
 let target: HttpTarget;
@@ -14,7 +15,6 @@ const mails: { from: string; to: string[]; data: string }[] = [];
 
 const WHSEC = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const JOB_SECRET = 'Bearer job-secret-value-42';
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
 
 async function channel(body: Record<string, unknown>): Promise<{ id: string }> {
   const res = await app.api('POST', '/api/v1/notifications/channels', body);
@@ -37,22 +37,7 @@ async function job(name: string, path: string, notifications: unknown[], extra: 
   if (res.status !== 201) throw new Error(`job: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-async function run(name: string): Promise<string> {
-  const res = await app.api('POST', `/api/v1/jobs/${name}/runs`, {});
-  if (res.status !== 202) throw new Error(`run: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.execution.id;
-}
-
-async function finished(id: string) {
-  return waitFor(
-    async () => {
-      const d = (await app.api('GET', `/api/v1/executions/${id}`)).body;
-      return FINAL.includes(d.status) ? d : null;
-    },
-    15_000,
-    `execution ${id} to finish`,
-  );
-}
+const { runId, finished } = runHelpers(() => app, 15_000);
 
 /** The execution once every recorded notification left `pending` (and at least `count` are recorded). */
 async function notified(id: string, count = 1, timeoutMs = 20_000) {
@@ -121,7 +106,7 @@ describe('notifications after an execution ends', () => {
     route('/hook');
     await channel({ name: 'signed', type: 'webhook', url: `${target.url}/hook`, secret: WHSEC });
     await job('signed-job', '/ok', [{ channel: 'signed', on: ['success', 'failure'] }]);
-    const id = await run('signed-job');
+    const id = await runId('signed-job');
     const d = await notified(id);
     expect(d.status).toBe('succeeded');
     expect(d.notifications).toEqual([
@@ -169,7 +154,7 @@ describe('notifications after an execution ends', () => {
       { channel: 'slack', on: ['failure'] },
       { channel: 'discord', on: ['failure'] },
     ]);
-    const id = await run('broken');
+    const id = await runId('broken');
     const d = await notified(id, 2);
     expect(d.status).toBe('failed');
     expect(d.notifications.map((n: { channel: string; status: string }) => [n.channel, n.status])).toEqual([
@@ -209,17 +194,17 @@ describe('notifications after an execution ends', () => {
     });
     await channel({ name: 'rec', type: 'slack', url: `${target.url}/rec` });
     await job('flaky', '/flaky', [{ channel: 'rec', on: ['failure', 'recovery'] }]);
-    const first = await run('flaky');
+    const first = await runId('flaky');
     expect((await notified(first)).notifications[0]).toMatchObject({ event: 'failure', status: 'sent' });
     answer = 200;
-    const second = await run('flaky');
+    const second = await runId('flaky');
     expect((await notified(second)).notifications[0]).toMatchObject({ event: 'recovery', status: 'sent' });
     expect(JSON.parse(target.hits('/rec')[1]!.body).text).toContain('Title of flaky (flaky): recovered');
-    const third = await run('flaky');
+    const third = await runId('flaky');
     expect((await finished(third)).status).toBe('succeeded');
     // A later failure is notified: by then the third run's (empty) decision was long taken.
     answer = 500;
-    const fourth = await run('flaky');
+    const fourth = await runId('flaky');
     expect((await notified(fourth)).notifications[0]).toMatchObject({ event: 'failure', status: 'sent' });
     expect((await app.api('GET', `/api/v1/executions/${third}`)).body.notifications).toEqual([]);
     expect(target.hits('/rec')).toHaveLength(3);
@@ -230,7 +215,7 @@ describe('notifications after an execution ends', () => {
     await channel({ name: 'succ', type: 'slack', url: `${target.url}/succ` });
     await job('every', '/ok', [{ channel: 'succ', on: ['success'] }]);
     for (let i = 0; i < 2; i++) {
-      const id = await run('every');
+      const id = await runId('every');
       expect((await notified(id)).notifications[0]).toMatchObject({ event: 'success', status: 'sent' });
     }
     expect(target.hits('/succ')).toHaveLength(2);
@@ -246,7 +231,7 @@ describe('notifications after an execution ends', () => {
       { channel: 'dead', on: ['success'] },
       { channel: 'missing', on: ['success'] },
     ]);
-    const id = await run('ok-despite');
+    const id = await runId('ok-despite');
     const d = await notified(id, 3, 30_000);
     expect(d.status).toBe('succeeded');
     const by = Object.fromEntries(d.notifications.map((n: { channel: string }) => [n.channel, n]));
@@ -279,7 +264,7 @@ describe('notifications after an execution ends', () => {
     await channel({ name: 'limited', type: 'slack', url: `${target.url}/limited`, rateLimitPerMinute: 2 });
     await job('burst', '/ok', [{ channel: 'limited', on: ['success'] }]);
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push(await run('burst'));
+    for (let i = 0; i < 4; i++) ids.push(await runId('burst'));
     const statuses: string[] = [];
     for (const id of ids) statuses.push((await notified(id)).notifications[0].status);
     expect(statuses.filter((s) => s === 'sent')).toHaveLength(2);
@@ -295,7 +280,7 @@ describe('notifications after an execution ends', () => {
   it('email through SMTP to the channel recipients', async () => {
     await channel({ name: 'mail', type: 'email', recipients: ['ops@example.com', 'dev@example.com'] });
     await job('mailed', '/fail', [{ channel: 'mail', on: ['failure'] }]);
-    const id = await run('mailed');
+    const id = await runId('mailed');
     expect((await notified(id)).notifications[0]).toMatchObject({ channel: 'mail', status: 'sent' });
     expect(mails).toHaveLength(1);
     expect(mails[0]!.from).toBe('apm@example.com');
@@ -312,7 +297,7 @@ describe('notifications after an execution ends', () => {
     route('/orphan');
     const ch = await channel({ name: 'orphan', type: 'slack', url: `${target.url}/orphan` });
     await job('orphaned', '/ok', []);
-    const id = await run('orphaned');
+    const id = await runId('orphaned');
     await finished(id);
     // As a replica that crashed mid-send would leave it: claimed, lease expired.
     await query(
@@ -336,7 +321,7 @@ describe('notifications after an execution ends', () => {
       await channel({ name: 'shared', type: 'slack', url: `${target.url}/shared`, rateLimitPerMinute: 3 });
       await job('replicated', '/ok', [{ channel: 'shared', on: ['success'] }]);
       const ids: string[] = [];
-      for (let i = 0; i < 8; i++) ids.push(await run('replicated'));
+      for (let i = 0; i < 8; i++) ids.push(await runId('replicated'));
       const statuses: string[] = [];
       for (const id of ids) {
         const d = await notified(id);
@@ -355,7 +340,7 @@ describe('notifications after an execution ends', () => {
     route('/caught');
     await channel({ name: 'caught', type: 'slack', url: `${target.url}/caught` });
     await job('unheard', '/ok', [{ channel: 'caught', on: ['success'] }]);
-    const id = await run('unheard');
+    const id = await runId('unheard');
     await notified(id);
     expect(target.hits('/caught')).toHaveLength(1);
     // As if the recording had never happened: the catch-up scan (every 30 polls = 6 s here) records it again.

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
 import { startHttpTarget, waitFor, type HttpTarget, type TargetRequest } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
+import { applyYaml } from './helpers/config-apply.js';
 
 // Pipelines (issue #21): fan-in `needs`, pipeline runs and their graph, the WatchMe example end to end.
 const WATCHME = readFileSync(new URL('../../examples/watchme.jobs.yaml', import.meta.url), 'utf8');
@@ -15,27 +17,10 @@ const json = (res: import('node:http').ServerResponse, status: number, body: unk
 const bodyOf = (r: TargetRequest): Record<string, string> =>
   r.body ? (JSON.parse(r.body) as Record<string, string>) : Object.fromEntries(new URL(r.url, 'http://x').searchParams);
 
-async function applyYaml(app: TestApp, text: string) {
-  const res = await fetch(`${app.baseUrl}/api/v1/config/apply`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/yaml', ...app.authHeaders },
-    body: text,
-  });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer read field by field in assertions
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function createJob(app: TestApp, def: Record<string, unknown>) {
-  const res = await app.api('POST', '/api/v1/jobs', def);
-  if (res.status !== 201) throw new Error(`create job ${String(def.name)}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string; name: string };
-}
-
-async function run(app: TestApp, job: string, params: Record<string, unknown>) {
-  const res = await app.api('POST', `/api/v1/jobs/${job}/runs`, { params });
-  if (res.status !== 202) throw new Error(`run ${job}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.execution as { id: string };
-}
+// Each test starts its own app: the shared helpers, made for the app at hand.
+const createJob = (app: TestApp, def: Record<string, unknown>) =>
+  runHelpers(() => app).createJob(def) as Promise<{ id: string; name: string }>;
+const run = (app: TestApp, job: string, params: Record<string, unknown>) => runHelpers(() => app).run(job, { params });
 
 /** A job's executions, oldest first (only those with params.k = `k` when given). */
 const executionsOf = (db: string, job: string, k?: string) =>

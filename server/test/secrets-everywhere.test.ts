@@ -8,6 +8,8 @@ import { adminTokenHeaders, login, TEST_ADMIN_PASSWORD } from './helpers/auth.js
 import { createTestDatabase, query, type TestDatabase } from './helpers/database.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { deliver, githubPush } from './helpers/webhooks.js';
+import type { ExecutionList } from '@api-manager/contracts';
+import { isFinal } from './helpers/runs.js';
 
 /**
  * DESIGN.md guarantee 5, checked end to end on the built server as a real process: a secret header
@@ -82,6 +84,19 @@ afterAll(async () => {
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** True when the SSE text `events` has an event of execution `id` with a final status. */
+function sawFinalEvent(events: string, id: string): boolean {
+  return events.split('\n').some((line) => {
+    if (!line.startsWith('data:')) return false;
+    try {
+      const e = JSON.parse(line.slice('data:'.length)) as { id?: unknown; status?: unknown };
+      return e.id === id && isFinal(e.status);
+    } catch {
+      return false;
+    }
+  });
+}
 
 describe('secrets never leave (a real server process)', () => {
   it('keeps a secret header and a secret param out of API responses, SSE events, rows and every log line', async () => {
@@ -163,7 +178,8 @@ describe('secrets never leave (a real server process)', () => {
     await waitFor(() => events.includes(id), 10_000, 'SSE events of the execution');
     // Let the retried run finish too (its log lines and events join the scan).
     await waitFor(async () => target.hits('/echo').length >= 3, 10_000, 'the retry to reach the target');
-    await new Promise((r) => setTimeout(r, 1000));
+    const retryId = (JSON.parse(reads[5]!.text) as { execution: { id: string } }).execution.id;
+    await waitFor(() => sawFinalEvent(events, retryId), 20_000, 'the final SSE event of the retry');
     abort.abort();
     await reading;
 
@@ -374,7 +390,7 @@ describe('secrets never leave (a real server process)', () => {
     const childRun = await waitFor(
       async () => {
         const list = (await api('GET', `/api/v1/executions?job=chained`)).json();
-        const c = list.items.find((e: any) => e.parentId === parentRun.id);
+        const c = (list as ExecutionList).items.find((e) => e.parentId === parentRun.id);
         return c ? finished(c.id) : null;
       },
       20_000,

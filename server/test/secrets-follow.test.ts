@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, query } from './helpers/database.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { runHelpers } from './helpers/runs.js';
 
 /**
  * Guarantee 5, path by path: secrets given in schedules, chain steps and triggers are sealed at rest and
@@ -12,24 +13,13 @@ let app: TestApp;
 let target: HttpTarget;
 let other: HttpTarget;
 
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
-
 async function ok(method: string, path: string, body?: unknown) {
   const res = await app.api(method, path, body);
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
-async function finished(id: string) {
-  return waitFor(
-    async () => {
-      const d = (await app.api('GET', `/api/v1/executions/${id}`)).body;
-      return FINAL.includes(d.status) ? d : null;
-    },
-    15_000,
-    `execution ${id} to finish`,
-  );
-}
+const { finished } = runHelpers(() => app, 15_000);
 
 /** Every text/jsonb value of a table, as text. */
 async function tableText(table: string): Promise<string> {

@@ -3,25 +3,16 @@ import { query } from './helpers/database.js';
 import { startHttpTarget, waitFor, type HttpTarget } from './helpers/http-target.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { deliver, githubPush, WEBHOOK_TEST_SECRET } from './helpers/webhooks.js';
+import { runHelpers } from './helpers/runs.js';
 
 // Templates: push.* wherever a run has a push (HTTP jobs, their fan-out children and chain steps);
 // an unknown variable is a 400 naming template and variable at save time, and a failed run with the
 // reason (never an empty string) at render time.
 
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
 let app: TestApp;
 let target: HttpTarget;
 
-const detail = async (id: string) => (await app.api('GET', `/api/v1/executions/${id}`)).body;
-const finished = (id: string) =>
-  waitFor(
-    async () => {
-      const d = await detail(id);
-      return FINAL.includes(d.status) ? d : null;
-    },
-    15_000,
-    `execution ${id} to finish`,
-  );
+const { finished } = runHelpers(() => app, 15_000);
 
 beforeAll(async () => {
   target = await startHttpTarget();

@@ -7,8 +7,9 @@ import { parse } from 'yaml';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { git, makeRepo, type TestRepo } from './helpers/git.js';
 import { serveGit } from './helpers/git-http.js';
-import { waitFor } from './helpers/http-target.js';
 import { deliver, githubPush, WEBHOOK_TEST_SECRET } from './helpers/webhooks.js';
+import { runHelpers } from './helpers/runs.js';
+import { applyYaml } from './helpers/config-apply.js';
 
 /**
  * ToyCI's own sample config.yaml (github.com/NorihiroTanaka/ToyCITool, config.yaml), with its
@@ -80,7 +81,6 @@ jobs:
 
 const SECRET = 'toyci-migration-secret-77';
 const SINGLE_SECRET = 'toyci-single-secret-78';
-const FINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'partial', 'lost'];
 
 function cli(
   args: string[],
@@ -101,25 +101,7 @@ let dir: string;
 let repo: TestRepo;
 let gitHttp: Awaited<ReturnType<typeof serveGit>>;
 
-async function applyYaml(text: string) {
-  const res = await fetch(`${app.baseUrl}/api/v1/config/apply`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/yaml', ...app.authHeaders },
-    body: text,
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
-
-async function finished(id: string) {
-  return waitFor(
-    async () => {
-      const d = (await app.api('GET', `/api/v1/executions/${id}`)).body;
-      return FINAL.includes(d.status) ? d : null;
-    },
-    60_000,
-    `execution ${id} to finish`,
-  );
-}
+const { finished } = runHelpers(() => app, 60_000);
 
 const logText = (d: { logs: { message: string }[] }) => d.logs.map((l) => l.message).join('\n');
 
@@ -200,7 +182,7 @@ describe('ToyCI config.yaml → import-toyci → config/apply', () => {
     expect(out.stdout).toContain('Not carried over: server.workspace');
     expect(out.stdout).toContain('WINDOWS-ONLY: scripts[1] "scripts\\\\test.cmd"');
 
-    const applied = await applyYaml(out.stdout);
+    const applied = await applyYaml(app, out.stdout);
     expect(applied.status).toBe(200);
     const stored = (await app.api('GET', '/api/v1/jobs/example')).body;
     expect(stored.executor.checkout).toMatchObject({
@@ -232,7 +214,7 @@ describe('ToyCI config.yaml → import-toyci → config/apply', () => {
       watchFiles: ['**/*.py'],
     });
     expect(out.stdout).toContain('WORKER_CONCURRENCY=3');
-    const applied = await applyYaml(out.stdout);
+    const applied = await applyYaml(app, out.stdout);
     expect(applied.status).toBe(200);
     expect(applied.body.summary).toMatchObject({ create: 2 });
     const sources = (await app.api('GET', '/api/v1/webhooks/sources')).body.items;
@@ -262,7 +244,7 @@ describe('ToyCI config.yaml → import-toyci → config/apply', () => {
     writeFileSync(path.join(dir, 'runnable.yaml'), TOYCI_RUNNABLE);
     const out = await cli(['import-toyci', path.join(dir, 'runnable.yaml'), '--repository', 'example-org/toy-app']);
     expect(out.code).toBe(0);
-    expect((await applyYaml(out.stdout)).status).toBe(200);
+    expect((await applyYaml(app, out.stdout)).status).toBe(200);
 
     const d = await deliver(app.baseUrl, push('example-org/toy-app', sha, ['src/pkg/util.py']), { secret: SECRET });
     expect([d.status, d.body.triggered_jobs]).toEqual([200, ['build-site']]);

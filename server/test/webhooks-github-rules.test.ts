@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { deliver, githubPush, WEBHOOK_TEST_SECRET } from './helpers/webhooks.js';
+import type { WebhookJobMatch, WebhookReceiveResponse } from '@api-manager/contracts';
 
 // GitHub Actions' on.push rules through the real server: save-time validation of filter patterns,
 // tags through the receiver (GitHub and GitLab "Tag Push Hook"), providers kept apart, Gitea commits
@@ -29,12 +30,8 @@ describe('GitHub trigger rules', () => {
     expect(res.status).toBe(201);
   };
   const send = async (path: string, body: unknown, headers: Record<string, string>) => {
-    const res = await fetch(app.baseUrl + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
+    const res = await app.api<WebhookReceiveResponse>('POST', path, body, headers);
+    return { status: res.status, body: res.body };
   };
   const gitlab = (body: Record<string, unknown>, event = 'Push Hook') =>
     send('/api/v1/webhooks/gitlab', body, {
@@ -180,7 +177,7 @@ describe('GitHub trigger rules', () => {
       expect(res.status).toBe(200);
       expect([...res.body.triggered_jobs].sort()).toEqual(['any-ref', 'release']);
       const detail = await app.api('GET', `/api/v1/webhooks/deliveries/${res.body.delivery_id}`);
-      const reason = (name: string) => detail.body.matches.find((m: any) => m.jobName === name).reason;
+      const reason = (name: string) => detail.body.matches.find((m: WebhookJobMatch) => m.jobName === name).reason;
       expect(reason('release')).toBe('tag v1.2.3 matches tags pattern "v[0-9]+.[0-9]+.[0-9]+"');
       expect(reason('main-only')).toBe('tag push: the trigger filters branches only (branches)');
       expect(reason('any-ref')).toBe('tag push: no branch or tag filters; watchFiles are not evaluated for tag pushes');
@@ -202,7 +199,7 @@ describe('GitHub trigger rules', () => {
       expect(res.status).toBe(200);
       expect(res.body.triggered_jobs).toEqual(['gl-release', 'gl-shared'].sort());
       const detail = await app.api('GET', `/api/v1/webhooks/deliveries/${res.body.delivery_id}`);
-      expect(detail.body.matches.find((m: any) => m.jobName === 'gh-shared').reason).toBe(
+      expect(detail.body.matches.find((m: WebhookJobMatch) => m.jobName === 'gh-shared').reason).toBe(
         'the delivery comes from gitlab, the trigger is for github',
       );
     });
@@ -278,7 +275,7 @@ describe('GitHub trigger rules', () => {
       expect(detail.body.untrustedReason).toBe(
         'commit bffeb7422404 has no added/modified/removed lists: the changed files are unknown',
       );
-      expect(detail.body.matches.find((m: any) => m.jobName === 'gt-shared').reason).toBe(
+      expect(detail.body.matches.find((m: WebhookJobMatch) => m.jobName === 'gt-shared').reason).toBe(
         'every watched job matches: commit bffeb7422404 has no added/modified/removed lists: the changed files are unknown',
       );
     });

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { query } from './helpers/database.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { startTestApp, type ApiResult, type TestApp } from './helpers/app.js';
 import { deliver, githubPush, WEBHOOK_TEST_SECRET } from './helpers/webhooks.js';
+import type {
+  WebhookDeliveryExecution,
+  WebhookDeliveryPage,
+  WebhookDeliverySummary,
+  WebhookJobMatch,
+} from '@api-manager/contracts';
 
 const ENV = {
   APP_SECRET: 'webhooks-log-test-secret-0123456789abcd',
@@ -10,6 +16,13 @@ const ENV = {
   SCHEDULER_ENABLED: 'false',
   LOG_LEVEL: 'error',
 };
+
+/** A delivery's `matches` as stored (webhooks/match-set.ts): codes against a match set, the rest in full. */
+interface PackedMatches {
+  set: string;
+  plain: number[];
+  rows: [number, WebhookJobMatch][];
+}
 
 describe('webhook deliveries log, replay, dry run, sources', () => {
   let app: TestApp;
@@ -60,12 +73,12 @@ describe('webhook deliveries log, replay, dry run, sources', () => {
     expect(d.body.headers['x-hub-signature-256']).toBe('sha256=***');
     expect(d.body.headers['x-github-delivery']).toBe(key);
     expect(d.body.changedFiles).toEqual(['prompts/a.txt', 'prompts/notes.md', 'web/index.html']);
-    const prompts = d.body.matches.find((m: any) => m.jobName === 'prompts');
+    const prompts = d.body.matches.find((m: WebhookJobMatch) => m.jobName === 'prompts')!;
     expect(prompts.matched).toBe(true);
     expect(prompts.triggers[0].matchedFiles).toEqual([{ file: 'prompts/a.txt', pattern: 'prompts/**' }]);
     expect(prompts.triggers[0].excludedFiles).toEqual([{ file: 'prompts/notes.md', pattern: '!**/*.md' }]);
     expect(prompts.executionId).toBe(d.body.executions[0].id);
-    const api = d.body.matches.find((m: any) => m.jobName === 'api');
+    const api = d.body.matches.find((m: WebhookJobMatch) => m.jobName === 'api')!;
     expect(api).toMatchObject({ matched: false });
     expect(api.reason).toContain('none of 3 changed files match watchFiles');
     // Stored as its reason alone (the shared `!**/*.md` excluded nothing it watched); the API restores the trigger.
@@ -74,18 +87,20 @@ describe('webhook deliveries log, replay, dry run, sources', () => {
     ]);
     // Stored packed (webhooks/match-set.ts): `api` as code 0 against the match set (its id, name and
     // watchFiles stored once), `prompts` in full.
-    const [row] = await query<{ matches: any }>(app.db.url, 'SELECT matches FROM webhook_deliveries WHERE id = $1', [
-      res.body.delivery_id,
-    ]);
+    const [row] = await query<{ matches: PackedMatches }>(
+      app.db.url,
+      'SELECT matches FROM webhook_deliveries WHERE id = $1',
+      [res.body.delivery_id],
+    );
     const apiIndex = d.body.matches.indexOf(api);
     expect(row.matches.plain[apiIndex]).toBe(0);
     expect(JSON.stringify(row.matches)).not.toContain(api.jobId);
-    const [set] = await query<{ jobs: any[] }>(app.db.url, 'SELECT jobs FROM webhook_match_sets WHERE id = $1', [
+    const [set] = await query<{ jobs: unknown[][] }>(app.db.url, 'SELECT jobs FROM webhook_match_sets WHERE id = $1', [
       row.matches.set,
     ]);
     expect(set.jobs[apiIndex].slice(0, 2)).toEqual([api.jobId, 'api']);
-    const full = row.matches.rows.find(([, m]: [number, any]) => m.jobName === 'prompts');
-    expect(full[1].triggers).toHaveLength(1);
+    const full = row.matches.rows.find(([, m]) => m.jobName === 'prompts');
+    expect(full![1].triggers).toHaveLength(1);
     expect(d.body.executions).toEqual([{ id: expect.any(String), jobName: 'prompts', status: 'queued' }]);
     expect((await app.api('GET', `/api/v1/webhooks/deliveries/${randomUUID()}`)).status).toBe(404);
     expect((await app.api('GET', '/api/v1/webhooks/deliveries/not-a-uuid')).status).toBe(404);
@@ -98,24 +113,24 @@ describe('webhook deliveries log, replay, dry run, sources', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await app.api(
+      const page: ApiResult<WebhookDeliveryPage> = await app.api<WebhookDeliveryPage>(
         'GET',
         `/api/v1/webhooks/deliveries?repository=ORG/PAGED&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
       );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
-      seen.push(...page.body.items.map((x: any) => x.id));
+      seen.push(...page.body.items.map((x) => x.id));
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen).toHaveLength(6);
     expect(new Set(seen).size).toBe(6);
     const all = await app.api('GET', '/api/v1/webhooks/deliveries?repository=org/paged&limit=200');
-    expect(all.body.items.map((x: any) => x.id)).toEqual(seen);
+    expect(all.body.items.map((x: WebhookDeliverySummary) => x.id)).toEqual(seen);
     const ignored = await app.api('GET', '/api/v1/webhooks/deliveries?repository=org/paged&outcome=ignored');
-    expect(ignored.body.items.map((x: any) => x.event)).toEqual(['issues']);
+    expect(ignored.body.items.map((x: WebhookDeliverySummary) => x.event)).toEqual(['issues']);
     const byJob = await app.api('GET', '/api/v1/webhooks/deliveries?job=prompts');
     expect(byJob.body.items.length).toBeGreaterThan(0);
-    expect(byJob.body.items.every((x: any) => x.triggeredJobs.includes('prompts'))).toBe(true);
+    expect(byJob.body.items.every((x: WebhookDeliverySummary) => x.triggeredJobs.includes('prompts'))).toBe(true);
     const future = await app.api(
       'GET',
       `/api/v1/webhooks/deliveries?since=${new Date(Date.now() + 60_000).toISOString()}`,
@@ -150,7 +165,7 @@ describe('webhook deliveries log, replay, dry run, sources', () => {
     expect(replay.body.delivery_id).not.toBe(orig.body.delivery_id);
     const detail = await app.api('GET', `/api/v1/webhooks/deliveries/${replay.body.delivery_id}`);
     expect(detail.body).toMatchObject({ replayOf: orig.body.delivery_id, outcome: 'triggered', changedFileCount: 2 });
-    expect(detail.body.executions.map((e: any) => e.jobName)).toEqual(['prompts']);
+    expect(detail.body.executions.map((e: WebhookDeliveryExecution) => e.jobName)).toEqual(['prompts']);
     expect((await app.api('GET', `/api/v1/webhooks/deliveries/${orig.body.delivery_id}`)).body.replays).toEqual([
       replay.body.delivery_id,
     ]);
@@ -199,7 +214,7 @@ describe('webhook deliveries log, replay, dry run, sources', () => {
       repository: 'org/repo',
     });
     expect(res.body.changedFiles).toEqual(['README.md', 'prompts/x.txt']);
-    expect(res.body.matches.find((m: any) => m.jobName === 'api').reason).toContain('none of 2');
+    expect(res.body.matches.find((m: WebhookJobMatch) => m.jobName === 'api').reason).toContain('none of 2');
     const skip = await app.api('POST', '/api/v1/webhooks/github/dry-run', {
       event: 'push',
       payload: githubPush({ commits: [{ message: 'x [ci skip]', added: ['prompts/x.txt'] }] }),
@@ -227,7 +242,7 @@ describe('webhook deliveries log, replay, dry run, sources', () => {
       insecure: false,
     });
     expect(JSON.stringify(created.body)).not.toContain('private-repo-secret');
-    const [row] = await query<any>(app.db.url, 'SELECT secret FROM webhook_sources WHERE id = $1', [created.body.id]);
+    const [row] = await query(app.db.url, 'SELECT secret FROM webhook_sources WHERE id = $1', [created.body.id]);
     expect(row.secret).toMatch(/^enc:v1:/);
     expect(JSON.stringify((await app.api('GET', '/api/v1/webhooks/sources')).body)).not.toContain(
       'private-repo-secret',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { deliver, githubPush, sign, WEBHOOK_TEST_SECRET } from './helpers/webhooks.js';
+import type { WebhookJobMatch } from '@api-manager/contracts';
 
 const ENV = {
   APP_SECRET: 'webhooks-receiver-test-secret-0123456789',
@@ -25,7 +26,7 @@ describe('webhook receiver', () => {
     return res.body;
   };
   const executionsOf = (deliveryId: string) =>
-    query<{ job_name: string; trigger: string; trigger_ref: string; params: any; status: string }>(
+    query<{ job_name: string; trigger: string; trigger_ref: string; params: Record<string, unknown>; status: string }>(
       app.db.url,
       'SELECT job_name, trigger, trigger_ref, params, status FROM executions WHERE delivery_id = $1 ORDER BY job_name',
       [deliveryId],
@@ -79,9 +80,7 @@ describe('webhook receiver', () => {
       expect(e).toMatchObject({ trigger: 'webhook', trigger_ref: res.body.delivery_id, status: 'queued' });
     }
     expect(execs[2].params).toEqual({ sha: payload.after, branch: 'main', repo: 'org/repo' });
-    const [row] = await query<any>(app.db.url, 'SELECT * FROM webhook_deliveries WHERE id = $1', [
-      res.body.delivery_id,
-    ]);
+    const [row] = await query(app.db.url, 'SELECT * FROM webhook_deliveries WHERE id = $1', [res.body.delivery_id]);
     expect(row).toMatchObject({
       outcome: 'triggered',
       changed_file_count: 4,
@@ -112,7 +111,7 @@ describe('webhook receiver', () => {
     expect([...res.body.triggered_jobs].sort()).toEqual(['api-build', 'ci-config']);
     const detail = await app.api('GET', `/api/v1/webhooks/deliveries/${res.body.delivery_id}`);
     expect(detail.body.outcome).toBe('triggered');
-    expect(detail.body.matches.find((m: any) => m.jobName === 'prompts').reason).toBe(
+    expect(detail.body.matches.find((m: WebhookJobMatch) => m.jobName === 'prompts').reason).toBe(
       'tag push: the trigger filters branches only (branches)',
     );
   });
@@ -132,7 +131,7 @@ describe('webhook receiver', () => {
     const res = await deliver(app.baseUrl, githubPush({ commits }));
     expect(res.status).toBe(200);
     expect([...res.body.triggered_jobs].sort()).toEqual(['api-build', 'ci-config', 'docs', 'prompts']);
-    const [row] = await query<any>(app.db.url, 'SELECT untrusted_reason FROM webhook_deliveries WHERE id = $1', [
+    const [row] = await query(app.db.url, 'SELECT untrusted_reason FROM webhook_deliveries WHERE id = $1', [
       res.body.delivery_id,
     ]);
     expect(row.untrusted_reason).toContain('2048 commits');
@@ -157,7 +156,7 @@ describe('webhook receiver', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'ok', triggered_jobs: [], skipped: marker.toLowerCase() });
       expect(await executionsOf(res.body.delivery_id)).toEqual([]);
-      const [row] = await query<any>(app.db.url, 'SELECT outcome, skip_reason FROM webhook_deliveries WHERE id = $1', [
+      const [row] = await query(app.db.url, 'SELECT outcome, skip_reason FROM webhook_deliveries WHERE id = $1', [
         res.body.delivery_id,
       ]);
       expect(row).toEqual({ outcome: 'skipped', skip_reason: marker.toLowerCase() });
@@ -193,11 +192,9 @@ describe('webhook receiver', () => {
     expect(again.body).toEqual({ ...first.body, duplicate: true });
     expect(await executionsOf(first.body.delivery_id)).toHaveLength(1);
     expect(await count('SELECT count(*) AS n FROM webhook_deliveries WHERE delivery_key = $1', [id])).toBe(1);
-    const [row] = await query<any>(
-      app.db.url,
-      'SELECT duplicate_count FROM webhook_deliveries WHERE delivery_key = $1',
-      [id],
-    );
+    const [row] = await query(app.db.url, 'SELECT duplicate_count FROM webhook_deliveries WHERE delivery_key = $1', [
+      id,
+    ]);
     expect(row.duplicate_count).toBe(1);
   });
 
@@ -275,7 +272,7 @@ describe('webhook receiver', () => {
     );
     expect(issues.status).toBe(202);
     expect(issues.body.ignored).toContain('issues');
-    const [row] = await query<any>(
+    const [row] = await query(
       app.db.url,
       'SELECT outcome, event, response_code FROM webhook_deliveries WHERE id = $1',
       [issues.body.delivery_id],
@@ -347,7 +344,7 @@ describe('webhook receiver', () => {
     expect(gt.status).toBe(200);
     const gtJson = await gt.json();
     expect(gtJson.triggered_jobs).toEqual(['gt-docs']);
-    const [row] = await query<any>(app.db.url, 'SELECT provider FROM webhook_deliveries WHERE id = $1', [
+    const [row] = await query(app.db.url, 'SELECT provider FROM webhook_deliveries WHERE id = $1', [
       gtJson.delivery_id,
     ]);
     expect(row.provider).toBe('gitea');

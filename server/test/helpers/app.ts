@@ -23,7 +23,8 @@ export interface TestApp {
   as(role: TestRole, scopes?: TestScope[]): Promise<Record<string, string>>;
   /**
    * Call the API authenticated as an admin (or with `headers` of your own, e.g. {} for none).
-   * Returns the status, parsed JSON body (or text) and headers.
+   * Returns the status, parsed JSON body (or text) and headers. `T` types the body (a contract type);
+   * without it the body is `any`, kept so the many tests that read an answer field by field stay short.
    */
   api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResult<T>>;
   close(): Promise<void>;
@@ -78,13 +79,13 @@ export async function startTestApp(
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await res.text();
-      let parsed: any = text;
+      let parsed: unknown = text;
       try {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {
         /* not JSON */
       }
-      return { status: res.status, body: parsed, headers: res.headers };
+      return { status: res.status, body: parsed as never, headers: res.headers };
     },
     async close() {
       await app.close();

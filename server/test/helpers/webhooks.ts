@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import type { WebhookReceiveResponse } from '@api-manager/contracts';
 
 export const WEBHOOK_TEST_SECRET = 'webhook-test-secret';
 
@@ -8,7 +9,8 @@ export function sign(body: string | Buffer, secret = WEBHOOK_TEST_SECRET): strin
 
 export interface Delivery {
   status: number;
-  body: any;
+  /** The receiver's JSON answer (an error answer has `message`). */
+  body: WebhookReceiveResponse;
 }
 
 /** POST a GitHub delivery (signed with `secret` unless `signature` is given or null). */
@@ -39,13 +41,13 @@ export async function deliver(
     body: typeof raw === 'string' ? raw : new Uint8Array(raw),
   });
   const text = await res.text();
-  let body: any = text;
+  let body: unknown = text;
   try {
     body = JSON.parse(text);
   } catch {
     /* not JSON */
   }
-  return { status: res.status, body };
+  return { status: res.status, body: body as WebhookReceiveResponse };
 }
 
 export interface CommitSpec {
@@ -57,6 +59,27 @@ export interface CommitSpec {
 
 let sha = 0;
 export const nextSha = () => (++sha).toString(16).padStart(40, 'a');
+
+/** One commit of a push payload. */
+export interface PushCommit {
+  id: string;
+  message: string;
+  added: string[];
+  removed: string[];
+  modified: string[];
+  [field: string]: unknown;
+}
+
+/** A GitHub push payload as githubPush builds it: tests read these fields, and may add or delete others. */
+export interface PushPayload {
+  ref: string;
+  before: string;
+  after: string;
+  repository: { full_name: string; [field: string]: unknown };
+  commits: PushCommit[];
+  head_commit: PushCommit | null;
+  [field: string]: unknown;
+}
 
 /** A push payload shaped like GitHub's (the fields GitHub sends, trimmed of URLs). */
 export function githubPush(
@@ -70,7 +93,7 @@ export function githubPush(
     before?: string;
     after?: string;
   } = {},
-): Record<string, any> {
+): PushPayload {
   const repository = opts.repository ?? 'org/repo';
   const [owner, name] = repository.split('/');
   const commits = (opts.commits ?? [{ message: 'change', modified: ['README.md'] }]).map((c) => ({
