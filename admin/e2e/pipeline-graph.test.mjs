@@ -147,8 +147,13 @@ describe('pipeline graph', { timeout: 240_000 }, () => {
     // One band per device, plus the shared root.
     const bands = await graph.locator('text.band').allTextContents();
     assert.deepEqual(bands.sort(), ['device_id=d-1', 'device_id=d-2', 'shared']);
-    // Needs edges are drawn dashed (2 per fan-in).
-    assert.equal(await graph.locator('path.edge.needs').count(), 4);
+    // Needs edges are drawn dashed, one per arrival the API reports: 2 at the fan-in that ran; at the
+    // skipped one 1 or 2 (onFailure skip decides at the first failure, and feat-a may arrive after it).
+    const apiNeeds = (await (await page.request.get(`/api/v1/pipeline-runs/${runId}`)).json()).edges.filter(
+      (e) => e.kind === 'needs',
+    ).length;
+    assert.ok(apiNeeds >= 3 && apiNeeds <= 4, `needs edges from the API: ${apiNeeds}`);
+    assert.equal(await graph.locator('path.edge.needs').count(), apiNeeds);
     await screenshot(page, 'pipeline-graph-en-1366');
     await checkA11y(page, 'pipeline graph');
     await page.setViewportSize({ width: 390, height: 844 });
