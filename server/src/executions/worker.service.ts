@@ -18,8 +18,6 @@ import { CANCEL_CHANNEL, WAKE_CHANNEL } from './channels.js';
 import { QueueService, type Claimed } from './queue.service.js';
 import { RunnerService } from './runner.service.js';
 import { yieldToEventLoop } from '../common/yield.js';
-import { LoopDelay, claimPace } from '../common/loop-delay.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Running {
   exec: Execution;
@@ -48,8 +46,6 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private dueAt = Infinity;
   private lastTick = Date.now();
   private lastError: string | null = null;
-  /** How late this process's event loop runs: claims slow down while it is behind (guarantee 7). */
-  private readonly loopDelay = new LoopDelay();
 
   constructor(
     private readonly config: AppConfig,
@@ -67,7 +63,6 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.readiness.register('workers', () => this.readinessCheck());
     if (!this.enabled) return;
     const { LEASE_MS, WORKER_POLL_MS } = this.config;
-    this.loopDelay.start();
     this.listener.on(WAKE_CHANNEL, () => this.wake());
     this.listener.on(CANCEL_CHANNEL, (id) => this.running.get(id)?.abort.abort());
     this.listener.onReconnect(() => this.wake());
@@ -118,14 +113,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         this.again = false;
         const free = this.config.WORKER_CONCURRENCY - this.running.size;
         if (free <= 0 || this.stopping) break;
-        // While the loop is behind (accepted work already keeps probes and API calls waiting), claim
-        // fewer rows after a short pause; at least one, so the queue still drains.
-        const pace = claimPace(free, this.loopDelay.recentMs());
-        if (pace.pauseMs) {
-          await sleep(pace.pauseMs);
-          if (this.stopping) break;
-        }
-        const claimed = await this.queue.claim(this.id, pace.take, this.config.LEASE_MS);
+        const claimed = await this.queue.claim(this.id, free, this.config.LEASE_MS);
         this.lastTick = Date.now();
         if (this.stopping) {
           // SIGTERM arrived while claiming: give the rows back untouched (nothing was sent yet).
@@ -151,7 +139,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           }
           this.start(c, entries[i]!);
         }
-        if (claimed.length === pace.take) this.again = true;
+        if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopping);
       this.lastError = null;
     } catch (err) {
@@ -273,13 +261,11 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    this.loopDelay.stop();
     await this.events.flushNow();
   }
 
   onApplicationShutdown(): void {
     for (const t of this.timers) clearInterval(t);
-    this.loopDelay.stop();
   }
 
   /** Executions running in this process (tests, metrics). */
