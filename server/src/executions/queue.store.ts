@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '../database/transaction.js';
 import type { Queryable } from '../database/pg-pool.js';
 import { WAKE_CHANNEL } from './channels.js';
 
@@ -64,19 +65,8 @@ export const FAST_CLAIM_SQL = `WITH cand AS (${CLAIM_CANDIDATES_SQL}),
          (SELECT count(*)::int FROM flagged WHERE limited) AS limited`;
 
 /** Run `fn` in a transaction whose statements are planned with CLAIM_PLAN (BEGIN and the settings: one round trip). */
-export async function inClaimTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query(`BEGIN; ${CLAIM_PLAN}`);
-    const out = await fn(c);
-    await c.query('COMMIT');
-    return out;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+export function inClaimTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, fn, `BEGIN; ${CLAIM_PLAN}`);
 }
 
 export const QueueStore = {
